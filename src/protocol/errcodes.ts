@@ -1,0 +1,200 @@
+/**
+ * The errcodes we handle by name (spec §4). Everything else stays a generic
+ * `unknown` error that keeps WeChat's errcode and errmsg as they came.
+ */
+export type ErrcodeReason =
+  | "system_busy"
+  | "invalid_credential"
+  | "invalid_openid"
+  | "invalid_appid"
+  | "invalid_code"
+  | "invalid_refresh_token"
+  | "invalid_appsecret"
+  | "code_used"
+  | "missing_parameter"
+  | "access_token_expired"
+  | "refresh_token_expired"
+  | "code_expired"
+  | "rate_limited"
+  | "risky_user"
+  | "api_unauthorized"
+  | "user_not_authorized"
+  | "unknown";
+
+/** What the caller should do about an error: drives retries in the client and pages in the flow. */
+export type ErrcodeAction =
+  | "retry"
+  | "fix_config"
+  | "reject"
+  | "restart_login"
+  | "reauthorize"
+  | "refresh_access_token"
+  | "back_off"
+  | "widen_scope"
+  | "fix_request"
+  | "none";
+
+export interface ErrcodeInfo {
+  readonly errcode: number;
+  readonly reason: ErrcodeReason;
+  /** WeChat's meaning, as its error-code table words it. */
+  readonly errmsg: string;
+  readonly action: ErrcodeAction;
+  /** What a developer should do, in one sentence. */
+  readonly hint: string;
+}
+
+const entries: readonly ErrcodeInfo[] = [
+  {
+    errcode: -1,
+    reason: "system_busy",
+    errmsg: "system error",
+    action: "retry",
+    hint: "WeChat is busy; idempotent calls are retried with backoff, a code exchange must restart the login.",
+  },
+  {
+    errcode: 40001,
+    reason: "invalid_credential",
+    errmsg: "invalid credential, access_token is invalid or not latest",
+    action: "fix_config",
+    hint: "Check the AppSecret (or the access_token) for this AppID; another server may have fetched a newer app token.",
+  },
+  {
+    errcode: 40003,
+    reason: "invalid_openid",
+    errmsg: "invalid openid",
+    action: "reject",
+    hint: "The openid does not belong to this AppID or to this access_token.",
+  },
+  {
+    errcode: 40013,
+    reason: "invalid_appid",
+    errmsg: "invalid appid",
+    action: "fix_config",
+    hint: "Check the AppID: it must be the one of this website / official account / mini program.",
+  },
+  {
+    errcode: 40029,
+    reason: "invalid_code",
+    errmsg: "invalid code",
+    action: "restart_login",
+    hint: "The code is wrong, expired or from another AppID; send the user through the login again.",
+  },
+  {
+    errcode: 40030,
+    reason: "invalid_refresh_token",
+    errmsg: "invalid refresh_token",
+    action: "reauthorize",
+    hint: "The refresh_token is unknown or revoked; the user must authorize again.",
+  },
+  {
+    errcode: 40125,
+    reason: "invalid_appsecret",
+    errmsg: "invalid appsecret",
+    action: "fix_config",
+    hint: "Check the AppSecret: it is wrong or was reset on the WeChat platform.",
+  },
+  {
+    errcode: 40163,
+    reason: "code_used",
+    errmsg: "code been used",
+    action: "restart_login",
+    hint: "This code was already exchanged; never retry a code, send the user through the login again.",
+  },
+  {
+    errcode: 40226,
+    reason: "risky_user",
+    errmsg: "invalid user, high-risk user",
+    action: "reject",
+    hint: "WeChat flags this user as high-risk; the login cannot proceed.",
+  },
+  {
+    errcode: 42001,
+    reason: "access_token_expired",
+    errmsg: "access_token expired",
+    action: "refresh_access_token",
+    hint: "Refresh the access_token once, then retry the call once.",
+  },
+  {
+    errcode: 42002,
+    reason: "refresh_token_expired",
+    errmsg: "refresh_token expired",
+    action: "reauthorize",
+    hint: "The 30-day refresh_token expired; the user must authorize again.",
+  },
+  {
+    errcode: 42003,
+    reason: "code_expired",
+    errmsg: "code expired",
+    action: "restart_login",
+    hint: "The code outlived its few minutes; send the user through the login again.",
+  },
+  {
+    errcode: 45009,
+    reason: "rate_limited",
+    errmsg: "reach max api daily quota limit",
+    action: "back_off",
+    hint: "The API quota is used up; back off and cache tokens instead of fetching new ones.",
+  },
+  {
+    errcode: 45011,
+    reason: "rate_limited",
+    errmsg: "api minute-quota reach limit, mustslower retry next minute",
+    action: "back_off",
+    hint: "Too many calls for this user; retry after a minute.",
+  },
+  {
+    errcode: 48001,
+    reason: "api_unauthorized",
+    errmsg: "api unauthorized",
+    action: "widen_scope",
+    hint: "The token's scope does not allow this API (a snsapi_base token cannot read userinfo).",
+  },
+  {
+    errcode: 50001,
+    reason: "user_not_authorized",
+    errmsg: "user unauthorized",
+    action: "widen_scope",
+    hint: "The user did not grant this API; ask for snsapi_userinfo consent.",
+  },
+];
+
+const missingParameters: ReadonlyArray<readonly [number, string]> = [
+  [41001, "access_token missing"],
+  [41002, "appid missing"],
+  [41003, "refresh_token missing"],
+  [41004, "appsecret missing"],
+  [41008, "missing code"],
+  [41009, "missing openid"],
+];
+
+/** Every errcode of the spec, keyed by number. */
+export const ERRCODES: ReadonlyMap<number, ErrcodeInfo> = new Map([
+  ...entries.map((info) => [info.errcode, info] as const),
+  ...missingParameters.map(
+    ([errcode, errmsg]) =>
+      [
+        errcode,
+        {
+          errcode,
+          reason: "missing_parameter",
+          errmsg,
+          action: "fix_request",
+          hint: "A required parameter was not sent; this is a programming error in the caller.",
+        } satisfies ErrcodeInfo,
+      ] as const,
+  ),
+]);
+
+/** Looks up an errcode; unknown codes get a generic entry that keeps the code. */
+export function describeErrcode(errcode: number): ErrcodeInfo {
+  return (
+    ERRCODES.get(errcode) ?? {
+      errcode,
+      reason: "unknown",
+      errmsg: "unknown error",
+      action: "none",
+      hint: "WeChat returned an errcode this library does not know; see WeChat's error-code table.",
+    }
+  );
+}

@@ -1,0 +1,156 @@
+import { describeErrcode, type ErrcodeAction, type ErrcodeReason } from "./errcodes.js";
+import type { Endpoint } from "./hosts.js";
+
+/**
+ * Root of every error this package throws. `code` is stable and meant for
+ * `switch`; `message` is for humans and never holds a secret, a code or a token.
+ */
+export abstract class WeChatError extends Error {
+  abstract readonly code: string;
+  /** What to do about it, in one sentence. */
+  readonly hint: string;
+
+  constructor(message: string, hint: string, options?: ErrorOptions) {
+    super(`${message} — ${hint}`, options);
+    this.name = new.target.name;
+    this.hint = hint;
+  }
+}
+
+/** A configuration value is missing or malformed; `field` names it. */
+export class ConfigError extends WeChatError {
+  readonly code = "CONFIG";
+  constructor(
+    readonly field: string,
+    problem: string,
+    hint = `Fix "${field}" in the configuration.`,
+  ) {
+    super(`Invalid configuration "${field}": ${problem}`, hint);
+  }
+}
+
+/** An argument passed to a function of ours is empty, of the wrong type or malformed. */
+export class InvalidArgumentError extends WeChatError {
+  readonly code = "INVALID_ARGUMENT";
+  constructor(
+    readonly argument: string,
+    problem: string,
+    hint = `Pass a valid "${argument}".`,
+  ) {
+    super(`Invalid argument "${argument}": ${problem}`, hint);
+  }
+}
+
+const ridPatterns = [/\brid:\s*([0-9a-zA-Z-]+)/, /req_id:\s*([0-9a-zA-Z_-]+)/];
+
+/** WeChat's request id from an errmsg (`rid: …` or `hints: [ req_id: … ]`): what WeChat support asks for. */
+export function extractRid(errmsg: string): string | undefined {
+  for (const pattern of ridPatterns) {
+    const match = pattern.exec(errmsg);
+    if (match?.[1]) return match[1];
+  }
+  return undefined;
+}
+
+/**
+ * WeChat answered with a non-zero `errcode` (HTTP 200, spec §3). `reason` and
+ * `action` come from the errcode table; match on them or on `errcode`, never on `errmsg`.
+ */
+export class WeChatApiError extends WeChatError {
+  readonly code = "API";
+  readonly reason: ErrcodeReason;
+  readonly action: ErrcodeAction;
+  readonly rid: string | undefined;
+
+  constructor(
+    readonly endpoint: Endpoint,
+    readonly errcode: number,
+    readonly errmsg: string,
+  ) {
+    const info = describeErrcode(errcode);
+    const rid = extractRid(errmsg);
+    super(
+      `WeChat ${endpoint} failed with errcode ${errcode} (${info.reason === "unknown" ? errmsg : info.errmsg})${rid ? `, rid ${rid}` : ""}`,
+      info.hint,
+    );
+    this.reason = info.reason;
+    this.action = info.action;
+    this.rid = rid;
+  }
+}
+
+/** WeChat answered, but not with a JSON body: a non-200 status, an HTML error page, garbage or an oversized body. */
+export class WeChatHttpError extends WeChatError {
+  readonly code = "HTTP";
+  constructor(
+    readonly endpoint: Endpoint,
+    readonly status: number,
+    problem: string,
+  ) {
+    super(
+      `WeChat ${endpoint} answered HTTP ${status}: ${problem}`,
+      "WeChat or a proxy in between is failing; check the API base URL and retry later.",
+    );
+  }
+}
+
+/** No complete answer within the deadline. */
+export class WeChatTimeoutError extends WeChatError {
+  readonly code = "TIMEOUT";
+  constructor(
+    readonly endpoint: Endpoint,
+    readonly timeoutMs: number,
+    readonly phase: "connect" | "headers" | "body" | "total",
+  ) {
+    super(
+      `WeChat ${endpoint} did not answer within ${timeoutMs} ms (${phase})`,
+      "WeChat is slow or unreachable from this server; check outbound network access and the timeouts option.",
+    );
+  }
+}
+
+/** The connection failed or broke (refused, reset, DNS, closed mid-body). */
+export class WeChatNetworkError extends WeChatError {
+  readonly code = "NETWORK";
+  constructor(
+    readonly endpoint: Endpoint,
+    /** The system or undici error code, e.g. `ECONNREFUSED`, `UND_ERR_SOCKET`. */
+    readonly networkCode: string,
+    /** True when the request could have reached WeChat: such a call is not retried unless it is idempotent. */
+    readonly requestSent: boolean,
+  ) {
+    super(
+      `WeChat ${endpoint} request failed: ${networkCode}`,
+      "Check that this server can reach the WeChat API host (DNS, firewall, proxy).",
+    );
+  }
+}
+
+/** A JSON body without the fields the spec promises; `issues` names the fields, never their values. */
+export class WeChatProtocolError extends WeChatError {
+  readonly code = "PROTOCOL";
+  constructor(
+    readonly endpoint: Endpoint,
+    readonly issues: readonly string[],
+  ) {
+    super(
+      `WeChat ${endpoint} returned an unexpected body (${issues.join("; ")})`,
+      "WeChat changed its response or the API base URL points elsewhere; report it with the endpoint name.",
+    );
+  }
+}
+
+/** The user's refresh_token is invalid or expired (40030/42002): only a new login fixes it. */
+export class ReauthorizationRequired extends WeChatError {
+  readonly code = "REAUTHORIZE";
+  constructor(
+    readonly openid: string,
+    options?: ErrorOptions,
+  ) {
+    super(
+      "The user's WeChat authorization is no longer valid",
+      "Send the user through the login again.",
+      options,
+    );
+  }
+}

@@ -1,0 +1,27 @@
+/** Browser-facing WeChat host: the QR and consent pages live here. */
+export const DEFAULT_OPEN_BASE = "https://open.weixin.qq.com";
+/** Server-to-server WeChat host: every JSON endpoint lives here. */
+export const DEFAULT_API_BASE = "https://api.weixin.qq.com";
+
+/** Paths WeChat serves, relative to `OPEN` (pages) or `API` (JSON). The emulator serves all of them on one origin. */
+export const PATHS = {
+  qrConnect: "/connect/qrconnect",
+  authorize: "/connect/oauth2/authorize",
+  accessToken: "/sns/oauth2/access_token",
+  refreshToken: "/sns/oauth2/refresh_token",
+  checkToken: "/sns/auth",
+  userInfo: "/sns/userinfo",
+  code2Session: "/sns/jscode2session",
+  appToken: "/cgi-bin/token",
+  stableToken: "/cgi-bin/stable_token",
+} as const;
+
+/** The JSON endpoints of the spec, named as they appear in errors and logs. */
+export type Endpoint =
+  | "sns/oauth2/access_token"
+  | "sns/oauth2/refresh_token"
+  | "sns/auth"
+  | "sns/userinfo"
+  | "sns/jscode2session"
+  | "cgi-bin/token"
+  | "cgi-bin/stable_token";

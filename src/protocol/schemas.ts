@@ -1,0 +1,97 @@
+import { z } from "zod";
+import type { Endpoint } from "./hosts.js";
+
+// Field-by-field schemas of spec §3. Output is camelCase; `openid`/`unionid` keep WeChat's names because users know them.
+
+const nonEmpty = z.string().min(1);
+const lifetimeSeconds = z.number().int().positive();
+// WeChat omits unionid when the app is not bound to an Open Platform account; an empty string means the same.
+const optionalUnionid = z
+  .string()
+  .optional()
+  .transform((value) => (value ? value : undefined));
+
+/** Scopes WeChat grants; an unknown one is kept as a string so a new scope does not break logins. */
+export type Scope = "snsapi_login" | "snsapi_base" | "snsapi_userinfo" | (string & {});
+
+export const oauthTokenSchema = z
+  .object({
+    access_token: nonEmpty,
+    expires_in: lifetimeSeconds,
+    refresh_token: nonEmpty,
+    openid: nonEmpty,
+    scope: z.string(),
+    unionid: optionalUnionid,
+    is_snapshotuser: z.union([z.literal(0), z.literal(1)]).optional(),
+  })
+  .transform((body) => ({
+    accessToken: body.access_token,
+    expiresIn: body.expires_in,
+    refreshToken: body.refresh_token,
+    openid: body.openid,
+    scope: body.scope as Scope,
+    unionid: body.unionid,
+    // Spec §3.1: a snapshot-page virtual user is not a real login.
+    isSnapshotUser: body.is_snapshotuser === 1,
+  }));
+
+/** Tokens from `sns/oauth2/access_token` and `sns/oauth2/refresh_token`. */
+export type OAuthToken = z.output<typeof oauthTokenSchema>;
+
+export const checkTokenSchema = z.object({ errcode: z.literal(0) }).transform(() => true as const);
+
+const userInfoSchemaBody = z.object({
+  openid: nonEmpty,
+  nickname: z.string(),
+  sex: z.number().int().optional().default(0),
+  province: z.string().optional().default(""),
+  city: z.string().optional().default(""),
+  country: z.string().optional().default(""),
+  headimgurl: z.string().optional().default(""),
+  privilege: z.array(z.string()).optional().default([]),
+  unionid: optionalUnionid,
+});
+
+export const userInfoSchema = userInfoSchemaBody.transform((body) => ({
+  openid: body.openid,
+  unionid: body.unionid,
+  nickname: body.nickname,
+  // Since 2021-10-20 WeChat sends 0 and empty places; kept for completeness, never to be relied on.
+  sex: body.sex,
+  province: body.province,
+  city: body.city,
+  country: body.country,
+  headimgurl: body.headimgurl,
+  privilege: body.privilege,
+}));
+
+/** A user's public profile from `sns/userinfo`. */
+export type UserInfo = z.output<typeof userInfoSchema>;
+
+export const code2SessionSchema = z
+  .object({ openid: nonEmpty, session_key: nonEmpty, unionid: optionalUnionid })
+  .transform((body) => ({ openid: body.openid, sessionKey: body.session_key, unionid: body.unionid }));
+
+/** A mini-program login from `sns/jscode2session`. `sessionKey` is a secret: never send it to the client or log it. */
+export type Code2Session = z.output<typeof code2SessionSchema>;
+
+export const appAccessTokenSchema = z
+  .object({ access_token: nonEmpty, expires_in: lifetimeSeconds })
+  .transform((body) => ({ accessToken: body.access_token, expiresIn: body.expires_in }));
+
+/** The app credential from `cgi-bin/token` / `cgi-bin/stable_token`. */
+export type AppAccessToken = z.output<typeof appAccessTokenSchema>;
+
+/** The success schema of every JSON endpoint. */
+export const responseSchemas = {
+  "sns/oauth2/access_token": oauthTokenSchema,
+  "sns/oauth2/refresh_token": oauthTokenSchema,
+  "sns/auth": checkTokenSchema,
+  "sns/userinfo": userInfoSchema,
+  "sns/jscode2session": code2SessionSchema,
+  "cgi-bin/token": appAccessTokenSchema,
+  "cgi-bin/stable_token": appAccessTokenSchema,
+} as const satisfies Record<Endpoint, z.ZodType>;
+
+/** What each endpoint returns once validated. */
+export type ResponseOf<E extends Endpoint> = z.output<(typeof responseSchemas)[E]>;
