@@ -1,0 +1,158 @@
+/**
+ * The one storage contract of wechat-login. Every implementation (memory,
+ * SQLite, Redis, PostgreSQL) passes the same conformance suite
+ * (`test/stores/conformance.ts`).
+ *
+ * Time: every method that reads or writes something with a lifetime takes
+ * `now` (epoch ms) from the caller, and records carry absolute `expiresAt`
+ * (epoch ms). A record whose `expiresAt <= now` does not exist, whatever the
+ * backend's own TTL says; backend TTLs are only garbage collection.
+ *
+ * Secrets: the store never sees a raw session id (only its hash) and stores
+ * token fields as the opaque strings it is given (the flow encrypts them).
+ */
+
+/** A login in progress: written at `/login`, consumed once at `/callback`. */
+export interface StateRecord {
+  /** The state value sent to WeChat (≥128-bit random). Primary key. */
+  state: string;
+  /** Hash of the pre-login cookie that binds this state to one browser. */
+  browserBinding: string;
+  /** Same-origin relative path to land on after login. */
+  returnTo: string;
+  /** The WeChat appid this login goes through. */
+  appid: string;
+  createdAt: number;
+  expiresAt: number;
+}
+
+/**
+ * Result of consuming a state. `fresh`: this caller is the one that consumed
+ * it. `used`: it was consumed before (a double callback); `sessionIdHash` is
+ * what the first callback recorded with `completeState`, if it got that far.
+ */
+export type ConsumeStateResult =
+  | { status: "fresh"; record: StateRecord }
+  | { status: "used"; record: StateRecord; sessionIdHash: string | undefined }
+  | { status: "missing" };
+
+export interface SessionRecord {
+  /** SHA-256 (hex) of the session id; the raw id lives only in the cookie. */
+  idHash: string;
+  userId: string;
+  /** The identity this session logged in with. */
+  appid: string;
+  openid: string;
+  createdAt: number;
+  /** Sliding: renewed on use, never past `absoluteExpiresAt`. */
+  idleExpiresAt: number;
+  absoluteExpiresAt: number;
+}
+
+export interface Profile {
+  nickname: string;
+  headimgurl: string;
+}
+
+export interface UserRecord {
+  /** Our own stable user id (random, not an openid). */
+  id: string;
+  unionid: string | undefined;
+  nickname: string;
+  headimgurl: string;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** One WeChat identity: openid is per appid, so the key is (appid, openid). */
+export interface IdentityRecord {
+  appid: string;
+  openid: string;
+  unionid: string | undefined;
+  userId: string;
+  createdAt: number;
+}
+
+export interface LinkIdentityInput {
+  appid: string;
+  openid: string;
+  unionid: string | undefined;
+  /** Latest profile, when the scope allowed reading it. */
+  profile: Profile | undefined;
+  now: number;
+}
+
+export interface LinkIdentityResult {
+  user: UserRecord;
+  identity: IdentityRecord;
+  /** True when this call created the user. */
+  created: boolean;
+}
+
+/**
+ * A user's OAuth tokens for one app, as the token manager keeps them. Token
+ * fields are opaque to the store (encrypted by the caller).
+ */
+export interface TokenRecord {
+  /** `${appid}:${openid}`, or `app:${appid}` for the app credential. */
+  key: string;
+  accessToken: string;
+  /** Absent for the app credential. */
+  refreshToken: string | undefined;
+  scope: string;
+  accessExpiresAt: number;
+  /** When the refresh_token stops working (30 days after authorization). */
+  refreshExpiresAt: number | undefined;
+  updatedAt: number;
+}
+
+/** A held cluster-wide lock. The fencing token grows with every acquisition of the same name. */
+export interface Lock {
+  readonly name: string;
+  readonly fencingToken: number;
+  /** Releases only if this holder still owns the lock (a lease that ran out may belong to someone else now). */
+  release(): Promise<void>;
+}
+
+export interface Store {
+  /** Human name for logs and errors: "memory", "sqlite", "redis", "postgres". */
+  readonly kind: string;
+
+  putState(record: StateRecord): Promise<void>;
+  /** Atomically marks the state used. Exactly one concurrent caller, across processes, gets `fresh`. */
+  consumeState(state: string, now: number): Promise<ConsumeStateResult>;
+  /** Records the session a consumed state led to, so a double callback can be sent on instead of failing. */
+  completeState(state: string, sessionIdHash: string): Promise<void>;
+
+  putSession(record: SessionRecord): Promise<void>;
+  getSession(idHash: string, now: number): Promise<SessionRecord | undefined>;
+  /** Extends the idle expiry (capped by the absolute expiry). */
+  touchSession(idHash: string, idleExpiresAt: number): Promise<void>;
+  deleteSession(idHash: string): Promise<void>;
+
+  /**
+   * Finds or creates the user of a WeChat identity, atomically: by (appid,
+   * openid) first, then by unionid (so two apps of one Open Platform account
+   * give one user), else a new user. A unionid that appears later is recorded
+   * on the identity and its user. The profile, when given, updates the user.
+   */
+  linkIdentity(input: LinkIdentityInput): Promise<LinkIdentityResult>;
+  getUser(userId: string): Promise<UserRecord | undefined>;
+  listIdentities(userId: string): Promise<IdentityRecord[]>;
+
+  getToken(key: string, now: number): Promise<TokenRecord | undefined>;
+  putToken(record: TokenRecord): Promise<void>;
+  /**
+   * Deletes the token only if its access token still equals `accessToken`
+   * (compare-and-expire, spec §7): a stale caller cannot throw away a fresh token.
+   */
+  expireToken(key: string, accessToken: string): Promise<boolean>;
+  deleteToken(key: string): Promise<void>;
+
+  /** Tries once to take a lease on `name`; undefined when someone else holds it. */
+  acquireLock(name: string, leaseMs: number): Promise<Lock | undefined>;
+
+  /** Deletes expired states, sessions and tokens. Cheap to call periodically. */
+  purgeExpired(now: number): Promise<void>;
+  close(): Promise<void>;
+}
