@@ -140,6 +140,11 @@ export interface Store {
   getUser(userId: string): Promise<UserRecord | undefined>;
   listIdentities(userId: string): Promise<IdentityRecord[]>;
 
+  /**
+   * A token record stays readable after its access token expires (it is
+   * needed to refresh); it is gone once `refreshExpiresAt` (or, without one,
+   * `accessExpiresAt`) has passed.
+   */
   getToken(key: string, now: number): Promise<TokenRecord | undefined>;
   putToken(record: TokenRecord): Promise<void>;
   /**
