@@ -1,3 +1,7 @@
+import type { Lock, TokenRecord, TokenStore } from "../protocol/records.js";
+
+export type { Lock, TokenRecord, TokenStore };
+
 /**
  * The one storage contract of wechat-login. Every implementation (memory,
  * SQLite, Redis, PostgreSQL) passes the same conformance suite
@@ -7,6 +11,9 @@
  * `now` (epoch ms) from the caller, and records carry absolute `expiresAt`
  * (epoch ms). A record whose `expiresAt <= now` does not exist, whatever the
  * backend's own TTL says; backend TTLs are only garbage collection.
+ *
+ * Token records and locks are defined in `protocol/records.ts` (the client's
+ * TokenManager uses them too); a `Store` is a `TokenStore`.
  *
  * Secrets: the store never sees a raw session id (only its hash) and stores
  * token fields as the opaque strings it is given (the flow encrypts them).
@@ -89,32 +96,7 @@ export interface LinkIdentityResult {
   created: boolean;
 }
 
-/**
- * A user's OAuth tokens for one app, as the token manager keeps them. Token
- * fields are opaque to the store (encrypted by the caller).
- */
-export interface TokenRecord {
-  /** `${appid}:${openid}`, or `app:${appid}` for the app credential. */
-  key: string;
-  accessToken: string;
-  /** Absent for the app credential. */
-  refreshToken: string | undefined;
-  scope: string;
-  accessExpiresAt: number;
-  /** When the refresh_token stops working (30 days after authorization). */
-  refreshExpiresAt: number | undefined;
-  updatedAt: number;
-}
-
-/** A held cluster-wide lock. The fencing token grows with every acquisition of the same name. */
-export interface Lock {
-  readonly name: string;
-  readonly fencingToken: number;
-  /** Releases only if this holder still owns the lock (a lease that ran out may belong to someone else now). */
-  release(): Promise<void>;
-}
-
-export interface Store {
+export interface Store extends TokenStore {
   /** Human name for logs and errors: "memory", "sqlite", "redis", "postgres". */
   readonly kind: string;
 
@@ -140,21 +122,9 @@ export interface Store {
   getUser(userId: string): Promise<UserRecord | undefined>;
   listIdentities(userId: string): Promise<IdentityRecord[]>;
 
-  /**
-   * A token record stays readable after its access token expires (it is
-   * needed to refresh); it is gone once `refreshExpiresAt` (or, without one,
-   * `accessExpiresAt`) has passed.
-   */
-  getToken(key: string, now: number): Promise<TokenRecord | undefined>;
-  putToken(record: TokenRecord): Promise<void>;
-  /**
-   * Deletes the token only if its access token still equals `accessToken`
-   * (compare-and-expire, spec §7): a stale caller cannot throw away a fresh token.
-   */
-  expireToken(key: string, accessToken: string): Promise<boolean>;
   deleteToken(key: string): Promise<void>;
 
-  /** Tries once to take a lease on `name`; undefined when someone else holds it. */
+  /** Every store offers the cluster lock (in-process for memory and SQLite). */
   acquireLock(name: string, leaseMs: number): Promise<Lock | undefined>;
 
   /** Deletes expired states, sessions and tokens. Cheap to call periodically. */
