@@ -3,9 +3,13 @@ export const DEFAULT_OPEN_BASE = "https://open.weixin.qq.com";
 /** Server-to-server WeChat host: every JSON endpoint lives here. */
 export const DEFAULT_API_BASE = "https://api.weixin.qq.com";
 
+/** Where WeChat serves `wxLogin.js` for the embedded QR; the emulator serves it under the same path. */
+export const DEFAULT_WXLOGIN_SCRIPT = "https://res.wx.qq.com/connect/zh_CN/htmledition/js/wxLogin.js";
+
 /** Paths WeChat serves, relative to `OPEN` (pages) or `API` (JSON). The emulator serves all of them on one origin. */
 export const PATHS = {
   qrConnect: "/connect/qrconnect",
+  wxLoginScript: "/connect/zh_CN/htmledition/js/wxLogin.js",
   authorize: "/connect/oauth2/authorize",
   accessToken: "/sns/oauth2/access_token",
   refreshToken: "/sns/oauth2/refresh_token",

@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from "./errors.js";
-import { DEFAULT_OPEN_BASE, PATHS } from "./hosts.js";
+import { DEFAULT_OPEN_BASE, DEFAULT_WXLOGIN_SCRIPT, PATHS } from "./hosts.js";
 
 const APPID_PATTERN = /^wx[0-9a-f]{16}$/i;
 // Spec §2: state is up to 128 bytes of [a-zA-Z0-9]; a `#` or `&` in it breaks WxLogin.js redirects.
@@ -181,4 +181,10 @@ export function wxLoginOptions(input: WxLoginOptionsInput): WxLoginOptions {
   if (input.style) options.style = input.style;
   if (input.href) options.href = input.href;
   return options;
+}
+
+/** `<script src>` of `wxLogin.js`: WeChat's own for the real OPEN host, the emulator's when `openBase` points at it. */
+export function wxLoginScriptUrl(openBase: string | undefined): string {
+  if (openBase === undefined || baseUrl(openBase) === DEFAULT_OPEN_BASE) return DEFAULT_WXLOGIN_SCRIPT;
+  return `${baseUrl(openBase)}${PATHS.wxLoginScript}`;
 }

@@ -1,0 +1,31 @@
+import { Hono } from "hono";
+import { loginRoutes } from "../adapters/hono.js";
+import { type Login, StoreUnavailable } from "../flow/index.js";
+import { embeddedPage, homePage, pickLang, profilePage } from "./pages.js";
+
+/**
+ * The demo site `wechat-login start` serves: home, login by redirect and by
+ * embedded QR, a profile page and logout.
+ */
+export function createDemoApp(login: Login): Hono {
+  const prefix = login.config.routePrefix;
+  const app = new Hono();
+  app.use(loginRoutes(login));
+  app.get("/", async (c) => c.html(homePage(pickLang(c.req.raw), await login.getSession(c.req.raw), prefix)));
+  app.get("/profile", async (c) => {
+    const session = await login.getSession(c.req.raw);
+    if (!session) return c.redirect(`${prefix}/login?returnTo=%2Fprofile`);
+    return c.html(profilePage(pickLang(c.req.raw), session, prefix));
+  });
+  app.get("/embedded", async (c) => {
+    const embedded = await login.embeddedLogin(c.req.raw, { containerId: "login_container", returnTo: "/profile" });
+    c.header("set-cookie", embedded.setCookie);
+    c.header("cache-control", "no-store");
+    return c.html(embeddedPage(pickLang(c.req.raw), embedded.scriptUrl, embedded.options));
+  });
+  app.onError((error, c) => {
+    const status = error instanceof StoreUnavailable ? 503 : 500;
+    return c.text(status === 503 ? "Service unavailable / 服务暂时不可用" : "Internal error / 内部错误", status);
+  });
+  return app;
+}

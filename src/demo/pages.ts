@@ -1,0 +1,88 @@
+import { html } from "hono/html";
+import type { LoginSession } from "../flow/index.js";
+
+type Lang = "zh-CN" | "en";
+
+const words = {
+  "zh-CN": {
+    title: "wechat-login 演示",
+    intro: "这个演示站点通过本地微信模拟器完成「微信登录」。",
+    redirect: "微信登录（跳转到二维码页）",
+    embedded: "微信登录（页面内嵌二维码）",
+    hello: "你好",
+    profile: "个人资料",
+    logout: "退出登录",
+    scan: "用模拟器的“手机”页面扫码确认：",
+    back: "返回首页",
+  },
+  en: {
+    title: "wechat-login demo",
+    intro: "This demo site logs in with WeChat through the local WeChat emulator.",
+    redirect: "Log in with WeChat (redirect to the QR page)",
+    embedded: "Log in with WeChat (QR embedded in this page)",
+    hello: "Hello",
+    profile: "Profile",
+    logout: "Log out",
+    scan: "Scan and confirm on the emulator's phone page:",
+    back: "Back to home",
+  },
+} as const;
+
+export function pickLang(request: Request): Lang {
+  const first = (request.headers.get("accept-language") ?? "").split(",")[0]?.trim().toLowerCase() ?? "";
+  return first.startsWith("zh") ? "zh-CN" : "en";
+}
+
+const STYLE =
+  "body{font-family:-apple-system,'PingFang SC','Microsoft YaHei',sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem;color:#222}" +
+  ".button{display:inline-block;background:#07c160;color:#fff;padding:.6rem 1.2rem;border-radius:4px;text-decoration:none;border:0;font-size:1rem;cursor:pointer;margin:.3rem 0}" +
+  ".avatar{width:64px;height:64px;border-radius:8px;background:#eee;vertical-align:middle}dt{color:#777}";
+
+function layout(lang: Lang, body: unknown) {
+  return html`<!doctype html>
+<html lang="${lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${words[lang].title}</title><style>${STYLE}</style></head>
+<body><h1>${words[lang].title}</h1>${body}</body></html>`;
+}
+
+export function homePage(lang: Lang, session: LoginSession | undefined, prefix: string) {
+  const w = words[lang];
+  if (session) {
+    return layout(
+      lang,
+      html`<p>${w.hello}, <strong id="nickname">${session.user.nickname}</strong></p>
+<p><a class="button" href="/profile">${w.profile}</a></p>`,
+    );
+  }
+  return layout(
+    lang,
+    html`<p>${w.intro}</p>
+<p><a class="button" id="login-redirect" href="${prefix}/login?returnTo=%2Fprofile">${w.redirect}</a></p>
+<p><a class="button" id="login-embedded" href="/embedded">${w.embedded}</a></p>`,
+  );
+}
+
+export function profilePage(lang: Lang, session: LoginSession, prefix: string) {
+  const w = words[lang];
+  return layout(
+    lang,
+    html`<p>${session.user.headimgurl ? html`<img class="avatar" alt="" src="${session.user.headimgurl}">` : ""}
+<strong id="nickname">${session.user.nickname}</strong></p>
+<dl><dt>user id</dt><dd id="user-id">${session.user.id}</dd>
+<dt>openid</dt><dd id="openid">${session.identity.openid}</dd>
+<dt>unionid</dt><dd id="unionid">${session.user.unionid ?? "—"}</dd></dl>
+<form method="post" action="${prefix}/logout?returnTo=%2F"><button class="button" id="logout" type="submit">${w.logout}</button></form>
+<p><a href="/">${w.back}</a></p>`,
+  );
+}
+
+export function embeddedPage(lang: Lang, scriptUrl: string, options: object) {
+  const w = words[lang];
+  return layout(
+    lang,
+    html`<p>${w.scan}</p><div id="login_container" data-options="${JSON.stringify(options)}"></div>
+<script src="${scriptUrl}"></script>
+<script>new WxLogin(JSON.parse(document.getElementById("login_container").dataset.options));</script>
+<p><a href="/">${w.back}</a></p>`,
+  );
+}

@@ -1,0 +1,6 @@
+export type { FlowLogger, LoginConfig, LoginEvent, LoginOptions } from "./config.js";
+export { parseLoginConfig } from "./config.js";
+export type { EmbeddedLogin, Login, LoginSession } from "./handler.js";
+export { createLogin } from "./handler.js";
+export { safeReturnTo } from "./return-to.js";
+export { StoreUnavailable } from "./store-guard.js";
