@@ -1,0 +1,48 @@
+/**
+ * `wechat-login/client`: talks to WeChat's login API over HTTP.
+ *
+ * @example
+ * import { TokenManager, WeChatClient } from "wechat-login/client";
+ *
+ * const client = new WeChatClient({ appid: "wx0123456789abcdef", secret: process.env.WECHAT_SECRET! });
+ * const tokens = new TokenManager({ client });
+ * await tokens.save(await client.exchangeCode(code));
+ */
+export type {
+  AppAccessToken,
+  AuthorizeUrlOptions,
+  Code2Session,
+  ErrcodeAction,
+  ErrcodeInfo,
+  ErrcodeReason,
+  Lock,
+  OAuthToken,
+  QrConnectUrlOptions,
+  Scope,
+  TokenRecord,
+  TokenStore,
+  UserInfo,
+  WxLoginOptions,
+  WxLoginOptionsInput,
+} from "../protocol/index.js";
+export {
+  authorizeUrl,
+  ConfigError,
+  describeErrcode,
+  ERRCODES,
+  InvalidArgumentError,
+  qrConnectUrl,
+  ReauthorizationRequired,
+  WeChatApiError,
+  WeChatError,
+  WeChatHttpError,
+  WeChatNetworkError,
+  WeChatProtocolError,
+  WeChatTimeoutError,
+  wxLoginOptions,
+} from "../protocol/index.js";
+export { type CallOptions, type UserInfoOptions, WeChatClient } from "./client.js";
+export type { RetryOptions, TimeoutOptions, WeChatClientOptions } from "./config.js";
+export type { PoolStats } from "./http.js";
+export { type MemoryTokenStoreOptions, memoryTokenStore } from "./memory-token-store.js";
+export { TokenManager, type TokenManagerOptions } from "./token-manager.js";

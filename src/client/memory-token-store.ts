@@ -1,0 +1,56 @@
+import type { Lock, TokenRecord, TokenStore } from "../protocol/index.js";
+
+/** Options of {@link memoryTokenStore}. */
+export interface MemoryTokenStoreOptions {
+  /** Clock for lock leases, in epoch milliseconds. Default `Date.now`. */
+  now?: () => number;
+}
+
+/**
+ * A {@link TokenStore} in this process's memory, with leased locks: for
+ * tests and single-process apps. Several TokenManagers sharing one instance
+ * behave like several servers sharing Redis. Tokens are lost on restart.
+ *
+ * @example
+ * const tokens = new TokenManager({ client, store: memoryTokenStore() });
+ */
+export function memoryTokenStore(options: MemoryTokenStoreOptions = {}): TokenStore {
+  const now = options.now ?? Date.now;
+  const records = new Map<string, TokenRecord>();
+  const locks = new Map<string, { fencingToken: number; expiresAt: number }>();
+  const fencing = new Map<string, number>();
+
+  return {
+    async getToken(key, at) {
+      const record = records.get(key);
+      if (!record) return undefined;
+      if ((record.refreshExpiresAt ?? record.accessExpiresAt) <= at) {
+        records.delete(key);
+        return undefined;
+      }
+      return { ...record };
+    },
+    async putToken(record) {
+      records.set(record.key, { ...record });
+    },
+    async expireToken(key, accessToken) {
+      if (records.get(key)?.accessToken !== accessToken) return false;
+      records.delete(key);
+      return true;
+    },
+    async acquireLock(name, leaseMs): Promise<Lock | undefined> {
+      const held = locks.get(name);
+      if (held && held.expiresAt > now()) return undefined;
+      const fencingToken = (fencing.get(name) ?? 0) + 1;
+      fencing.set(name, fencingToken);
+      locks.set(name, { fencingToken, expiresAt: now() + leaseMs });
+      return {
+        name,
+        fencingToken,
+        async release() {
+          if (locks.get(name)?.fencingToken === fencingToken) locks.delete(name);
+        },
+      };
+    },
+  };
+}

@@ -1,0 +1,53 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import { type Endpoint, WeChatApiError, WeChatNetworkError, WeChatTimeoutError } from "../protocol/index.js";
+import type { ClientConfig } from "./config.js";
+import type { Deadline } from "./deadline.js";
+
+/**
+ * How safe a call is to repeat.
+ * - `idempotent`: reads and refreshes; retried on errcode -1, network errors and connect timeouts.
+ * - `single-use`: code exchanges; a code works once, so only a failure that provably sent nothing
+ *   (connect refused/unreachable/timed out) is retried.
+ */
+export type RetryPolicy = "idempotent" | "single-use";
+
+/** Whether `error` may be retried under `policy` (spec §4: -1 on idempotent reads, never a code twice). */
+export function isRetryable(error: unknown, policy: RetryPolicy): boolean {
+  if (error instanceof WeChatTimeoutError) return error.phase === "connect";
+  if (error instanceof WeChatNetworkError) return policy === "idempotent" || !error.requestSent;
+  if (error instanceof WeChatApiError) return policy === "idempotent" && error.errcode === -1;
+  return false;
+}
+
+/** Full-jitter exponential backoff: a random delay below min(maxDelay, base · 2^retry). */
+export function backoffMs(retry: number, options: ClientConfig["retry"]): number {
+  const ceiling = Math.min(options.maxDelayMs, options.baseDelayMs * 2 ** retry);
+  return Math.random() * ceiling;
+}
+
+/**
+ * Runs `attempt` until it succeeds, fails with a non-retryable error, runs
+ * out of attempts, or the next backoff would pass the deadline; then the last error surfaces.
+ */
+export async function withRetry<T>(
+  endpoint: Endpoint,
+  policy: RetryPolicy,
+  options: ClientConfig["retry"],
+  deadline: Deadline,
+  attempt: () => Promise<T>,
+): Promise<T> {
+  for (let retry = 0; ; retry++) {
+    try {
+      return await attempt();
+    } catch (error) {
+      if (retry + 1 >= options.attempts || !isRetryable(error, policy)) throw error;
+      const delay = backoffMs(retry, options);
+      if (delay >= deadline.remainingMs()) throw error;
+      try {
+        await sleep(delay, undefined, { signal: deadline.signal });
+      } catch {
+        throw deadline.abortError(endpoint) ?? error;
+      }
+    }
+  }
+}
