@@ -66,10 +66,14 @@ describe("TokenManager", () => {
     expect(client.refreshes).toBe(1);
   });
 
-  it("refreshes once for 100 concurrent callers", async () => {
+  it.each([
+    ["with", (store: TokenStore) => store],
+    ["without", ({ acquireLock: _lock, ...store }: TokenStore) => store],
+  ])("refreshes once for 100 concurrent callers, %s a store lock", async (_name, shape) => {
     const client = fakeClient({ delayMs: 20 });
     const time = clock();
-    const manager = new TokenManager({ client, now: time.now, store: memoryTokenStore({ now: time.now }) });
+    const store = shape(memoryTokenStore({ now: time.now }));
+    const manager = new TokenManager({ client, now: time.now, store });
     await manager.save(token("AT1"));
     time.advance(3 * HOUR);
     const tokens = await Promise.all(Array.from({ length: 100 }, () => manager.getAccessToken(OPENID)));
