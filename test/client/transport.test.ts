@@ -1,4 +1,5 @@
 import type { ServerResponse } from "node:http";
+import { Agent } from "undici";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import {
   InvalidArgumentError,
@@ -284,6 +285,38 @@ describe("app access token", () => {
 });
 
 describe("lifecycle", () => {
+  it("sends through a user-supplied dispatcher and leaves it open on close()", async () => {
+    const dispatcher = new Agent({ connections: 1 });
+    const c = client({ dispatcher });
+    await expect(c.exchangeCode(CODE)).resolves.toMatchObject({ accessToken: ACCESS });
+    expect(c.stats()).toEqual({});
+    await c.close();
+    const again = client({ dispatcher });
+    await expect(again.exchangeCode(CODE)).resolves.toMatchObject({ accessToken: ACCESS });
+    expect(hits("/sns/oauth2/access_token")).toBe(2);
+    await dispatcher.close();
+  });
+
+  it("reports its pool per origin", async () => {
+    const c = client({ connections: 2 });
+    await Promise.all(Array.from({ length: 10 }, () => c.exchangeCode(CODE)));
+    expect(c.stats()[server.url]).toMatchObject({ connected: expect.any(Number), running: 0 });
+    expect(c.stats()[server.url]!.connected).toBeLessThanOrEqual(2);
+  });
+
+  it("an aborted caller of the app token does not cancel the others", async () => {
+    behaviour = (response) =>
+      setTimeout(() => response.end('{"access_token":"LOCAL_APP_TOKEN_1","expires_in":7200}'), 100);
+    const c = client();
+    const controller = new AbortController();
+    const first = c.getAppAccessToken({ signal: controller.signal });
+    const second = c.getAppAccessToken();
+    controller.abort(new Error("gave up"));
+    await expect(first).rejects.toThrow("gave up");
+    await expect(second).resolves.toMatchObject({ accessToken: "LOCAL_APP_TOKEN_1" });
+    expect(hits("/cgi-bin/stable_token")).toBe(1);
+  });
+
   it("fails calls after close() with a network error that sent nothing", async () => {
     const c = client();
     await c.close();
