@@ -124,6 +124,16 @@ describe("bodies", () => {
     );
   });
 
+  it("blanks the secret and the code if WeChat echoes them in errmsg", async () => {
+    behaviour = (response) =>
+      response.end(
+        JSON.stringify({ errcode: 40029, errmsg: `invalid code ${CODE} for ${SECRET}, rid: 1a2b-3c` }),
+      );
+    const error = await caught(client().exchangeCode(CODE));
+    expect(error).toMatchObject({ errcode: 40029, rid: "1a2b-3c" });
+    expect((error as WeChatApiError).errmsg).toContain("[redacted]");
+  });
+
   it.each([
     ["an HTML page", 200, "<html><body>502 Bad Gateway</body></html>"],
     ["garbage", 200, "\u0000\u0001not json at all"],
