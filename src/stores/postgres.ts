@@ -53,7 +53,7 @@ function quoteSchema(schema: string): string {
  * ```ts
  * import { postgresStore } from "wechat-login/stores/postgres";
  * const store = await postgresStore({ connectionString: process.env.DATABASE_URL });
- * setInterval(() => store.purgeExpired(Date.now()), 10 * 60_000).unref();
+ * setInterval(() => store.purgeExpired(Date.now()).catch(console.error), 10 * 60_000).unref();
  * ```
  */
 export async function postgresStore(options: PostgresStoreOptions = {}): Promise<Store> {
