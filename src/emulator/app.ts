@@ -4,6 +4,7 @@ import { isApiPath } from "./faults.js";
 import { newRid } from "./ids.js";
 import { injectFaults, limitBodies, logRequests } from "./middleware.js";
 import { errorPage } from "./pages/layout.js";
+import { callbackRoutes } from "./routes/callback.js";
 import { cgiBinRoutes } from "./routes/cgi-bin.js";
 import { controlRoutes } from "./routes/control.js";
 import { ticketControlRoutes } from "./routes/control-tickets.js";
@@ -36,6 +37,7 @@ export function createEmulatorApp(options: EmulatorStateOptions = {}): EmulatorH
   app.route("/_emulator", controlRoutes(state));
   app.route("/_emulator", ticketControlRoutes(state));
   app.route("/_emulator", phoneRoutes(state));
+  app.route("/_emulator", callbackRoutes());
   app.route("/", qrConnectRoutes(state));
   app.route("/", oauthAuthorizeRoutes(state));
   app.route("/", wxLoginRoutes());

@@ -52,7 +52,8 @@ export class EmulatorState {
   readonly users = new Map<string, EmulatorUser>();
   /** Who is "logged in to WeChat" for the in-WeChat web authorization. */
   oauthUserId = "";
-  readonly phoneBaseUrl: string | undefined;
+  /** See {@link EmulatorStateOptions.phoneBaseUrl}; the CLI sets it once a wildcard bind knows its port. */
+  phoneBaseUrl: string | undefined;
   readonly #initial: EmulatorConfig;
 
   constructor(options: EmulatorStateOptions = {}) {
