@@ -1,0 +1,192 @@
+import type { Lock, TokenRecord } from "../protocol/records.js";
+import { guard } from "./errors.js";
+import { type LinkRepository, linkWith } from "./link.js";
+import { checkLease, sessionAlive, tokenGoneAt, touchedIdle } from "./rules.js";
+import type {
+  ConsumeStateResult,
+  IdentityRecord,
+  LinkIdentityInput,
+  LinkIdentityResult,
+  SessionRecord,
+  StateRecord,
+  Store,
+  UserRecord,
+} from "./types.js";
+
+export interface MemoryStoreOptions {
+  /** Clock for lock leases (they run on real time, unlike records). Default `Date.now`. */
+  clock?: () => number;
+}
+
+interface StoredState {
+  record: StateRecord;
+  used: boolean;
+  sessionIdHash: string | undefined;
+}
+
+interface HeldLock {
+  fencingToken: number;
+  leaseEndsAt: number;
+}
+
+const identityKey = (appid: string, openid: string) => `${appid}\n${openid}`;
+
+/**
+ * A store in this process's memory: for tests and single-process development.
+ * It keeps the same guarantees as the other stores (single-use states,
+ * leases with fencing tokens) but everything is lost on exit and nothing is
+ * shared between processes.
+ *
+ * @example
+ * ```ts
+ * import { memoryStore } from "wechat-login/stores/memory";
+ * const store = memoryStore();
+ * ```
+ */
+export function memoryStore(options: MemoryStoreOptions = {}): Store {
+  const clock = options.clock ?? Date.now;
+  const states = new Map<string, StoredState>();
+  const sessions = new Map<string, SessionRecord>();
+  const users = new Map<string, UserRecord>();
+  const usersByUnionid = new Map<string, string>();
+  const identities = new Map<string, IdentityRecord>();
+  const tokens = new Map<string, TokenRecord>();
+  const locks = new Map<string, HeldLock>();
+  const fencing = new Map<string, number>();
+
+  const repo: LinkRepository = {
+    findIdentity: (appid, openid) => identities.get(identityKey(appid, openid)),
+    findUser: (userId) => users.get(userId),
+    findUserByUnionid: (unionid) => {
+      const id = usersByUnionid.get(unionid);
+      return id === undefined ? undefined : users.get(id);
+    },
+    insertUser: (user) => {
+      users.set(user.id, user);
+      if (user.unionid) usersByUnionid.set(user.unionid, user.id);
+    },
+    updateUser: (user) => repo.insertUser(user),
+    insertIdentity: (identity) => identities.set(identityKey(identity.appid, identity.openid), identity),
+    setIdentityUnionid: (appid, openid, unionid) => {
+      const key = identityKey(appid, openid);
+      const identity = identities.get(key);
+      if (identity) identities.set(key, { ...identity, unionid });
+    },
+  };
+
+  const run = <T>(operation: string, body: () => T) => guard("memory", operation, body);
+  // Copies keep callers from mutating what the store holds, as a real backend would.
+  const copy = structuredClone;
+
+  return {
+    kind: "memory",
+
+    putState: (record) =>
+      run("putState", () => {
+        states.set(record.state, { record: copy(record), used: false, sessionIdHash: undefined });
+      }),
+
+    consumeState: (state, now) =>
+      run("consumeState", (): ConsumeStateResult => {
+        const stored = states.get(state);
+        if (!stored || stored.record.expiresAt <= now) return { status: "missing" };
+        if (stored.used) {
+          return { status: "used", record: copy(stored.record), sessionIdHash: stored.sessionIdHash };
+        }
+        stored.used = true;
+        return { status: "fresh", record: copy(stored.record) };
+      }),
+
+    completeState: (state, sessionIdHash) =>
+      run("completeState", () => {
+        const stored = states.get(state);
+        if (stored) stored.sessionIdHash = sessionIdHash;
+      }),
+
+    putSession: (record) =>
+      run("putSession", () => {
+        sessions.set(record.idHash, copy(record));
+      }),
+
+    getSession: (idHash, now) =>
+      run("getSession", () => {
+        const record = sessions.get(idHash);
+        return record && sessionAlive(record, now) ? copy(record) : undefined;
+      }),
+
+    touchSession: (idHash, idleExpiresAt) =>
+      run("touchSession", () => {
+        const record = sessions.get(idHash);
+        if (!record) return;
+        record.idleExpiresAt = touchedIdle(record.idleExpiresAt, idleExpiresAt, record.absoluteExpiresAt);
+      }),
+
+    deleteSession: (idHash) =>
+      run("deleteSession", () => {
+        sessions.delete(idHash);
+      }),
+
+    linkIdentity: (input: LinkIdentityInput) =>
+      run("linkIdentity", (): LinkIdentityResult => copy(linkWith(repo, input))),
+
+    getUser: (userId) =>
+      run("getUser", () => {
+        const user = users.get(userId);
+        return user && copy(user);
+      }),
+
+    listIdentities: (userId) =>
+      run("listIdentities", () =>
+        [...identities.values()].filter((identity) => identity.userId === userId).map((i) => copy(i)),
+      ),
+
+    getToken: (key, now) =>
+      run("getToken", () => {
+        const record = tokens.get(key);
+        return record && tokenGoneAt(record) > now ? copy(record) : undefined;
+      }),
+
+    putToken: (record) =>
+      run("putToken", () => {
+        tokens.set(record.key, copy(record));
+      }),
+
+    expireToken: (key, accessToken) =>
+      run("expireToken", () => {
+        if (tokens.get(key)?.accessToken !== accessToken) return false;
+        return tokens.delete(key);
+      }),
+
+    deleteToken: (key) =>
+      run("deleteToken", () => {
+        tokens.delete(key);
+      }),
+
+    acquireLock: (name, leaseMs) =>
+      run("acquireLock", (): Lock | undefined => {
+        checkLease(leaseMs);
+        const held = locks.get(name);
+        if (held && held.leaseEndsAt > clock()) return undefined;
+        const fencingToken = (fencing.get(name) ?? 0) + 1;
+        fencing.set(name, fencingToken);
+        locks.set(name, { fencingToken, leaseEndsAt: clock() + leaseMs });
+        return {
+          name,
+          fencingToken,
+          release: () =>
+            run("releaseLock", () => {
+              if (locks.get(name)?.fencingToken === fencingToken) locks.delete(name);
+            }),
+        };
+      }),
+
+    purgeExpired: (now) =>
+      run("purgeExpired", () => {
+        for (const [key, stored] of states) if (stored.record.expiresAt <= now) states.delete(key);
+        for (const [key, record] of sessions) if (!sessionAlive(record, now)) sessions.delete(key);
+        for (const [key, record] of tokens) if (tokenGoneAt(record) <= now) tokens.delete(key);
+      }),
+
+    close: () => run("close", () => undefined),
+  };
+}

@@ -1,0 +1,217 @@
+import type Database from "better-sqlite3";
+import type { TokenRecord } from "../../protocol/records.js";
+import type { IdentityRecord, SessionRecord, StateRecord, UserRecord } from "../types.js";
+
+export interface StateRow {
+  state: string;
+  browser_binding: string;
+  return_to: string;
+  appid: string;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
+  session_id_hash: string | null;
+}
+
+export interface SessionRow {
+  id_hash: string;
+  user_id: string;
+  appid: string;
+  openid: string;
+  created_at: number;
+  idle_expires_at: number;
+  absolute_expires_at: number;
+}
+
+export interface UserRow {
+  id: string;
+  unionid: string | null;
+  nickname: string;
+  headimgurl: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface IdentityRow {
+  appid: string;
+  openid: string;
+  unionid: string | null;
+  user_id: string;
+  created_at: number;
+}
+
+export interface TokenRow {
+  key: string;
+  access_token: string;
+  refresh_token: string | null;
+  scope: string;
+  access_expires_at: number;
+  refresh_expires_at: number | null;
+  updated_at: number;
+}
+
+export interface LockRow {
+  fencing_token: number;
+  lease_ends_at: number;
+}
+
+export const toState = (row: StateRow): StateRecord => ({
+  state: row.state,
+  browserBinding: row.browser_binding,
+  returnTo: row.return_to,
+  appid: row.appid,
+  createdAt: row.created_at,
+  expiresAt: row.expires_at,
+});
+
+export const toSession = (row: SessionRow): SessionRecord => ({
+  idHash: row.id_hash,
+  userId: row.user_id,
+  appid: row.appid,
+  openid: row.openid,
+  createdAt: row.created_at,
+  idleExpiresAt: row.idle_expires_at,
+  absoluteExpiresAt: row.absolute_expires_at,
+});
+
+export const toUser = (row: UserRow): UserRecord => ({
+  id: row.id,
+  unionid: row.unionid ?? undefined,
+  nickname: row.nickname,
+  headimgurl: row.headimgurl,
+  createdAt: row.created_at,
+  updatedAt: row.updated_at,
+});
+
+export const toIdentity = (row: IdentityRow): IdentityRecord => ({
+  appid: row.appid,
+  openid: row.openid,
+  unionid: row.unionid ?? undefined,
+  userId: row.user_id,
+  createdAt: row.created_at,
+});
+
+export const toToken = (row: TokenRow): TokenRecord => ({
+  key: row.key,
+  accessToken: row.access_token,
+  refreshToken: row.refresh_token ?? undefined,
+  scope: row.scope,
+  accessExpiresAt: row.access_expires_at,
+  refreshExpiresAt: row.refresh_expires_at ?? undefined,
+  updatedAt: row.updated_at,
+});
+
+/** Every statement the store runs, prepared once at open. */
+export interface Statements {
+  putState: Database.Statement<unknown[]>;
+  consumeState: Database.Statement<[number, string, number], StateRow>;
+  getLiveState: Database.Statement<[string, number], StateRow>;
+  completeState: Database.Statement<unknown[]>;
+  putSession: Database.Statement<unknown[]>;
+  getSession: Database.Statement<[string, number, number], SessionRow>;
+  touchSession: Database.Statement<unknown[]>;
+  deleteSession: Database.Statement<unknown[]>;
+  findIdentity: Database.Statement<[string, string], IdentityRow>;
+  listIdentities: Database.Statement<[string], IdentityRow>;
+  insertIdentity: Database.Statement<unknown[]>;
+  setIdentityUnionid: Database.Statement<unknown[]>;
+  findUser: Database.Statement<[string], UserRow>;
+  findUserByUnionid: Database.Statement<[string], UserRow>;
+  insertUser: Database.Statement<unknown[]>;
+  updateUser: Database.Statement<unknown[]>;
+  getToken: Database.Statement<[string, number], TokenRow>;
+  putToken: Database.Statement<unknown[]>;
+  expireToken: Database.Statement<unknown[]>;
+  deleteToken: Database.Statement<unknown[]>;
+  getLock: Database.Statement<[string], LockRow>;
+  putLock: Database.Statement<unknown[]>;
+  releaseLock: Database.Statement<unknown[]>;
+  purgeStates: Database.Statement<unknown[]>;
+  purgeSessions: Database.Statement<unknown[]>;
+  purgeTokens: Database.Statement<unknown[]>;
+}
+
+// The explicit return type lets declaration files name the statements (better-sqlite3's own class is not exported).
+export function prepareStatements(db: Database.Database): Statements {
+  return {
+    putState: db.prepare(
+      `INSERT OR REPLACE INTO wechat_login_states
+         (state, browser_binding, return_to, appid, created_at, expires_at, used_at, session_id_hash)
+       VALUES (?, ?, ?, ?, ?, ?, NULL, NULL)`,
+    ),
+    // One statement, so exactly one connection wins even across processes.
+    consumeState: db.prepare<[number, string, number], StateRow>(
+      `UPDATE wechat_login_states SET used_at = ?
+       WHERE state = ? AND used_at IS NULL AND expires_at > ? RETURNING *`,
+    ),
+    getLiveState: db.prepare<[string, number], StateRow>(
+      "SELECT * FROM wechat_login_states WHERE state = ? AND expires_at > ?",
+    ),
+    completeState: db.prepare("UPDATE wechat_login_states SET session_id_hash = ? WHERE state = ?"),
+
+    putSession: db.prepare(
+      `INSERT OR REPLACE INTO wechat_login_sessions
+         (id_hash, user_id, appid, openid, created_at, idle_expires_at, absolute_expires_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    ),
+    getSession: db.prepare<[string, number, number], SessionRow>(
+      `SELECT * FROM wechat_login_sessions
+       WHERE id_hash = ? AND idle_expires_at > ? AND absolute_expires_at > ?`,
+    ),
+    touchSession: db.prepare(
+      `UPDATE wechat_login_sessions
+       SET idle_expires_at = MIN(MAX(idle_expires_at, ?), absolute_expires_at) WHERE id_hash = ?`,
+    ),
+    deleteSession: db.prepare("DELETE FROM wechat_login_sessions WHERE id_hash = ?"),
+
+    findIdentity: db.prepare<[string, string], IdentityRow>(
+      "SELECT * FROM wechat_login_identities WHERE appid = ? AND openid = ?",
+    ),
+    listIdentities: db.prepare<[string], IdentityRow>(
+      "SELECT * FROM wechat_login_identities WHERE user_id = ? ORDER BY created_at, appid, openid",
+    ),
+    insertIdentity: db.prepare(
+      "INSERT INTO wechat_login_identities (appid, openid, unionid, user_id, created_at) VALUES (?, ?, ?, ?, ?)",
+    ),
+    setIdentityUnionid: db.prepare(
+      "UPDATE wechat_login_identities SET unionid = ? WHERE appid = ? AND openid = ?",
+    ),
+    findUser: db.prepare<[string], UserRow>("SELECT * FROM wechat_login_users WHERE id = ?"),
+    findUserByUnionid: db.prepare<[string], UserRow>("SELECT * FROM wechat_login_users WHERE unionid = ?"),
+    insertUser: db.prepare(
+      `INSERT INTO wechat_login_users (id, unionid, nickname, headimgurl, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?)`,
+    ),
+    updateUser: db.prepare(
+      "UPDATE wechat_login_users SET unionid = ?, nickname = ?, headimgurl = ?, updated_at = ? WHERE id = ?",
+    ),
+
+    getToken: db.prepare<[string, number], TokenRow>(
+      "SELECT * FROM wechat_login_tokens WHERE key = ? AND gone_at > ?",
+    ),
+    putToken: db.prepare(
+      `INSERT OR REPLACE INTO wechat_login_tokens
+         (key, access_token, refresh_token, scope, access_expires_at, refresh_expires_at, updated_at, gone_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+    ),
+    expireToken: db.prepare("DELETE FROM wechat_login_tokens WHERE key = ? AND access_token = ?"),
+    deleteToken: db.prepare("DELETE FROM wechat_login_tokens WHERE key = ?"),
+
+    getLock: db.prepare<[string], LockRow>(
+      "SELECT fencing_token, lease_ends_at FROM wechat_login_locks WHERE name = ?",
+    ),
+    putLock: db.prepare(
+      "INSERT OR REPLACE INTO wechat_login_locks (name, fencing_token, lease_ends_at) VALUES (?, ?, ?)",
+    ),
+    // The row stays (lease ended) so the fencing counter keeps growing.
+    releaseLock: db.prepare(
+      "UPDATE wechat_login_locks SET lease_ends_at = 0 WHERE name = ? AND fencing_token = ?",
+    ),
+
+    purgeStates: db.prepare("DELETE FROM wechat_login_states WHERE expires_at <= ?"),
+    purgeSessions: db.prepare(
+      "DELETE FROM wechat_login_sessions WHERE idle_expires_at <= ? OR absolute_expires_at <= ?",
+    ),
+    purgeTokens: db.prepare("DELETE FROM wechat_login_tokens WHERE gone_at <= ?"),
+  };
+}
