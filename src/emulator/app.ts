@@ -7,7 +7,11 @@ import { errorPage } from "./pages/layout.js";
 import { cgiBinRoutes } from "./routes/cgi-bin.js";
 import { controlRoutes } from "./routes/control.js";
 import { ticketControlRoutes } from "./routes/control-tickets.js";
+import { oauthAuthorizeRoutes } from "./routes/oauth-authorize.js";
+import { phoneRoutes } from "./routes/phone.js";
+import { qrConnectRoutes } from "./routes/qrconnect.js";
 import { snsRoutes } from "./routes/sns.js";
+import { wxLoginRoutes } from "./routes/wxlogin.js";
 import { EmulatorState, type EmulatorStateOptions } from "./state.js";
 import { apiError, apiJson } from "./wechat-response.js";
 
@@ -31,6 +35,10 @@ export function createEmulatorApp(options: EmulatorStateOptions = {}): EmulatorH
   app.route("/", cgiBinRoutes(state));
   app.route("/_emulator", controlRoutes(state));
   app.route("/_emulator", ticketControlRoutes(state));
+  app.route("/_emulator", phoneRoutes(state));
+  app.route("/", qrConnectRoutes(state));
+  app.route("/", oauthAuthorizeRoutes(state));
+  app.route("/", wxLoginRoutes());
 
   app.notFound((c) => {
     if (isApiPath(c.req.path)) return apiError(c, state, 40066, "invalid url");

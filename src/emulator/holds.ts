@@ -1,12 +1,19 @@
 /**
- * Waits that `close()` can cut short: injected delays and hangs must not keep
- * the process alive after the emulator stops.
+ * Waits that `close()` can cut short: injected delays, hangs and long polls
+ * must not keep the process alive after the emulator stops.
  */
 export class Holds {
   readonly #releases = new Set<() => void>();
+  #closed = false;
 
-  /** Resolves after `ms` (never, if undefined) or when released, whichever comes first. */
-  wait(ms?: number, signal?: { once(event: "close", listener: () => void): unknown }): Promise<void> {
+  /** True once the emulator is closing: loops that wait must stop. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Resolves after `ms` (never, if undefined), when released, or when `socket` closes. */
+  wait(ms?: number, socket?: { once(event: "close", listener: () => void): unknown }): Promise<void> {
+    if (this.#closed) return Promise.resolve();
     return new Promise((resolve) => {
       let timer: NodeJS.Timeout | undefined;
       const release = () => {
@@ -16,11 +23,12 @@ export class Holds {
       };
       this.#releases.add(release);
       if (ms !== undefined) timer = setTimeout(release, ms);
-      signal?.once("close", release);
+      socket?.once("close", release);
     });
   }
 
   releaseAll(): void {
+    this.#closed = true;
     for (const release of [...this.#releases]) release();
   }
 }

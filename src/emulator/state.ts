@@ -18,6 +18,11 @@ export interface EmulatorStateOptions {
   codeLifetimeSeconds?: number;
   /** Lifetime of a QR ticket on the qrconnect page. Default 300. */
   qrLifetimeSeconds?: number;
+  /**
+   * Origin the QR codes point the phone at, e.g. `http://192.168.1.20:3001`.
+   * Default: the origin the QR page was requested on.
+   */
+  phoneBaseUrl?: string;
 }
 
 /** TCP connections the HTTP server accepted. */
@@ -47,6 +52,7 @@ export class EmulatorState {
   readonly users = new Map<string, EmulatorUser>();
   /** Who is "logged in to WeChat" for the in-WeChat web authorization. */
   oauthUserId = "";
+  readonly phoneBaseUrl: string | undefined;
   readonly #initial: EmulatorConfig;
 
   constructor(options: EmulatorStateOptions = {}) {
@@ -56,6 +62,7 @@ export class EmulatorState {
     this.miniProgram = new MiniProgramStore(this.clock, codeLifetime);
     this.appTokens = new AppTokenStore(this.clock);
     this.tickets = new TicketStore(this.clock, options.qrLifetimeSeconds ?? 300);
+    this.phoneBaseUrl = options.phoneBaseUrl?.replace(/\/+$/, "");
     this.#load();
   }
 

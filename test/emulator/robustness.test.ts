@@ -61,6 +61,41 @@ describe("bad input never breaks the emulator", () => {
   });
 
   it.each([
+    "/connect/qrconnect",
+    "/connect/oauth2/authorize",
+    "/connect/l/qrconnect",
+    "/connect/zh_CN/htmledition/js/wxLogin.js",
+    "/_emulator/phone/x",
+  ])("page %s never answers 5xx for random query strings", async (route) => {
+    await fc.assert(
+      fc.asyncProperty(queryString, async (query) => {
+        const response = await fetch(`${h.url}${route}?${query}`, { redirect: "manual" });
+        expect([200, 302, 404]).toContain(response.status);
+        expect(await response.text()).not.toMatch(/at .*\.(ts|js):\d+/);
+      }),
+      { numRuns: 30 },
+    );
+  });
+
+  it.each(["/connect/oauth2/authorize", "/_emulator/phone/x"])(
+    "form %s never answers 5xx for random bodies",
+    async (route) => {
+      await fc.assert(
+        fc.asyncProperty(fc.string({ maxLength: 80 }), async (body) => {
+          const response = await fetch(`${h.url}${route}`, {
+            method: "POST",
+            body,
+            headers: { "content-type": "application/x-www-form-urlencoded" },
+            redirect: "manual",
+          });
+          expect(response.status).toBeLessThan(500);
+        }),
+        { numRuns: 30 },
+      );
+    },
+  );
+
+  it.each([
     "/_emulator/apps",
     "/_emulator/users",
     "/_emulator/authorize",
