@@ -243,16 +243,22 @@ describe("arguments", () => {
       () => c.checkToken(ACCESS, value as string),
     ];
     for (const call of calls) {
-      expect(await caught(Promise.resolve().then(call))).toBeInstanceOf(InvalidArgumentError);
+      expect(await caught(call())).toBeInstanceOf(InvalidArgumentError);
     }
     expect(server.hits.size).toBe(0);
   });
 
   it("rejects an unknown lang", async () => {
-    const error = await caught(
-      Promise.resolve().then(() => client().getUserInfo(ACCESS, "o1", { lang: "fr" as "en" })),
-    );
+    const error = await caught(client().getUserInfo(ACCESS, "o1", { lang: "fr" as "en" }));
     expect(error).toMatchObject({ argument: "lang" });
+  });
+
+  it("reports a bad argument as a rejection, never a synchronous throw", async () => {
+    let pending: Promise<unknown> | undefined;
+    expect(() => {
+      pending = client().exchangeCode("");
+    }).not.toThrow();
+    await expect(pending).rejects.toBeInstanceOf(InvalidArgumentError);
   });
 
   it("URL-encodes values into the query string", async () => {
