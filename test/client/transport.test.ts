@@ -1,6 +1,6 @@
 import type { ServerResponse } from "node:http";
 import { Agent } from "undici";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import {
   InvalidArgumentError,
   WeChatApiError,
@@ -212,6 +212,23 @@ describe("retries", () => {
     const error = await caught(client({ retry: { attempts: 2, baseDelayMs: 1 } }).checkToken(ACCESS, "o1"));
     expect(error).toMatchObject({ errcode: -1, reason: "system_busy" });
     expect(hits("/sns/auth")).toBe(2);
+  });
+
+  it("skips a backoff that would pass the total deadline and surfaces the last error", async () => {
+    behaviour = (response) => response.end('{"errcode":-1,"errmsg":"system error"}');
+    const random = vi.spyOn(Math, "random").mockReturnValue(0.99);
+    try {
+      const slowBackoff = client({
+        retry: { baseDelayMs: 5_000, maxDelayMs: 5_000 },
+        timeouts: { totalMs: 1_000 },
+      });
+      const started = performance.now();
+      expect(await caught(slowBackoff.checkToken(ACCESS, "o1"))).toMatchObject({ errcode: -1 });
+      expect(performance.now() - started).toBeLessThan(1_000);
+      expect(hits("/sns/auth")).toBe(1);
+    } finally {
+      random.mockRestore();
+    }
   });
 
   it("never retries a code exchange or code2Session on -1", async () => {
