@@ -279,10 +279,14 @@ export class WeChatClient {
 
   async #call<E extends Endpoint>(call: Call<E>): Promise<ResponseOf<E>> {
     const deadline = new Deadline(this.#config.timeouts.totalMs, call.signal);
-    return withRetry(call.endpoint, call.policy, this.#config.retry, deadline, async () => {
-      const { status, bodyText } = await this.#http.send(call, deadline);
-      return decodeResponse(call.endpoint, status, bodyText, call.sensitive);
-    });
+    try {
+      return await withRetry(call.endpoint, call.policy, this.#config.retry, deadline, async () => {
+        const { status, bodyText } = await this.#http.send(call, deadline);
+        return decodeResponse(call.endpoint, status, bodyText, call.sensitive);
+      });
+    } finally {
+      deadline.dispose();
+    }
   }
 
   /** What `JSON.stringify(client)` shows: never the secret. */
