@@ -1,16 +1,26 @@
+import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 
+const exportsMap: Record<string, { import?: string }> = JSON.parse(
+  readFileSync(new URL("./package.json", import.meta.url), "utf8"),
+).exports;
+
 export default defineConfig({
-  // Examples import the package by its public name, as users do; tests run them against the sources.
-  resolve: {
-    alias: [
-      {
-        find: /^wechat-login\/(\w+)$/,
-        replacement: fileURLToPath(new URL("./src/$1/index.ts", import.meta.url)),
+  // Examples import the package by its public names, as users do; tests run them against the sources
+  // (each `exports` entry's ./dist/….js read as ./src/….ts).
+  plugins: [
+    {
+      name: "wechat-login-sources",
+      resolveId(id) {
+        if (id !== "wechat-login" && !id.startsWith("wechat-login/")) return null;
+        const target = exportsMap[`.${id.slice("wechat-login".length)}`]?.import;
+        if (!target) return null;
+        const source = target.replace(/^\.\/dist\//, "./src/").replace(/\.js$/, ".ts");
+        return fileURLToPath(new URL(source, import.meta.url));
       },
-    ],
-  },
+    },
+  ],
   test: {
     include: ["test/**/*.test.ts"],
     testTimeout: 20_000,
