@@ -199,12 +199,14 @@ describe.skipIf(!chromiumCheck.available)("QR login in Chromium", () => {
     await page.goto(`${site.url}/login`);
     const qr = page.locator("#wx-qr");
     const first = await qr.getAttribute("data-uuid");
+    expect(await page.locator("#wx-refresh").isVisible()).toBe(false);
     await fetch(`${emulator.url}/_emulator/clock/advance`, {
       method: "POST",
       body: JSON.stringify({ seconds: 300 }),
     });
     await expect.poll(() => qr.getAttribute("data-status"), { timeout: 10_000 }).toBe("expired");
     expect(await page.locator("#wx-status").textContent()).toBe("二维码已失效");
+    expect(await page.locator("#wx-refresh").isVisible()).toBe(true);
     await page.click("#wx-refresh");
     await expect.poll(() => page.locator("#wx-qr").getAttribute("data-uuid")).not.toBe(first);
     await expect.poll(() => page.locator("#wx-qr").getAttribute("data-status")).toBe("waiting");
