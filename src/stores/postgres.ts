@@ -30,10 +30,11 @@ export interface PostgresStoreOptions {
   schema?: string;
 }
 
-/** A login waiting on the database is worse than a quick 503. */
+/** A login waiting on the database is worse than a quick 503: connecting gives up after 2 s, a query after 5 s. */
 const defaultPoolConfig: pg.PoolConfig = {
   max: 10,
-  connectionTimeoutMillis: 5_000,
+  connectionTimeoutMillis: 2_000,
+  query_timeout: 5_000,
   idleTimeoutMillis: 30_000,
 };
 

@@ -28,8 +28,15 @@ export interface RedisStoreOptions {
   prefix?: string;
 }
 
-/** A login waiting on Redis is worse than a quick 503: commands fail after one reconnect attempt. */
-const defaultClientOptions: RedisOptions = { maxRetriesPerRequest: 1, connectTimeout: 5_000 };
+/**
+ * A login waiting on Redis is worse than a quick 503: a command fails after
+ * one reconnect attempt, or after 2 s without an answer (a hung server).
+ */
+const defaultClientOptions: RedisOptions = {
+  maxRetriesPerRequest: 1,
+  connectTimeout: 2_000,
+  commandTimeout: 2_000,
+};
 
 const purgeBatch = 500;
 
@@ -250,6 +257,8 @@ export function redisStore(options: RedisStoreOptions = {}): Store {
     close: () =>
       run("close", async () => {
         if (!owned || client.status === "end") return;
+        // QUIT would wait for a connection that may never come; a client that is not ready is just dropped.
+        if (client.status !== "ready") return client.disconnect();
         await client.quit().catch(() => client.disconnect());
       }),
   };

@@ -1,9 +1,9 @@
-import { createServer } from "node:net";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
 import { StoreError } from "../../src/stores/errors.js";
 import { postgresStore } from "../../src/stores/postgres.js";
 import { requireService } from "../support/services.js";
+import { closedPort, silentServer } from "../support/silent-server.js";
 import { describeStoreConformance } from "./conformance.js";
 import { randomId, sessionRecord, stateRecord, tokenRecord } from "./fixtures.js";
 
@@ -26,15 +26,6 @@ const service = await requireService("PostgreSQL", async () => {
     await probe.end().catch(() => undefined);
   }
 });
-
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (typeof address !== "object" || address === null) throw new Error("no port");
-  return address.port;
-}
 
 if (service.available) {
   const admin = new pg.Pool({ connectionString, max: 2 });
@@ -105,6 +96,17 @@ if (service.available) {
       await expect(opening).rejects.toBeInstanceOf(StoreError);
       await expect(opening).rejects.toThrow(/postgres store failed during migrate/);
       expect(Date.now() - started).toBeLessThan(2_000);
+    });
+
+    it("rejects within about 2 s with default options when the server accepts connections but never answers", async () => {
+      const server = await silentServer();
+      const started = Date.now();
+      const opening = postgresStore({
+        connectionString: `postgres://postgres@127.0.0.1:${server.port}/test`,
+      });
+      await expect(opening).rejects.toBeInstanceOf(StoreError);
+      expect(Date.now() - started).toBeLessThan(3_000);
+      await server.close();
     });
 
     it("rejects a failing query with a StoreError that names the code, not the values", async () => {
