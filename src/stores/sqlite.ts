@@ -39,6 +39,8 @@ function open(options: SqliteStoreOptions): { db: Database.Database; owned: bool
   const db = new Database(filename);
   try {
     db.pragma("journal_mode = WAL");
+    // SQLite's advice for WAL: no corruption on power loss, only the last commits may be lost (a re-login at worst).
+    db.pragma("synchronous = NORMAL");
     db.pragma(`busy_timeout = ${Math.trunc(options.busyTimeoutMs ?? 5000)}`);
     db.pragma("foreign_keys = ON");
     return { db, owned: true };
