@@ -175,7 +175,7 @@ function createPostgresStore(pool: pg.Pool, owned: boolean, s: string): Store {
     listIdentities: (userId) =>
       run("listIdentities", async () => {
         const rows = await query<IdentityRow>(
-          `SELECT * FROM ${s}.identities WHERE user_id = $1 ORDER BY created_at, appid, openid`,
+          `SELECT * FROM ${s}.identities WHERE user_id = $1 ORDER BY created_at, appid COLLATE "C", openid COLLATE "C"`,
           [userId],
         );
         return rows.map(toIdentity);

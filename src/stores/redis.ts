@@ -14,7 +14,7 @@ import {
 } from "./redis/codec.js";
 import type { LuaScript } from "./redis/scripts.js";
 import * as scripts from "./redis/scripts.js";
-import { checkLease, newUserId, sessionAlive, tokenGoneAt } from "./rules.js";
+import { byCreation, checkLease, newUserId, sessionAlive, tokenGoneAt } from "./rules.js";
 import type { ConsumeStateResult, LinkIdentityResult, Store } from "./types.js";
 
 export interface RedisStoreOptions {
@@ -182,11 +182,14 @@ export function redisStore(options: RedisStoreOptions = {}): Store {
 
     listIdentities: (userId) =>
       run("listIdentities", async () => {
-        const members = (await client.smembers(key("user-identities", userId))).sort();
+        const members = await client.smembers(key("user-identities", userId));
         const hashes = await Promise.all(
           members.map((member) => client.hgetall(`${prefix}identity:${member}`)),
         );
-        return hashes.filter((hash) => Object.keys(hash).length > 0).map(toIdentity);
+        return hashes
+          .filter((hash) => Object.keys(hash).length > 0)
+          .map(toIdentity)
+          .sort(byCreation);
       }),
 
     getToken: (tokenKey, now) =>

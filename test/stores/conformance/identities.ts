@@ -175,6 +175,24 @@ export function describeIdentities(fixture: Fixture): void {
       expect(await store.listIdentities(results[0]!.user.id)).toHaveLength(10);
     });
 
+    it("lists a user's identities oldest first, then by appid and openid", async () => {
+      const { store, now } = fixture();
+      const unionid = `u_${randomId(8)}`;
+      const link = (appid: string, openid: string, at: number) =>
+        store.linkIdentity({ appid, openid, unionid, profile: undefined, now: at });
+      const first = await link(appB, "o_b", now);
+      await link(appA, "o_z", now + 5);
+      await link(appA, "o_a", now + 5);
+      await link(appB, "o_a", now + 5);
+      const listed = await store.listIdentities(first.user.id);
+      expect(listed.map((i) => `${i.appid}/${i.openid}`)).toEqual([
+        `${appB}/o_b`,
+        `${appA}/o_a`,
+        `${appA}/o_z`,
+        `${appB}/o_a`,
+      ]);
+    });
+
     it("finds nothing for an unknown user", async () => {
       const { store } = fixture();
       expect(await store.getUser(randomId())).toBeUndefined();
