@@ -153,16 +153,20 @@ function createPostgresStore(pool: pg.Pool, owned: boolean, s: string): Store {
     linkIdentity: (input) =>
       run("linkIdentity", async () => {
         const client = await pool.connect();
+        // A connection that cannot even roll back is broken: release(error) drops it instead of reusing it.
+        let broken: Error | undefined;
         try {
           await client.query("BEGIN");
           const result = await linkInTransaction(client, s, input);
           await client.query("COMMIT");
           return result;
         } catch (error) {
-          await client.query("ROLLBACK").catch(() => undefined);
+          await client.query("ROLLBACK").catch((rollbackError: Error) => {
+            broken = rollbackError;
+          });
           throw error;
         } finally {
-          client.release();
+          client.release(broken);
         }
       }),
 

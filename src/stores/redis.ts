@@ -20,7 +20,7 @@ import type { ConsumeStateResult, LinkIdentityResult, Store } from "./types.js";
 export interface RedisStoreOptions {
   /** A client of your own; `close()` leaves it open. */
   client?: Redis;
-  /** `redis://[:password@]host:port/db` (or `rediss://`) when no client is given. */
+  /** `redis://[:password@]host:port/db` (or `rediss://`) when no client is given; without either, 127.0.0.1:6379. */
   url?: string;
   /** Options for the client created from `url`. */
   redisOptions?: RedisOptions;
