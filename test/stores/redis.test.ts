@@ -11,10 +11,21 @@ const url = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
 const runPrefix = `wechat-login-test:${randomId(4)}:`;
 
 const service = await requireService("Redis", async () => {
-  const probe = new Redis(url, { lazyConnect: true, connectTimeout: 1_000, maxRetriesPerRequest: 0 });
-  probe.on("error", () => undefined);
+  const probe = new Redis(url, {
+    lazyConnect: true,
+    connectTimeout: 1_000,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  });
+  // connect() only says "Connection is closed."; the error event says why.
+  let cause: Error | undefined;
+  probe.on("error", (error: Error) => {
+    cause = error;
+  });
   try {
-    await probe.connect();
+    await probe.connect().catch((error: unknown) => {
+      throw cause ?? error;
+    });
     await probe.ping();
   } finally {
     probe.disconnect();
