@@ -1,7 +1,8 @@
 import type { MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { EmulatorContext, EmulatorEnv } from "./env.js";
-import { type Fault, isApiPath } from "./faults.js";
+import { type Fault, type FaultKind, isApiPath } from "./faults.js";
 import { errorPage } from "./pages/layout.js";
 import { maskQuery } from "./request-log.js";
 import type { EmulatorState } from "./state.js";
@@ -44,15 +45,21 @@ function drop(c: EmulatorContext): Response {
   return new Response("connection dropped", { status: 502 });
 }
 
-async function faultResponse(c: EmulatorContext, state: EmulatorState, fault: Fault): Promise<Response> {
+async function faultResponse(
+  c: EmulatorContext,
+  state: EmulatorState,
+  fault: Fault,
+  kind: Exclude<FaultKind, "delay">,
+): Promise<Response> {
   const contentType = apiContentType(c.req.path);
-  switch (fault.kind) {
+  const status = fault.status as ContentfulStatusCode;
+  switch (kind) {
     case "errcode":
       return apiError(c, state, fault.errcode);
     case "http":
-      return c.text(`${fault.status} upstream error`, fault.status as 500);
+      return c.text(`${fault.status} upstream error`, status);
     case "html":
-      return c.html(errorPage("系统繁忙", "System busy, please try again later."), fault.status as 502);
+      return c.html(errorPage("系统繁忙", "System busy, please try again later."), status);
     case "truncated":
       return new Response('{"access_token":"ACCESS_TOKEN","expires_in":72', {
         status: 200,
@@ -68,8 +75,6 @@ async function faultResponse(c: EmulatorContext, state: EmulatorState, fault: Fa
     case "hang":
       await state.holds.wait(undefined, c.env?.incoming?.socket);
       return drop(c);
-    case "delay":
-      throw new Error("delay faults answer normally");
   }
 }
 
@@ -84,6 +89,6 @@ export function injectFaults(state: EmulatorState): MiddlewareHandler<EmulatorEn
       await state.holds.wait(fault.delayMs, c.env?.incoming?.socket);
       return next();
     }
-    return faultResponse(c, state, fault);
+    return faultResponse(c, state, fault, fault.kind);
   };
 }

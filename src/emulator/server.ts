@@ -3,8 +3,8 @@ import type { AddressInfo, Socket } from "node:net";
 import { createAdaptorServer } from "@hono/node-server";
 import { createEmulatorApp } from "./app.js";
 import type { EmulatorApp as EmulatorAppConfig, EmulatorUser } from "./config.js";
-import { publicUser } from "./routes/control.js";
 import type { EmulatorState, EmulatorStateOptions } from "./state.js";
+import { publicUser } from "./users.js";
 
 /** Options of {@link startEmulator}. */
 export interface StartEmulatorOptions extends EmulatorStateOptions {

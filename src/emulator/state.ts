@@ -80,10 +80,12 @@ export class EmulatorState {
     this.#load();
   }
 
+  /** Registers an app (already validated); its users' openids follow from its appid. */
   addApp(app: EmulatorApp): void {
     this.apps.set(app.appid, structuredClone(app));
   }
 
+  /** Registers a test user (already validated); they can log in to every app. */
   addUser(user: EmulatorUser): void {
     this.users.set(user.id, structuredClone(user));
   }
@@ -95,6 +97,7 @@ export class EmulatorState {
     return first;
   }
 
+  /** The user's openid in this app. */
   openid(app: EmulatorApp, userId: string): string {
     return openidFor(app.appid, userId);
   }

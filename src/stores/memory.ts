@@ -1,7 +1,7 @@
 import type { Lock, TokenRecord } from "../protocol/records.js";
 import { guard } from "./errors.js";
 import { type LinkRepository, linkWith } from "./link.js";
-import { checkLease, sessionAlive, tokenGoneAt, touchedIdle } from "./rules.js";
+import { byCreation, checkLease, sessionAlive, tokenGoneAt, touchedIdle } from "./rules.js";
 import type {
   ConsumeStateResult,
   IdentityRecord,
@@ -137,7 +137,10 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
 
     listIdentities: (userId) =>
       run("listIdentities", () =>
-        [...identities.values()].filter((identity) => identity.userId === userId).map((i) => copy(i)),
+        [...identities.values()]
+          .filter((identity) => identity.userId === userId)
+          .sort(byCreation)
+          .map((i) => copy(i)),
       ),
 
     getToken: (key, now) =>

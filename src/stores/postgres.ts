@@ -30,10 +30,11 @@ export interface PostgresStoreOptions {
   schema?: string;
 }
 
-/** A login waiting on the database is worse than a quick 503. */
+/** A login waiting on the database is worse than a quick 503: connecting gives up after 2 s, a query after 5 s. */
 const defaultPoolConfig: pg.PoolConfig = {
   max: 10,
-  connectionTimeoutMillis: 5_000,
+  connectionTimeoutMillis: 2_000,
+  query_timeout: 5_000,
   idleTimeoutMillis: 30_000,
 };
 
@@ -152,16 +153,20 @@ function createPostgresStore(pool: pg.Pool, owned: boolean, s: string): Store {
     linkIdentity: (input) =>
       run("linkIdentity", async () => {
         const client = await pool.connect();
+        // A connection that cannot even roll back is broken: release(error) drops it instead of reusing it.
+        let broken: Error | undefined;
         try {
           await client.query("BEGIN");
           const result = await linkInTransaction(client, s, input);
           await client.query("COMMIT");
           return result;
         } catch (error) {
-          await client.query("ROLLBACK").catch(() => undefined);
+          await client.query("ROLLBACK").catch((rollbackError: Error) => {
+            broken = rollbackError;
+          });
           throw error;
         } finally {
-          client.release();
+          client.release(broken);
         }
       }),
 
@@ -174,7 +179,7 @@ function createPostgresStore(pool: pg.Pool, owned: boolean, s: string): Store {
     listIdentities: (userId) =>
       run("listIdentities", async () => {
         const rows = await query<IdentityRow>(
-          `SELECT * FROM ${s}.identities WHERE user_id = $1 ORDER BY created_at, appid, openid`,
+          `SELECT * FROM ${s}.identities WHERE user_id = $1 ORDER BY created_at, appid COLLATE "C", openid COLLATE "C"`,
           [userId],
         );
         return rows.map(toIdentity);

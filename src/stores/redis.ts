@@ -14,13 +14,13 @@ import {
 } from "./redis/codec.js";
 import type { LuaScript } from "./redis/scripts.js";
 import * as scripts from "./redis/scripts.js";
-import { checkLease, newUserId, sessionAlive, tokenGoneAt } from "./rules.js";
+import { byCreation, checkLease, newUserId, sessionAlive, tokenGoneAt } from "./rules.js";
 import type { ConsumeStateResult, LinkIdentityResult, Store } from "./types.js";
 
 export interface RedisStoreOptions {
   /** A client of your own; `close()` leaves it open. */
   client?: Redis;
-  /** `redis://[:password@]host:port/db` (or `rediss://`) when no client is given. */
+  /** `redis://[:password@]host:port/db` (or `rediss://`) when no client is given; without either, 127.0.0.1:6379. */
   url?: string;
   /** Options for the client created from `url`. */
   redisOptions?: RedisOptions;
@@ -28,8 +28,15 @@ export interface RedisStoreOptions {
   prefix?: string;
 }
 
-/** A login waiting on Redis is worse than a quick 503: commands fail after one reconnect attempt. */
-const defaultClientOptions: RedisOptions = { maxRetriesPerRequest: 1, connectTimeout: 5_000 };
+/**
+ * A login waiting on Redis is worse than a quick 503: a command fails after
+ * one reconnect attempt, or after 2 s without an answer (a hung server).
+ */
+const defaultClientOptions: RedisOptions = {
+  maxRetriesPerRequest: 1,
+  connectTimeout: 2_000,
+  commandTimeout: 2_000,
+};
 
 const purgeBatch = 500;
 
@@ -175,11 +182,14 @@ export function redisStore(options: RedisStoreOptions = {}): Store {
 
     listIdentities: (userId) =>
       run("listIdentities", async () => {
-        const members = (await client.smembers(key("user-identities", userId))).sort();
+        const members = await client.smembers(key("user-identities", userId));
         const hashes = await Promise.all(
           members.map((member) => client.hgetall(`${prefix}identity:${member}`)),
         );
-        return hashes.filter((hash) => Object.keys(hash).length > 0).map(toIdentity);
+        return hashes
+          .filter((hash) => Object.keys(hash).length > 0)
+          .map(toIdentity)
+          .sort(byCreation);
       }),
 
     getToken: (tokenKey, now) =>
@@ -250,6 +260,8 @@ export function redisStore(options: RedisStoreOptions = {}): Store {
     close: () =>
       run("close", async () => {
         if (!owned || client.status === "end") return;
+        // QUIT would wait for a connection that may never come; a client that is not ready is just dropped.
+        if (client.status !== "ready") return client.disconnect();
         await client.quit().catch(() => client.disconnect());
       }),
   };

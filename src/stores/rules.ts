@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { InvalidArgumentError } from "../protocol/errors.js";
 import type { TokenRecord } from "../protocol/records.js";
-import type { SessionRecord } from "./types.js";
+import type { IdentityRecord, SessionRecord } from "./types.js";
 
 /** A token record is kept while it can still be refreshed (records.ts, TokenStore.getToken). */
 export function tokenGoneAt(record: Pick<TokenRecord, "accessExpiresAt" | "refreshExpiresAt">): number {
@@ -33,3 +33,10 @@ export function checkLease(leaseMs: number): void {
     throw new InvalidArgumentError("leaseMs", "must be a positive integer number of milliseconds");
   }
 }
+
+/** listIdentities order in every store: oldest first, then by appid and openid (as the SQL stores sort). */
+export function byCreation(a: IdentityRecord, b: IdentityRecord): number {
+  return a.createdAt - b.createdAt || compare(a.appid, b.appid) || compare(a.openid, b.openid);
+}
+
+const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);

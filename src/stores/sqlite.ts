@@ -7,7 +7,7 @@ import { type LinkRepository, linkWith } from "./link.js";
 import { checkLease, tokenGoneAt } from "./rules.js";
 import { migrate } from "./sqlite/migrate.js";
 import { prepareStatements, toIdentity, toSession, toState, toToken, toUser } from "./sqlite/statements.js";
-import type { ConsumeStateResult, LinkIdentityResult, Store, UserRecord } from "./types.js";
+import type { ConsumeStateResult, LinkIdentityResult, Store } from "./types.js";
 
 interface CommonOptions {
   /** Clock for lock leases (they run on real time, unlike records). Default `Date.now`. */
@@ -39,6 +39,8 @@ function open(options: SqliteStoreOptions): { db: Database.Database; owned: bool
   const db = new Database(filename);
   try {
     db.pragma("journal_mode = WAL");
+    // SQLite's advice for WAL: no corruption on power loss, only the last commits may be lost (a re-login at worst).
+    db.pragma("synchronous = NORMAL");
     db.pragma(`busy_timeout = ${Math.trunc(options.busyTimeoutMs ?? 5000)}`);
     db.pragma("foreign_keys = ON");
     return { db, owned: true };
@@ -66,15 +68,18 @@ export async function sqliteStore(options: SqliteStoreOptions): Promise<Store> {
     if (owned) db.close();
     throw error;
   });
-  return createSqliteStore(db, owned, options.clock ?? Date.now);
+  return guard("sqlite", "open", () => createSqliteStore(db, owned, options.clock ?? Date.now)).catch(
+    (error: unknown) => {
+      if (owned) db.close();
+      throw error;
+    },
+  );
 }
 
 function createSqliteStore(db: Database.Database, owned: boolean, clock: () => number): Store {
   const sql = prepareStatements(db);
   const run = <T>(operation: string, body: () => T) => guard("sqlite", operation, body);
 
-  const writeUser = (user: UserRecord) =>
-    [user.unionid ?? null, user.nickname, user.headimgurl, user.updatedAt, user.id] as const;
   const repo: LinkRepository = {
     findIdentity: (appid, openid) => {
       const row = sql.findIdentity.get(appid, openid);
@@ -99,7 +104,7 @@ function createSqliteStore(db: Database.Database, owned: boolean, clock: () => n
       );
     },
     updateUser: (user) => {
-      sql.updateUser.run(...writeUser(user));
+      sql.updateUser.run(user.unionid ?? null, user.nickname, user.headimgurl, user.updatedAt, user.id);
     },
     insertIdentity: (i) => {
       sql.insertIdentity.run(i.appid, i.openid, i.unionid ?? null, i.userId, i.createdAt);

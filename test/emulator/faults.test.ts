@@ -44,15 +44,16 @@ describe("POST /_emulator/faults", () => {
   });
 
   it("delays an answer without blocking other requests", async () => {
-    await addFault({ endpoint: "/sns/auth", kind: "delay", delayMs: 800 });
+    await addFault({ endpoint: "/sns/auth", kind: "delay", delayMs: 1500 });
     const started = Date.now();
     const slow = checkToken().then(async (response) => ({ body: await response.json(), at: Date.now() }));
     const fast = await h.getJson("/sns/userinfo");
     const fastAt = Date.now();
     const slowResult = await slow;
     expect(fast.errcode).toBe(41001);
-    expect(fastAt - started).toBeLessThan(600);
-    expect(slowResult.at - started).toBeGreaterThanOrEqual(750);
+    expect(fastAt - started).toBeLessThan(1200);
+    expect(fastAt).toBeLessThan(slowResult.at);
+    expect(slowResult.at - started).toBeGreaterThanOrEqual(1450);
     expect(slowResult.body.errcode).toBe(40001);
   });
 
@@ -146,7 +147,7 @@ describe("close() with a hung request", () => {
     await new Promise((resolve) => setTimeout(resolve, 100));
     const started = Date.now();
     await emulator.close();
-    expect(Date.now() - started).toBeLessThan(1000);
+    expect(Date.now() - started).toBeLessThan(2000);
     expect(await hung).toBeInstanceOf(Error);
     expect(await delayed).toBeInstanceOf(Error);
   });

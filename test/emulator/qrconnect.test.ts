@@ -38,6 +38,8 @@ describe("GET /connect/qrconnect", () => {
     expect(phoneUrl).toBe(`${h.url}/_emulator/phone/${uuid}`);
     expect(page).toMatch(/<img class="qr" alt="QR code" src="data:image\/png;base64,[A-Za-z0-9+/=]+">/);
     expect(page).toContain("Demo Website");
+    // The stylesheet is a constant inserted raw; escaped quotes would break it.
+    expect(page).toContain('font-family:-apple-system,"PingFang SC"');
     const tickets = (await h.getJson("/_emulator/tickets")) as { tickets: Array<Record<string, unknown>> };
     expect(tickets.tickets[0]).toMatchObject({
       uuid,

@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { ConfigError } from "../../src/protocol/errors.js";
 import { openStoreFromUrl } from "../../src/stores/from-url.js";
 import { storeFromUrl } from "../../src/stores/index.js";
+import { closedPort } from "../support/silent-server.js";
 import { stateRecord } from "./fixtures.js";
 
 const dir = mkdtempSync(join(tmpdir(), "wechat-login-url-"));
@@ -37,7 +38,8 @@ describe("storeFromUrl", () => {
   });
 
   it("loads the PostgreSQL driver for postgres:// and reports an unreachable server as a StoreError", async () => {
-    const error = await storeFromUrl("postgres://postgres@127.0.0.1:1/test").catch((e: unknown) => e);
+    const port = await closedPort();
+    const error = await storeFromUrl(`postgres://postgres@127.0.0.1:${port}/test`).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: "STORE", store: "postgres" });
   });
 

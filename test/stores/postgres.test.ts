@@ -1,9 +1,9 @@
-import { createServer } from "node:net";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
 import { StoreError } from "../../src/stores/errors.js";
 import { postgresStore } from "../../src/stores/postgres.js";
 import { requireService } from "../support/services.js";
+import { closedPort, silentServer } from "../support/silent-server.js";
 import { describeStoreConformance } from "./conformance.js";
 import { randomId, sessionRecord, stateRecord, tokenRecord } from "./fixtures.js";
 
@@ -27,15 +27,6 @@ const service = await requireService("PostgreSQL", async () => {
   }
 });
 
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (typeof address !== "object" || address === null) throw new Error("no port");
-  return address.port;
-}
-
 if (service.available) {
   const admin = new pg.Pool({ connectionString, max: 2 });
   const dropSchema = (schema: string) => admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
@@ -46,10 +37,12 @@ if (service.available) {
 
   describeStoreConformance("postgres", async () => {
     const schema = newSchema();
-    const store = await postgresStore({ connectionString, schema });
+    // Durability is not under test: skipping the WAL flush per commit makes the suite several times faster.
+    const poolConfig = { options: "-c synchronous_commit=off" };
+    const store = await postgresStore({ connectionString, schema, poolConfig });
     return {
       store,
-      sibling: () => postgresStore({ connectionString, schema }),
+      sibling: () => postgresStore({ connectionString, schema, poolConfig }),
       cleanup: async () => {
         await store.close();
         await dropSchema(schema);
@@ -105,6 +98,17 @@ if (service.available) {
       await expect(opening).rejects.toBeInstanceOf(StoreError);
       await expect(opening).rejects.toThrow(/postgres store failed during migrate/);
       expect(Date.now() - started).toBeLessThan(2_000);
+    });
+
+    it("rejects within about 2 s with default options when the server accepts connections but never answers", async () => {
+      const server = await silentServer();
+      const started = Date.now();
+      const opening = postgresStore({
+        connectionString: `postgres://postgres@127.0.0.1:${server.port}/test`,
+      });
+      await expect(opening).rejects.toBeInstanceOf(StoreError);
+      expect(Date.now() - started).toBeLessThan(3_000);
+      await server.close();
     });
 
     it("rejects a failing query with a StoreError that names the code, not the values", async () => {

@@ -1,9 +1,9 @@
-import { createServer } from "node:net";
 import { Redis } from "ioredis";
 import { afterAll, describe, expect, it } from "vitest";
 import { StoreError } from "../../src/stores/errors.js";
 import { redisStore } from "../../src/stores/redis.js";
 import { requireService } from "../support/services.js";
+import { closedPort, silentServer } from "../support/silent-server.js";
 import { describeStoreConformance } from "./conformance.js";
 import { randomId, stateRecord } from "./fixtures.js";
 
@@ -11,10 +11,21 @@ const url = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
 const runPrefix = `wechat-login-test:${randomId(4)}:`;
 
 const service = await requireService("Redis", async () => {
-  const probe = new Redis(url, { lazyConnect: true, connectTimeout: 1_000, maxRetriesPerRequest: 0 });
-  probe.on("error", () => undefined);
+  const probe = new Redis(url, {
+    lazyConnect: true,
+    connectTimeout: 1_000,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  });
+  // connect() only says "Connection is closed."; the error event says why.
+  let cause: Error | undefined;
+  probe.on("error", (error: Error) => {
+    cause = error;
+  });
   try {
-    await probe.connect();
+    await probe.connect().catch((error: unknown) => {
+      throw cause ?? error;
+    });
     await probe.ping();
   } finally {
     probe.disconnect();
@@ -35,16 +46,6 @@ async function scanKeys(client: Redis, prefix: string): Promise<string[]> {
 async function deleteKeys(client: Redis, prefix: string): Promise<void> {
   const keys = await scanKeys(client, prefix);
   if (keys.length > 0) await client.del(...keys);
-}
-
-/** A port nothing listens on: bound, then closed. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (typeof address !== "object" || address === null) throw new Error("no port");
-  return address.port;
 }
 
 if (service.available) {
@@ -93,6 +94,16 @@ if (service.available) {
       await lock!.release();
       await deleteKeys(client, prefix);
       client.disconnect();
+    });
+
+    it("rejects within about 2 s with default options when Redis accepts connections but never answers", async () => {
+      const server = await silentServer();
+      const store = redisStore({ url: `redis://127.0.0.1:${server.port}` });
+      const started = Date.now();
+      await expect(store.getSession(randomId(32), started)).rejects.toBeInstanceOf(StoreError);
+      expect(Date.now() - started).toBeLessThan(3_000);
+      await store.close();
+      await server.close();
     });
 
     it("rejects within 2 s with a StoreError when Redis is unreachable", async () => {

@@ -92,6 +92,18 @@ describe("sqliteStore", () => {
     db.close();
   });
 
+  it("rolls a failed migration back whole and rejects with a StoreError", async () => {
+    const db = new Database(join(dir, "clash.db"));
+    db.exec("CREATE TABLE wechat_login_users (id TEXT PRIMARY KEY)");
+    await expect(sqliteStore({ database: db })).rejects.toThrow(/sqlite store failed during migrate/);
+    const tables = db
+      .prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type = 'table'")
+      .all();
+    expect(tables.map((t) => t.name)).toEqual(["wechat_login_users"]);
+    expect(db.inTransaction).toBe(false);
+    db.close();
+  });
+
   it("deletes expired rows on purgeExpired", async () => {
     const filename = join(dir, "purge.db");
     const store = await sqliteStore({ filename });

@@ -1,8 +1,9 @@
-import { html } from "hono/html";
+import { html, raw } from "hono/html";
 import type { HtmlEscapedString } from "hono/utils/html";
 
 type Html = HtmlEscapedString | Promise<HtmlEscapedString>;
 
+// A constant, inserted raw: entities are not decoded inside <style>, so escaping would break the quoted font names.
 const STYLE = `
 body{margin:0;font-family:-apple-system,"PingFang SC","Microsoft YaHei",Helvetica,Arial,sans-serif;background:#f7f7f7;color:#191919}
 main{max-width:420px;margin:0 auto;padding:32px 20px;text-align:center}
@@ -15,6 +16,7 @@ button,.button{display:block;width:100%;box-sizing:border-box;margin:12px 0;padd
 label.user{display:flex;align-items:center;gap:12px;text-align:left;background:#fff;border-radius:6px;padding:10px 12px;margin:8px 0}
 label.user img,label.user .avatar{width:40px;height:40px;border-radius:4px;background:#ddd}
 .icon{font-size:48px}
+[hidden]{display:none!important}
 `;
 
 /** The frame of every emulator page: a mobile-first layout close to WeChat's plain pages. */
@@ -25,7 +27,7 @@ export function layout(title: string, body: Html, options: { lang?: string } = {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${title}</title>
-<style>${STYLE}</style>
+<style>${raw(STYLE)}</style>
 </head>
 <body><main>${body}</main></body>
 </html>`;

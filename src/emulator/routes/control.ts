@@ -2,12 +2,13 @@ import { Hono } from "hono";
 import { setCookie } from "hono/cookie";
 import { z } from "zod";
 import { isGrantScope, isRedirectAllowed, scopesOf } from "../apps.js";
-import { appSchema, type EmulatorUser, userSchema } from "../config.js";
+import { appSchema, userSchema } from "../config.js";
 import { decide } from "../consent.js";
 import { badRequest, readBody, userIdField } from "../control-input.js";
 import type { EmulatorEnv } from "../env.js";
 import { faultSchema } from "../faults.js";
 import type { EmulatorState } from "../state.js";
+import { publicUser } from "../users.js";
 
 /** Cookie that picks the in-WeChat user for `/connect/oauth2/authorize` in one browser. */
 export const OAUTH_USER_COOKIE = "wxemu_user";
@@ -29,14 +30,6 @@ const advanceSchema = z.strictObject({
     .positive()
     .max(10 * 366 * 24 * 3600),
 });
-
-/** A user as the control API shows it: a relative avatar path made absolute on this origin. */
-export function publicUser(user: EmulatorUser, requestUrl: string): EmulatorUser {
-  const headimgurl = user.headimgurl.startsWith("/")
-    ? new URL(user.headimgurl, requestUrl).href
-    : user.headimgurl;
-  return { ...user, headimgurl };
-}
 
 /** The control API under `/_emulator/` (documented in docs/emulator.md). */
 export function controlRoutes(state: EmulatorState): Hono<EmulatorEnv> {

@@ -4,6 +4,7 @@ import type { EmulatorApp } from "../config.js";
 import { type EmulatorContext, type EmulatorEnv, queryParam } from "../env.js";
 import type { AccessTokenRecord, GrantResult } from "../grants.js";
 import type { EmulatorState } from "../state.js";
+import { avatarUrl } from "../users.js";
 import { apiError, apiJson } from "../wechat-response.js";
 
 const SECRET_SHAPE = /^[0-9a-f]{32}$/;
@@ -112,9 +113,7 @@ export function snsRoutes(state: EmulatorState): Hono<EmulatorEnv> {
       province: "",
       city: "",
       country: "",
-      headimgurl: user.headimgurl.startsWith("/")
-        ? new URL(user.headimgurl, c.req.url).href
-        : user.headimgurl,
+      headimgurl: avatarUrl(user, c.req.url),
       privilege: [],
       ...(unionid ? { unionid } : {}),
     });

@@ -29,6 +29,7 @@ function storage({ client, schema }: PostgresMigrationContext): UmzugStorage<Pos
  */
 export async function migrate(pool: Pool, schema: string, lockKey: string): Promise<void> {
   const client = await pool.connect();
+  let broken: Error | undefined;
   try {
     await client.query("BEGIN");
     await client.query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", [lockKey]);
@@ -43,9 +44,11 @@ export async function migrate(pool: Pool, schema: string, lockKey: string): Prom
     await umzug.up();
     await client.query("COMMIT");
   } catch (error) {
-    await client.query("ROLLBACK").catch(() => undefined);
+    await client.query("ROLLBACK").catch((rollbackError: Error) => {
+      broken = rollbackError;
+    });
     throw error;
   } finally {
-    client.release();
+    client.release(broken);
   }
 }
