@@ -1,1 +1,2 @@
+export * from "./flow/index.js";
 export * from "./protocol/index.js";
