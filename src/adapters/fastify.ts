@@ -20,6 +20,7 @@ declare module "fastify" {
 
 /** Options of the {@link wechatLogin} plugin. */
 export interface WeChatLoginPluginOptions {
+  /** The login flow from `createLogin`; its `routePrefix` decides the paths. */
   login: Login;
 }
 

@@ -6,7 +6,14 @@ export type { RequireSessionOptions } from "./shared.js";
 
 /** Hono variables after `requireSession`: `c.get("wechatSession")`. */
 export interface WeChatSessionVariables {
+  /** The logged-in session, set by `requireSession`. */
   wechatSession: LoginSession;
+}
+
+/** The Hono `Env` of routes behind `requireSession`. */
+export interface WeChatSessionEnv {
+  /** Typed `c.get("wechatSession")`. */
+  Variables: WeChatSessionVariables;
 }
 
 /**
@@ -43,7 +50,7 @@ export function getSession(login: Login, c: Context): Promise<LoginSession | und
 export function requireSession(
   login: Login,
   options: RequireSessionOptions = {},
-): MiddlewareHandler<{ Variables: WeChatSessionVariables }> {
+): MiddlewareHandler<WeChatSessionEnv> {
   return async (c, next) => {
     const session = await login.getSession(c.req.raw);
     if (!session) return sessionMissing(login, c.req.raw, options);

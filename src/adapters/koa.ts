@@ -7,6 +7,7 @@ export type { RequireSessionOptions } from "./shared.js";
 
 /** `ctx.state` after `requireSession`: use as `new Koa<WeChatSessionState>()` for typed access. */
 export interface WeChatSessionState {
+  /** The logged-in session, set by `requireSession`. */
   wechatSession?: LoginSession;
 }
 

@@ -6,8 +6,11 @@ export type RouteHandler = (request: Request) => Promise<Response>;
 
 /** The handlers to export from `app/auth/[...wechat]/route.ts`. */
 export interface NextRouteHandlers {
+  /** `/login`, `/callback`, `/session` and `/qr`. */
   GET: RouteHandler;
+  /** Like GET, headers only. */
   HEAD: RouteHandler;
+  /** `/logout`. */
   POST: RouteHandler;
 }
 
