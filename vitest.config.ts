@@ -4,11 +4,12 @@ import { defineConfig } from "vitest/config";
 const src = fileURLToPath(new URL("./src/", import.meta.url));
 
 export default defineConfig({
+  // Examples import the package by its public name, as users do; tests run them against the sources.
   resolve: {
-    // The examples import the package by name, as users do; in the suite that name is this source tree.
     alias: [
       { find: /^wechat-login$/, replacement: `${src}index.ts` },
       { find: /^wechat-login\/(adapters|stores)\/(.+)$/, replacement: `${src}$1/$2.ts` },
+      { find: /^wechat-login\/(\w+)$/, replacement: `${src}$1/index.ts` },
     ],
   },
   test: {

@@ -23,13 +23,21 @@ import { Deadline } from "./deadline.js";
 import { type HttpRequest, HttpTransport, type PoolStats } from "./http.js";
 import { type RetryPolicy, withRetry } from "./retry.js";
 
-/** Options every call takes. */
+/**
+ * Options every call takes.
+ * @example
+ * await client.checkToken(accessToken, openid, { signal: AbortSignal.timeout(2_000) });
+ */
 export interface CallOptions {
   /** Cancels the call; it rejects with the signal's reason. */
   signal?: AbortSignal;
 }
 
-/** Options of {@link WeChatClient.getUserInfo}. */
+/**
+ * Options of {@link WeChatClient.getUserInfo}.
+ * @example
+ * await client.getUserInfo(accessToken, openid, { lang: "en" });
+ */
 export interface UserInfoOptions extends CallOptions {
   /** Language of province/city/country. Default `zh_CN`. */
   lang?: "zh_CN" | "zh_TW" | "en";

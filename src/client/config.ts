@@ -1,7 +1,11 @@
 import type { Dispatcher } from "undici";
 import { ConfigError, DEFAULT_API_BASE, DEFAULT_OPEN_BASE } from "../protocol/index.js";
 
-/** Per-phase network limits, in milliseconds. */
+/**
+ * Per-phase network limits, in milliseconds.
+ * @example
+ * new WeChatClient({ appid, secret, timeouts: { connectMs: 2_000, totalMs: 5_000 } });
+ */
 export interface TimeoutOptions {
   /** TCP (and TLS) connect. Default 5,000. */
   connectMs?: number;
@@ -13,7 +17,11 @@ export interface TimeoutOptions {
   totalMs?: number;
 }
 
-/** Backoff for the calls that are safe to retry (see docs/client.md, "Retry policy"). */
+/**
+ * Backoff for the calls that are safe to retry (see docs/client.md, "Retry policy").
+ * @example
+ * new WeChatClient({ appid, secret, retry: { attempts: 5, baseDelayMs: 200, maxDelayMs: 2_000 } });
+ */
 export interface RetryOptions {
   /** Tries in total, the first one included. Default 3; 1 disables retries. */
   attempts?: number;

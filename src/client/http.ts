@@ -27,7 +27,11 @@ export interface HttpResponse {
   bodyText: string;
 }
 
-/** Connection counters of one origin's pool, as undici reports them. */
+/**
+ * Connection counters of one origin's pool, as undici reports them.
+ * @example
+ * const stats: PoolStats | undefined = client.stats()["https://api.weixin.qq.com"];
+ */
 export interface PoolStats {
   connected: number;
   free: number;

@@ -1,6 +1,10 @@
 import type { Lock, TokenRecord, TokenStore } from "../protocol/index.js";
 
-/** Options of {@link memoryTokenStore}. */
+/**
+ * Options of {@link memoryTokenStore}.
+ * @example
+ * const store = memoryTokenStore({ now: () => fakeClock.now });
+ */
 export interface MemoryTokenStoreOptions {
   /** Clock for lock leases, in epoch milliseconds. Default `Date.now`. */
   now?: () => number;

@@ -57,7 +57,7 @@ function open(options: SqliteStoreOptions): { db: Database.Database; owned: bool
  * ```ts
  * import { sqliteStore } from "wechat-login/stores/sqlite";
  * const store = await sqliteStore({ filename: "./data/wechat-login.db" });
- * setInterval(() => store.purgeExpired(Date.now()), 10 * 60_000).unref();
+ * setInterval(() => store.purgeExpired(Date.now()).catch(console.error), 10 * 60_000).unref();
  * ```
  */
 export async function sqliteStore(options: SqliteStoreOptions): Promise<Store> {

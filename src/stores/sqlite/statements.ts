@@ -102,7 +102,37 @@ export const toToken = (row: TokenRow): TokenRecord => ({
 });
 
 /** Every statement the store runs, prepared once at open. */
-export function prepareStatements(db: Database.Database) {
+export interface Statements {
+  putState: Database.Statement<unknown[]>;
+  consumeState: Database.Statement<[number, string, number], StateRow>;
+  getLiveState: Database.Statement<[string, number], StateRow>;
+  completeState: Database.Statement<unknown[]>;
+  putSession: Database.Statement<unknown[]>;
+  getSession: Database.Statement<[string, number, number], SessionRow>;
+  touchSession: Database.Statement<unknown[]>;
+  deleteSession: Database.Statement<unknown[]>;
+  findIdentity: Database.Statement<[string, string], IdentityRow>;
+  listIdentities: Database.Statement<[string], IdentityRow>;
+  insertIdentity: Database.Statement<unknown[]>;
+  setIdentityUnionid: Database.Statement<unknown[]>;
+  findUser: Database.Statement<[string], UserRow>;
+  findUserByUnionid: Database.Statement<[string], UserRow>;
+  insertUser: Database.Statement<unknown[]>;
+  updateUser: Database.Statement<unknown[]>;
+  getToken: Database.Statement<[string, number], TokenRow>;
+  putToken: Database.Statement<unknown[]>;
+  expireToken: Database.Statement<unknown[]>;
+  deleteToken: Database.Statement<unknown[]>;
+  getLock: Database.Statement<[string], LockRow>;
+  putLock: Database.Statement<unknown[]>;
+  releaseLock: Database.Statement<unknown[]>;
+  purgeStates: Database.Statement<unknown[]>;
+  purgeSessions: Database.Statement<unknown[]>;
+  purgeTokens: Database.Statement<unknown[]>;
+}
+
+// The explicit return type lets declaration files name the statements (better-sqlite3's own class is not exported).
+export function prepareStatements(db: Database.Database): Statements {
   return {
     putState: db.prepare(
       `INSERT OR REPLACE INTO wechat_login_states
@@ -185,5 +215,3 @@ export function prepareStatements(db: Database.Database) {
     purgeTokens: db.prepare("DELETE FROM wechat_login_tokens WHERE gone_at <= ?"),
   };
 }
-
-export type Statements = ReturnType<typeof prepareStatements>;

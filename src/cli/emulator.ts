@@ -1,0 +1,122 @@
+import { networkInterfaces } from "node:os";
+import { parseArgs } from "node:util";
+import {
+  type EmulatorConfig,
+  EmulatorConfigError,
+  loadEmulatorConfigFile,
+  startEmulator,
+} from "../emulator/index.js";
+import { PATHS } from "../protocol/hosts.js";
+import { type CliCommand, type CliContext, UsageError } from "./command.js";
+
+interface EmulatorFlags {
+  port: number;
+  host: string;
+  configPath?: string;
+  help: boolean;
+}
+
+function parseFlags(context: CliContext): EmulatorFlags {
+  const { messages } = context;
+  let values: { port?: string; host?: string; config?: string; help?: boolean };
+  try {
+    ({ values } = parseArgs({
+      args: context.argv,
+      options: {
+        port: { type: "string" },
+        host: { type: "string" },
+        config: { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (error) {
+    const detail = error instanceof Error ? error.message : String(error);
+    const code = error instanceof Error && "code" in error ? error.code : undefined;
+    const flag = /'([^']+)'/.exec(detail)?.[1];
+    if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION" && flag) throw new UsageError(messages.unknownFlag(flag));
+    throw new UsageError(messages.badFlag(detail.split(". ")[0] ?? detail));
+  }
+  const portText = values.port ?? "3001";
+  const port = Number(portText);
+  if (!/^\d{1,5}$/.test(portText) || port > 65535) throw new UsageError(messages.badPort(portText));
+  const host = values.host ?? "127.0.0.1";
+  if (host.trim() === "") throw new UsageError(messages.badHost());
+  return { port, host, configPath: values.config, help: values.help ?? false };
+}
+
+async function loadConfig(
+  context: CliContext,
+  path: string | undefined,
+): Promise<EmulatorConfig | undefined> {
+  if (path === undefined) return undefined;
+  try {
+    return await loadEmulatorConfigFile(path);
+  } catch (error) {
+    if (error instanceof EmulatorConfigError)
+      throw new UsageError(context.messages.badConfig(path, error.message));
+    throw error;
+  }
+}
+
+/** The first non-internal IPv4 address: what a phone on the same Wi-Fi can reach. */
+function lanAddress(): string | undefined {
+  for (const addresses of Object.values(networkInterfaces())) {
+    for (const address of addresses ?? []) {
+      if (address.family === "IPv4" && !address.internal) return address.address;
+    }
+  }
+  return undefined;
+}
+
+function isWildcard(host: string): boolean {
+  return host === "0.0.0.0" || host === "::";
+}
+
+/** `wechat-login emulator`: runs the local WeChat until Ctrl-C / SIGTERM. */
+export const emulatorCommand: CliCommand = {
+  name: "emulator",
+  async run(context) {
+    const { messages } = context;
+    const flags = parseFlags(context);
+    if (flags.help) {
+      context.stdout(messages.emulatorHelp);
+      return 0;
+    }
+    const config = await loadConfig(context, flags.configPath);
+    let emulator: Awaited<ReturnType<typeof startEmulator>>;
+    try {
+      emulator = await startEmulator({ port: flags.port, host: flags.host, config });
+    } catch (error) {
+      const reason = error instanceof Error && "code" in error ? String(error.code) : String(error);
+      context.stderr(messages.listenFailed(`${flags.host}:${flags.port}`, reason));
+      return 1;
+    }
+    if (isWildcard(flags.host)) {
+      const lan = lanAddress();
+      const lanUrl = lan ? emulator.url.replace(/^http:\/\/(\[[^\]]+\]|[^:/]+)/, `http://${lan}`) : "";
+      // A phone cannot open 127.0.0.1: with a wildcard bind, the QR points at the LAN address.
+      if (lanUrl) emulator.state.phoneBaseUrl = lanUrl;
+      context.stderr(messages.lanWarning(lanUrl));
+    }
+    const app = emulator.apps.find((candidate) => candidate.kind === "website") ?? emulator.apps[0];
+    context.stdout(messages.running(emulator.url));
+    const hostname = new URL(emulator.url).hostname;
+    // Only offer the try-it URL when its redirect (the emulator's own /callback page) passes the domain check.
+    if (app?.kind === "website" && app.domains.some((domain) => domain.split(":")[0] === hostname)) {
+      const redirect = encodeURIComponent(`${emulator.url}/_emulator/callback`);
+      context.stdout(
+        messages.tryQr(
+          `${emulator.url}${PATHS.qrConnect}?appid=${app.appid}&redirect_uri=${redirect}&response_type=code&scope=snsapi_login&state=demo`,
+        ),
+      );
+    }
+    if (app) context.stdout(messages.defaultApp(app.name, app.appid, app.secret));
+    context.stdout(messages.control(emulator.url));
+    context.stdout(messages.stop);
+    await context.stopSignal;
+    await emulator.close();
+    return 0;
+  },
+};

@@ -1,0 +1,76 @@
+/** Languages the CLI speaks: zh-CN when LC_ALL / LANG say so, English otherwise. */
+export type CliLang = "en" | "zh";
+
+const en = {
+  usage: [
+    "Usage: wechat-login <command> [flags]",
+    "",
+    "Commands:",
+    "  emulator   Run the local WeChat emulator (--port 3001 --host 127.0.0.1 --config emulator.json)",
+  ].join("\n"),
+  unknownCommand: (name: string) => `Unknown command "${name}".`,
+  unknownFlag: (flag: string) => `Unknown flag ${flag}.`,
+  badFlag: (detail: string) => `Invalid flags: ${detail}.`,
+  badPort: (value: string) => `--port must be an integer from 0 to 65535 (got "${value}").`,
+  badHost: () => "--host must not be empty.",
+  badConfig: (path: string, detail: string) => `Invalid --config ${path}: ${detail}`,
+  listenFailed: (address: string, reason: string) => `Cannot listen on ${address} (${reason}).`,
+  running: (url: string) => `WeChat emulator running at ${url}`,
+  tryQr: (url: string) => `Try the QR login:   ${url}`,
+  defaultApp: (name: string, appid: string, secret: string) =>
+    `App "${name}":  appid ${appid}  secret ${secret}  (fake, for local use)`,
+  control: (url: string) => `Control API:        ${url}/_emulator/state  (docs/emulator.md)`,
+  lanWarning: (url: string) =>
+    `Warning: bound to all interfaces, the emulator is reachable from your LAN${url ? ` at ${url}` : ""}. Its apps and users are fake; do not expose it beyond your network.`,
+  stop: "Press Ctrl-C to stop.",
+  emulatorHelp: [
+    "Usage: wechat-login emulator [--port 3001] [--host 127.0.0.1] [--config emulator.json]",
+    "",
+    "  --port    TCP port, 0 for a free one (default 3001)",
+    "  --host    interface to bind (default 127.0.0.1; 0.0.0.0 lets a phone on the LAN scan)",
+    "  --config  JSON file with apps and users (see docs/emulator.md)",
+  ].join("\n"),
+};
+
+const zh: typeof en = {
+  usage: [
+    "用法：wechat-login <命令> [参数]",
+    "",
+    "命令：",
+    "  emulator   运行本地微信模拟器（--port 3001 --host 127.0.0.1 --config emulator.json）",
+  ].join("\n"),
+  unknownCommand: (name) => `未知命令 "${name}"。`,
+  unknownFlag: (flag) => `未知参数 ${flag}。`,
+  badFlag: (detail) => `参数错误：${detail}。`,
+  badPort: (value) => `--port 必须是 0 到 65535 之间的整数（收到 "${value}"）。`,
+  badHost: () => "--host 不能为空。",
+  badConfig: (path, detail) => `--config ${path} 无效：${detail}`,
+  listenFailed: (address, reason) => `无法监听 ${address}（${reason}）。`,
+  running: (url) => `微信模拟器已启动：${url}`,
+  tryQr: (url) => `试试扫码登录：     ${url}`,
+  defaultApp: (name, appid, secret) =>
+    `应用 "${name}"：appid ${appid}  secret ${secret}（仅供本地测试的假凭据）`,
+  control: (url) => `控制接口：         ${url}/_emulator/state（见 docs/emulator.md）`,
+  lanWarning: (url) =>
+    `警告：已绑定所有网卡，局域网内${url ? `（${url}）` : ""}均可访问模拟器。其中的应用和用户都是假的，请勿暴露到局域网之外。`,
+  stop: "按 Ctrl-C 停止。",
+  emulatorHelp: [
+    "用法：wechat-login emulator [--port 3001] [--host 127.0.0.1] [--config emulator.json]",
+    "",
+    "  --port    TCP 端口，0 表示随机空闲端口（默认 3001）",
+    "  --host    绑定的网卡地址（默认 127.0.0.1；0.0.0.0 允许局域网内的手机扫码）",
+    "  --config  应用和用户的 JSON 配置文件（见 docs/emulator.md）",
+  ].join("\n"),
+};
+
+export type Messages = typeof en;
+
+/** LC_ALL overrides LANG, as in POSIX locale lookup. */
+export function cliLang(env: NodeJS.ProcessEnv): CliLang {
+  const locale = env.LC_ALL || env.LANG || "";
+  return locale.toLowerCase().startsWith("zh") ? "zh" : "en";
+}
+
+export function messagesFor(env: NodeJS.ProcessEnv): Messages {
+  return cliLang(env) === "zh" ? zh : en;
+}

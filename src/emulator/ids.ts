@@ -1,0 +1,39 @@
+import { createHmac, randomBytes, randomUUID } from "node:crypto";
+
+// A fixed key: openids must be stable across restarts so tests and demo databases keep matching users.
+const DERIVATION_KEY = "wechat-login emulator identity v1";
+
+function derive(namespace: string, subject: string): string {
+  const digest = createHmac("sha256", DERIVATION_KEY).update(`${namespace}\n${subject}`).digest("base64url");
+  // WeChat's openids and unionids are 28 characters starting with "o".
+  return `o${digest.slice(0, 27)}`;
+}
+
+/** The user's openid in one app: stable, and different in every app. */
+export function openidFor(appid: string, userId: string): string {
+  return derive(`openid:${appid}`, userId);
+}
+
+/** The user's unionid under one Open Platform account: the same in every app bound to it. */
+export function unionidFor(openAccount: string, userId: string): string {
+  return derive(`unionid:${openAccount}`, userId);
+}
+
+/** An unguessable token of `bytes` random bytes, base64url. */
+export function randomToken(bytes: number): string {
+  return randomBytes(bytes).toString("base64url");
+}
+
+/** A fresh QR ticket id. */
+export function newUuid(): string {
+  return randomUUID();
+}
+
+/** A request id like WeChat's `6583f22d-35b1b023-4a6d02b6`: time, then randomness. */
+export function newRid(nowMs: number): string {
+  const time = Math.floor(nowMs / 1000)
+    .toString(16)
+    .padStart(8, "0")
+    .slice(-8);
+  return `${time}-${randomBytes(4).toString("hex")}-${randomBytes(4).toString("hex")}`;
+}

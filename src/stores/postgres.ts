@@ -1,0 +1,270 @@
+import pg from "pg";
+import { InvalidArgumentError } from "../protocol/errors.js";
+import type { Lock, TokenRecord } from "../protocol/records.js";
+import { guard } from "./errors.js";
+import { linkInTransaction } from "./postgres/link.js";
+import { migrate } from "./postgres/migrate.js";
+import {
+  type IdentityRow,
+  type SessionRow,
+  type StateRow,
+  type TokenRow,
+  toIdentity,
+  toSession,
+  toState,
+  toToken,
+  toUser,
+  type UserRow,
+} from "./postgres/rows.js";
+import { checkLease, tokenGoneAt } from "./rules.js";
+import type { ConsumeStateResult, Store } from "./types.js";
+
+export interface PostgresStoreOptions {
+  /** A pool of your own; `close()` leaves it open. */
+  pool?: pg.Pool;
+  /** `postgres://user:password@host:5432/db` when no pool is given. */
+  connectionString?: string;
+  /** Options for the pool created from `connectionString`. */
+  poolConfig?: pg.PoolConfig;
+  /** Schema holding the tables, created if missing. Default `wechat_login`. */
+  schema?: string;
+}
+
+/** A login waiting on the database is worse than a quick 503. */
+const defaultPoolConfig: pg.PoolConfig = {
+  max: 10,
+  connectionTimeoutMillis: 5_000,
+  idleTimeoutMillis: 30_000,
+};
+
+function quoteSchema(schema: string): string {
+  if (!/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(schema)) {
+    throw new InvalidArgumentError("schema", "must be a plain identifier (letters, digits, underscores)");
+  }
+  return `"${schema}"`;
+}
+
+/**
+ * A store in PostgreSQL (pg), for several instances behind a load balancer.
+ * Tables live in their own schema and are created by versioned migrations
+ * when the store opens (instances starting together take turns).
+ *
+ * @example
+ * ```ts
+ * import { postgresStore } from "wechat-login/stores/postgres";
+ * const store = await postgresStore({ connectionString: process.env.DATABASE_URL });
+ * setInterval(() => store.purgeExpired(Date.now()).catch(console.error), 10 * 60_000).unref();
+ * ```
+ */
+export async function postgresStore(options: PostgresStoreOptions = {}): Promise<Store> {
+  const schemaName = options.schema ?? "wechat_login";
+  const s = quoteSchema(schemaName);
+  const owned = !options.pool;
+  const pool =
+    options.pool ??
+    new pg.Pool({ ...defaultPoolConfig, connectionString: options.connectionString, ...options.poolConfig });
+  // An idle connection dropped by the server is emitted on the pool; unheard, it would crash the process.
+  if (owned) pool.on("error", () => undefined);
+  try {
+    await guard("postgres", "migrate", () => migrate(pool, s, `wechat-login:migrate:${schemaName}`));
+  } catch (error) {
+    if (owned) await pool.end().catch(() => undefined);
+    throw error;
+  }
+  return createPostgresStore(pool, owned, s);
+}
+
+function createPostgresStore(pool: pg.Pool, owned: boolean, s: string): Store {
+  const run = <T>(operation: string, body: () => Promise<T>) => guard("postgres", operation, body);
+  const query = async <R extends pg.QueryResultRow>(text: string, values: unknown[]) =>
+    (await pool.query<R>(text, values)).rows;
+
+  return {
+    kind: "postgres",
+
+    putState: (r) =>
+      run("putState", async () => {
+        await query(
+          `INSERT INTO ${s}.states (state, browser_binding, return_to, appid, created_at, expires_at)
+           VALUES ($1, $2, $3, $4, $5, $6)
+           ON CONFLICT (state) DO UPDATE SET browser_binding = $2, return_to = $3, appid = $4,
+             created_at = $5, expires_at = $6, used_at = NULL, session_id_hash = NULL`,
+          [r.state, r.browserBinding, r.returnTo, r.appid, r.createdAt, r.expiresAt],
+        );
+      }),
+
+    consumeState: (state, now) =>
+      run("consumeState", async (): Promise<ConsumeStateResult> => {
+        // One statement: the row lock makes exactly one concurrent caller see used_at IS NULL.
+        const [fresh] = await query<StateRow>(
+          `UPDATE ${s}.states SET used_at = $2
+           WHERE state = $1 AND used_at IS NULL AND expires_at > $2 RETURNING *`,
+          [state, now],
+        );
+        if (fresh) return { status: "fresh", record: toState(fresh) };
+        const [row] = await query<StateRow>(
+          `SELECT * FROM ${s}.states WHERE state = $1 AND expires_at > $2`,
+          [state, now],
+        );
+        if (!row) return { status: "missing" };
+        return { status: "used", record: toState(row), sessionIdHash: row.session_id_hash ?? undefined };
+      }),
+
+    completeState: (state, sessionIdHash) =>
+      run("completeState", async () => {
+        await query(`UPDATE ${s}.states SET session_id_hash = $2 WHERE state = $1`, [state, sessionIdHash]);
+      }),
+
+    putSession: (r) =>
+      run("putSession", async () => {
+        await query(
+          `INSERT INTO ${s}.sessions (id_hash, user_id, appid, openid, created_at, idle_expires_at, absolute_expires_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7)
+           ON CONFLICT (id_hash) DO UPDATE SET user_id = $2, appid = $3, openid = $4, created_at = $5,
+             idle_expires_at = $6, absolute_expires_at = $7`,
+          [r.idHash, r.userId, r.appid, r.openid, r.createdAt, r.idleExpiresAt, r.absoluteExpiresAt],
+        );
+      }),
+
+    getSession: (idHash, now) =>
+      run("getSession", async () => {
+        const [row] = await query<SessionRow>(
+          `SELECT * FROM ${s}.sessions WHERE id_hash = $1 AND idle_expires_at > $2 AND absolute_expires_at > $2`,
+          [idHash, now],
+        );
+        return row && toSession(row);
+      }),
+
+    touchSession: (idHash, idleExpiresAt) =>
+      run("touchSession", async () => {
+        await query(
+          `UPDATE ${s}.sessions SET idle_expires_at = LEAST(GREATEST(idle_expires_at, $2), absolute_expires_at)
+           WHERE id_hash = $1`,
+          [idHash, idleExpiresAt],
+        );
+      }),
+
+    deleteSession: (idHash) =>
+      run("deleteSession", async () => {
+        await query(`DELETE FROM ${s}.sessions WHERE id_hash = $1`, [idHash]);
+      }),
+
+    linkIdentity: (input) =>
+      run("linkIdentity", async () => {
+        const client = await pool.connect();
+        try {
+          await client.query("BEGIN");
+          const result = await linkInTransaction(client, s, input);
+          await client.query("COMMIT");
+          return result;
+        } catch (error) {
+          await client.query("ROLLBACK").catch(() => undefined);
+          throw error;
+        } finally {
+          client.release();
+        }
+      }),
+
+    getUser: (userId) =>
+      run("getUser", async () => {
+        const [row] = await query<UserRow>(`SELECT * FROM ${s}.users WHERE id = $1`, [userId]);
+        return row && toUser(row);
+      }),
+
+    listIdentities: (userId) =>
+      run("listIdentities", async () => {
+        const rows = await query<IdentityRow>(
+          `SELECT * FROM ${s}.identities WHERE user_id = $1 ORDER BY created_at, appid, openid`,
+          [userId],
+        );
+        return rows.map(toIdentity);
+      }),
+
+    getToken: (key, now) =>
+      run("getToken", async (): Promise<TokenRecord | undefined> => {
+        const [row] = await query<TokenRow>(`SELECT * FROM ${s}.tokens WHERE key = $1 AND gone_at > $2`, [
+          key,
+          now,
+        ]);
+        return row && toToken(row);
+      }),
+
+    putToken: (r) =>
+      run("putToken", async () => {
+        await query(
+          `INSERT INTO ${s}.tokens
+             (key, access_token, refresh_token, scope, access_expires_at, refresh_expires_at, updated_at, gone_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+           ON CONFLICT (key) DO UPDATE SET access_token = $2, refresh_token = $3, scope = $4,
+             access_expires_at = $5, refresh_expires_at = $6, updated_at = $7, gone_at = $8`,
+          [
+            r.key,
+            r.accessToken,
+            r.refreshToken ?? null,
+            r.scope,
+            r.accessExpiresAt,
+            r.refreshExpiresAt ?? null,
+            r.updatedAt,
+            tokenGoneAt(r),
+          ],
+        );
+      }),
+
+    expireToken: (key, accessToken) =>
+      run("expireToken", async () => {
+        const rows = await query(
+          `DELETE FROM ${s}.tokens WHERE key = $1 AND access_token = $2 RETURNING key`,
+          [key, accessToken],
+        );
+        return rows.length > 0;
+      }),
+
+    deleteToken: (key) =>
+      run("deleteToken", async () => {
+        await query(`DELETE FROM ${s}.tokens WHERE key = $1`, [key]);
+      }),
+
+    acquireLock: (name, leaseMs) =>
+      run("acquireLock", async (): Promise<Lock | undefined> => {
+        checkLease(leaseMs);
+        // The conflicting row is locked and re-checked, so of many callers only one passes the WHERE.
+        const [row] = await query<{ fencing_token: string }>(
+          `INSERT INTO ${s}.locks (name, fencing_token, lease_ends_at)
+           VALUES ($1, 1, clock_timestamp() + $2::float8 * interval '1 millisecond')
+           ON CONFLICT (name) DO UPDATE SET fencing_token = ${s}.locks.fencing_token + 1,
+             lease_ends_at = EXCLUDED.lease_ends_at
+           WHERE ${s}.locks.lease_ends_at <= clock_timestamp()
+           RETURNING fencing_token`,
+          [name, leaseMs],
+        );
+        if (!row) return undefined;
+        const fencingToken = Number(row.fencing_token);
+        return {
+          name,
+          fencingToken,
+          release: () =>
+            run("releaseLock", async () => {
+              // The row stays so the fencing counter keeps growing.
+              await query(
+                `UPDATE ${s}.locks SET lease_ends_at = '-infinity' WHERE name = $1 AND fencing_token = $2`,
+                [name, fencingToken],
+              );
+            }),
+        };
+      }),
+
+    purgeExpired: (now) =>
+      run("purgeExpired", async () => {
+        await query(`DELETE FROM ${s}.states WHERE expires_at <= $1`, [now]);
+        await query(`DELETE FROM ${s}.sessions WHERE idle_expires_at <= $1 OR absolute_expires_at <= $1`, [
+          now,
+        ]);
+        await query(`DELETE FROM ${s}.tokens WHERE gone_at <= $1`, [now]);
+      }),
+
+    close: () =>
+      run("close", async () => {
+        if (owned && !pool.ended) await pool.end();
+      }),
+  };
+}

@@ -1,0 +1,256 @@
+import { Redis, type RedisOptions } from "ioredis";
+import type { Lock, TokenRecord } from "../protocol/records.js";
+import { guard } from "./errors.js";
+import {
+  gcTtlMs,
+  hashFromPairs,
+  parseState,
+  parseToken,
+  part,
+  sessionFields,
+  toIdentity,
+  toSession,
+  toUser,
+} from "./redis/codec.js";
+import type { LuaScript } from "./redis/scripts.js";
+import * as scripts from "./redis/scripts.js";
+import { checkLease, newUserId, sessionAlive, tokenGoneAt } from "./rules.js";
+import type { ConsumeStateResult, LinkIdentityResult, Store } from "./types.js";
+
+export interface RedisStoreOptions {
+  /** A client of your own; `close()` leaves it open. */
+  client?: Redis;
+  /** `redis://[:password@]host:port/db` (or `rediss://`) when no client is given. */
+  url?: string;
+  /** Options for the client created from `url`. */
+  redisOptions?: RedisOptions;
+  /** Prefix of every key. Default `wechat-login:`. Use `{wechat-login}:` on Redis Cluster. */
+  prefix?: string;
+}
+
+/** A login waiting on Redis is worse than a quick 503: commands fail after one reconnect attempt. */
+const defaultClientOptions: RedisOptions = { maxRetriesPerRequest: 1, connectTimeout: 5_000 };
+
+const purgeBatch = 500;
+
+/**
+ * A store in Redis (ioredis), for several instances behind a load balancer:
+ * states, sessions, users, tokens and the token-refresh lock are shared, and
+ * every read-modify-write is one Lua script, so it is atomic across processes.
+ *
+ * @example
+ * ```ts
+ * import { redisStore } from "wechat-login/stores/redis";
+ * const store = redisStore({ url: process.env.REDIS_URL });
+ * ```
+ */
+export function redisStore(options: RedisStoreOptions = {}): Store {
+  const owned = !options.client;
+  const client =
+    options.client ??
+    (options.url === undefined
+      ? new Redis({ ...defaultClientOptions, ...options.redisOptions })
+      : new Redis(options.url, { ...defaultClientOptions, ...options.redisOptions }));
+  // Failures reach callers as rejected commands; without a listener ioredis would also print each one.
+  if (owned) client.on("error", () => undefined);
+  const prefix = options.prefix ?? "wechat-login:";
+  const key = (kind: string, id: string) => `${prefix}${kind}:${part(id)}`;
+  const index = (kind: string) => `${prefix}expiry:${kind}`;
+  const run = <T>(operation: string, body: () => Promise<T>) => guard("redis", operation, body);
+
+  const evaluate = async (script: LuaScript, keys: string[], args: (string | number)[]): Promise<unknown> => {
+    try {
+      return await client.evalsha(script.sha, keys.length, ...keys, ...args);
+    } catch (error) {
+      if (!(error instanceof Error) || !error.message.startsWith("NOSCRIPT")) throw error;
+      return client.eval(script.source, keys.length, ...keys, ...args);
+    }
+  };
+
+  const checked = async (pending: Promise<[error: Error | null, result: unknown][] | null>) => {
+    const results = await pending;
+    const failed = results?.find(([error]) => error);
+    if (failed?.[0]) throw failed[0];
+  };
+
+  return {
+    kind: "redis",
+
+    putState: (r) =>
+      run("putState", () =>
+        checked(
+          client
+            .multi()
+            .del(key("state", r.state))
+            .hset(key("state", r.state), { record: JSON.stringify(r), expiresAt: String(r.expiresAt) })
+            .pexpire(key("state", r.state), gcTtlMs(r.createdAt, r.expiresAt))
+            .zadd(index("states"), r.expiresAt, part(r.state))
+            .exec(),
+        ),
+      ),
+
+    consumeState: (state, now) =>
+      run("consumeState", async (): Promise<ConsumeStateResult> => {
+        const reply = (await evaluate(scripts.consumeState, [key("state", state)], [now])) as string[];
+        const [status, json, sessionIdHash] = reply;
+        if (status === "fresh" && json) return { status, record: parseState(json) };
+        if (status === "used" && json) {
+          return { status, record: parseState(json), sessionIdHash: sessionIdHash || undefined };
+        }
+        return { status: "missing" };
+      }),
+
+    completeState: (state, sessionIdHash) =>
+      run("completeState", async () => {
+        await evaluate(scripts.completeState, [key("state", state)], [sessionIdHash]);
+      }),
+
+    putSession: (r) =>
+      run("putSession", () =>
+        checked(
+          client
+            .multi()
+            .del(key("session", r.idHash))
+            .hset(key("session", r.idHash), sessionFields(r))
+            .pexpire(key("session", r.idHash), gcTtlMs(r.createdAt, r.absoluteExpiresAt))
+            .zadd(index("sessions"), Math.min(r.idleExpiresAt, r.absoluteExpiresAt), part(r.idHash))
+            .exec(),
+        ),
+      ),
+
+    getSession: (idHash, now) =>
+      run("getSession", async () => {
+        const hash = await client.hgetall(key("session", idHash));
+        if (Object.keys(hash).length === 0) return undefined;
+        const record = toSession(idHash, hash);
+        return sessionAlive(record, now) ? record : undefined;
+      }),
+
+    touchSession: (idHash, idleExpiresAt) =>
+      run("touchSession", async () => {
+        await evaluate(
+          scripts.touchSession,
+          [key("session", idHash), index("sessions")],
+          [idleExpiresAt, part(idHash)],
+        );
+      }),
+
+    deleteSession: (idHash) =>
+      run("deleteSession", () =>
+        checked(client.multi().del(key("session", idHash)).zrem(index("sessions"), part(idHash)).exec()),
+      ),
+
+    linkIdentity: (input) =>
+      run("linkIdentity", async (): Promise<LinkIdentityResult> => {
+        const { appid, openid, unionid, profile, now } = input;
+        const member = `${part(appid)}:${part(openid)}`;
+        const reply = (await evaluate(
+          scripts.linkIdentity,
+          [`${prefix}identity:${member}`, key("unionid", unionid ?? "")],
+          [
+            appid,
+            openid,
+            unionid ?? "",
+            newUserId(),
+            now,
+            profile ? "1" : "0",
+            profile?.nickname ?? "",
+            profile?.headimgurl ?? "",
+            prefix,
+            member,
+          ],
+        )) as [number, unknown, unknown];
+        return {
+          created: reply[0] === 1,
+          user: toUser(hashFromPairs(reply[1])),
+          identity: toIdentity(hashFromPairs(reply[2])),
+        };
+      }),
+
+    getUser: (userId) =>
+      run("getUser", async () => {
+        const hash = await client.hgetall(key("user", userId));
+        return Object.keys(hash).length === 0 ? undefined : toUser(hash);
+      }),
+
+    listIdentities: (userId) =>
+      run("listIdentities", async () => {
+        const members = (await client.smembers(key("user-identities", userId))).sort();
+        const hashes = await Promise.all(
+          members.map((member) => client.hgetall(`${prefix}identity:${member}`)),
+        );
+        return hashes.filter((hash) => Object.keys(hash).length > 0).map(toIdentity);
+      }),
+
+    getToken: (tokenKey, now) =>
+      run("getToken", async (): Promise<TokenRecord | undefined> => {
+        const [json, goneAt] = await client.hmget(key("token", tokenKey), "record", "goneAt");
+        return json && Number(goneAt) > now ? parseToken(json) : undefined;
+      }),
+
+    putToken: (r) =>
+      run("putToken", () =>
+        checked(
+          client
+            .multi()
+            .del(key("token", r.key))
+            .hset(key("token", r.key), {
+              record: JSON.stringify(r),
+              accessToken: r.accessToken,
+              goneAt: String(tokenGoneAt(r)),
+            })
+            .pexpire(key("token", r.key), gcTtlMs(r.updatedAt, tokenGoneAt(r)))
+            .zadd(index("tokens"), tokenGoneAt(r), part(r.key))
+            .exec(),
+        ),
+      ),
+
+    expireToken: (tokenKey, accessToken) =>
+      run("expireToken", async () => {
+        const reply = await evaluate(
+          scripts.expireToken,
+          [key("token", tokenKey), index("tokens")],
+          [accessToken, part(tokenKey)],
+        );
+        return reply === 1;
+      }),
+
+    deleteToken: (tokenKey) =>
+      run("deleteToken", () =>
+        checked(client.multi().del(key("token", tokenKey)).zrem(index("tokens"), part(tokenKey)).exec()),
+      ),
+
+    acquireLock: (name, leaseMs) =>
+      run("acquireLock", async (): Promise<Lock | undefined> => {
+        checkLease(leaseMs);
+        const reply = await evaluate(scripts.acquireLock, [key("lock", name), key("fence", name)], [leaseMs]);
+        if (typeof reply !== "number") return undefined;
+        return {
+          name,
+          fencingToken: reply,
+          release: () =>
+            run("releaseLock", async () => {
+              await evaluate(scripts.releaseLock, [key("lock", name)], [reply]);
+            }),
+        };
+      }),
+
+    purgeExpired: (now) =>
+      run("purgeExpired", async () => {
+        for (const kind of ["states", "sessions", "tokens"] as const) {
+          const members = `${prefix}${kind.slice(0, -1)}:`;
+          while (
+            (await evaluate(scripts.purgeIndex, [index(kind)], [now, members, purgeBatch])) === purgeBatch
+          ) {
+            // Batches keep each script short, so other clients are not blocked behind a large purge.
+          }
+        }
+      }),
+
+    close: () =>
+      run("close", async () => {
+        if (!owned || client.status === "end") return;
+        await client.quit().catch(() => client.disconnect());
+      }),
+  };
+}

@@ -1,0 +1,192 @@
+import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+const root = resolve(import.meta.dirname, "../..");
+// A private build, so this test never reads a stale dist/ nor races another test rebuilding it.
+const outDir = join(root, "node_modules/.cache", `cli-test-${process.pid}`);
+const cli = join(outDir, "cli/index.js");
+let configDir: string;
+
+beforeAll(async () => {
+  await promisify(execFile)(
+    join(root, "node_modules/.bin/tsc"),
+    ["-p", "tsconfig.build.json", "--outDir", outDir],
+    {
+      cwd: root,
+    },
+  );
+  configDir = await mkdtemp(join(tmpdir(), "emulator-cli-"));
+}, 60_000);
+
+afterAll(async () => {
+  await rm(outDir, { recursive: true, force: true });
+  if (configDir) await rm(configDir, { recursive: true, force: true });
+});
+
+interface Finished {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function run(args: string[], env: Record<string, string> = {}): Promise<Finished> {
+  return new Promise((resolvePromise, reject) => {
+    execFile(
+      process.execPath,
+      [cli, ...args],
+      { env: { PATH: process.env.PATH ?? "", LANG: "en_US.UTF-8", ...env }, timeout: 15_000 },
+      (error, stdout, stderr) => {
+        if (error && typeof error.code !== "number") reject(error);
+        else resolvePromise({ code: error ? (error.code as number) : 0, stdout, stderr });
+      },
+    );
+  });
+}
+
+/** Starts a long-running CLI and resolves once stdout shows "Press Ctrl-C". */
+function start(args: string[], env: Record<string, string> = {}) {
+  const child = spawn(process.execPath, [cli, ...args], {
+    env: { PATH: process.env.PATH ?? "", LANG: "en_US.UTF-8", ...env },
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stderr.on("data", (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const ready = new Promise<void>((resolvePromise, reject) => {
+    child.stdout.on("data", (chunk: Buffer) => {
+      stdout += chunk.toString();
+      if (/Ctrl-C/.test(stdout)) resolvePromise();
+    });
+    child.once("exit", (code) => reject(new Error(`exited early (${code}): ${stderr}`)));
+  });
+  const exited = new Promise<number | null>((resolvePromise) =>
+    child.once("exit", (code) => resolvePromise(code)),
+  );
+  return { child, ready, exited, output: () => ({ stdout, stderr }) };
+}
+
+async function stop(child: ChildProcess, exited: Promise<number | null>, signal: NodeJS.Signals) {
+  child.kill(signal);
+  return exited;
+}
+
+describe("wechat-login emulator", () => {
+  it("prints its URL, a QR login URL and the default app, serves, and exits 0 on SIGTERM", async () => {
+    const running = start(["emulator", "--port", "0"]);
+    await running.ready;
+    const { stdout } = running.output();
+    const url = /running at (http:\/\/127\.0\.0\.1:\d+)/.exec(stdout)?.[1];
+    expect(url).toBeDefined();
+    expect(stdout).toContain("appid wx8f3a6b2c1d0e4f57  secret 3b9e2f71c4a8d6e05f1a7c3b9d2e8f40");
+    const qr = /Try the QR login:\s+(\S+)/.exec(stdout)?.[1];
+    expect(qr).toMatch(new RegExp(`^${url}/connect/qrconnect\\?appid=wx8f3a6b2c1d0e4f57&`));
+    const page = await (await fetch(qr!)).text();
+    expect(page).toMatch(/data-uuid="[0-9a-f-]{36}"/);
+    expect((await fetch(`${url}/_emulator/state`)).status).toBe(200);
+    expect(await stop(running.child, running.exited, "SIGTERM")).toBe(0);
+  });
+
+  it("exits 0 on Ctrl-C (SIGINT)", async () => {
+    const running = start(["emulator", "--port", "0"]);
+    await running.ready;
+    expect(await stop(running.child, running.exited, "SIGINT")).toBe(0);
+  });
+
+  it("warns that --host 0.0.0.0 is reachable from the LAN", async () => {
+    const running = start(["emulator", "--port", "0", "--host", "0.0.0.0"]);
+    await running.ready;
+    expect(running.output().stderr).toMatch(
+      /^Warning: bound to all interfaces, the emulator is reachable from your LAN/,
+    );
+    expect(await stop(running.child, running.exited, "SIGTERM")).toBe(0);
+  });
+
+  it("serves the apps of --config", async () => {
+    const path = join(configDir, "good.json");
+    await writeFile(
+      path,
+      JSON.stringify({
+        apps: [
+          {
+            kind: "website",
+            appid: "wx0123456789abcdef",
+            secret: "0123456789abcdef0123456789abcdef",
+            name: "Mine",
+            domains: ["127.0.0.1"],
+          },
+        ],
+        users: [{ id: "alice", nickname: "Alice" }],
+      }),
+    );
+    const running = start(["emulator", "--port", "0", "--config", path]);
+    await running.ready;
+    expect(running.output().stdout).toContain('App "Mine":  appid wx0123456789abcdef');
+    expect(await stop(running.child, running.exited, "SIGTERM")).toBe(0);
+  });
+
+  it.each([
+    [["emulator", "--port", "70000"], /^--port must be an integer from 0 to 65535 \(got "70000"\)\.$/],
+    [["emulator", "--port", "abc"], /^--port must be an integer from 0 to 65535 \(got "abc"\)\.$/],
+    [["emulator", "--port", "-1"], /--port/],
+    [["emulator", "--port"], /^Invalid flags: .*--port/],
+    [["emulator", "--bogus"], /^Unknown flag --bogus\.$/],
+    [["emulator", "extra"], /^Invalid flags: Unexpected argument 'extra'/],
+    [["emulator", "--host", ""], /^--host must not be empty\.$/],
+    [
+      ["emulator", "--config", "/nonexistent/emulator.json"],
+      /^Invalid --config \/nonexistent\/emulator\.json: cannot read .*ENOENT/,
+    ],
+    [["frobnicate"], /^Unknown command "frobnicate"\./],
+    [[], /^Usage: wechat-login/],
+  ])("rejects %j with one clear line and exit code 2", async (args, message) => {
+    const result = await run(args);
+    expect(result.code).toBe(2);
+    expect(result.stderr.split("\n")[0]).toMatch(message);
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+    expect(result.stdout).toBe("");
+  });
+
+  it("names the bad field of an invalid config file", async () => {
+    const path = join(configDir, "bad.json");
+    await writeFile(path, JSON.stringify({ apps: [{ kind: "website", appid: "wx1" }], users: [] }));
+    const result = await run(["emulator", "--config", path]);
+    expect(result.code).toBe(2);
+    expect(result.stderr.trim()).toBe(
+      `Invalid --config ${path}: apps[0].appid: must be \`wx\` followed by 16 lowercase hex characters`,
+    );
+    const notJson = join(configDir, "not.json");
+    await writeFile(notJson, "{");
+    const broken = await run(["emulator", "--config", notJson]);
+    expect(broken.code).toBe(2);
+    expect(broken.stderr).toMatch(/is not valid JSON/);
+  });
+
+  it("speaks zh-CN when LANG or LC_ALL says so", async () => {
+    const zh = await run(["emulator", "--port", "99999"], { LANG: "zh_CN.UTF-8" });
+    expect(zh.code).toBe(2);
+    expect(zh.stderr.trim()).toBe('--port 必须是 0 到 65535 之间的整数（收到 "99999"）。');
+    const lcAll = await run(["emulator", "--bogus"], { LANG: "en_US.UTF-8", LC_ALL: "zh_TW.UTF-8" });
+    expect(lcAll.stderr.trim()).toBe("未知参数 --bogus。");
+  });
+
+  it("prints help with exit code 0", async () => {
+    const result = await run(["emulator", "--help"]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^Usage: wechat-login emulator/);
+  });
+
+  it("exits 1 with one line when the port is taken", async () => {
+    const first = start(["emulator", "--port", "0"]);
+    await first.ready;
+    const port = /127\.0\.0\.1:(\d+)/.exec(first.output().stdout)?.[1];
+    const second = await run(["emulator", "--port", port!]);
+    expect(second.code).toBe(1);
+    expect(second.stderr.trim()).toBe(`Cannot listen on 127.0.0.1:${port} (EADDRINUSE).`);
+    expect(await stop(first.child, first.exited, "SIGTERM")).toBe(0);
+  });
+});

@@ -1,0 +1,126 @@
+import { createServer } from "node:net";
+import pg from "pg";
+import { afterAll, describe, expect, it } from "vitest";
+import { StoreError } from "../../src/stores/errors.js";
+import { postgresStore } from "../../src/stores/postgres.js";
+import { requireService } from "../support/services.js";
+import { describeStoreConformance } from "./conformance.js";
+import { randomId, sessionRecord, stateRecord, tokenRecord } from "./fixtures.js";
+
+const connectionString = process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+const runId = randomId(4);
+const schemas: string[] = [];
+const newSchema = () => {
+  const schema = `wl_test_${runId}_${schemas.length}`;
+  schemas.push(schema);
+  return schema;
+};
+
+const service = await requireService("PostgreSQL", async () => {
+  const probe = new pg.Client({ connectionString, connectionTimeoutMillis: 1_000 });
+  probe.on("error", () => undefined);
+  try {
+    await probe.connect();
+    await probe.query("SELECT 1");
+  } finally {
+    await probe.end().catch(() => undefined);
+  }
+});
+
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (typeof address !== "object" || address === null) throw new Error("no port");
+  return address.port;
+}
+
+if (service.available) {
+  const admin = new pg.Pool({ connectionString, max: 2 });
+  const dropSchema = (schema: string) => admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+  afterAll(async () => {
+    for (const schema of schemas) await dropSchema(schema);
+    await admin.end();
+  });
+
+  describeStoreConformance("postgres", async () => {
+    const schema = newSchema();
+    const store = await postgresStore({ connectionString, schema });
+    return {
+      store,
+      sibling: () => postgresStore({ connectionString, schema }),
+      cleanup: async () => {
+        await store.close();
+        await dropSchema(schema);
+      },
+    };
+  });
+
+  describe("postgresStore", () => {
+    const count = async (schema: string, table: string) =>
+      Number((await admin.query<{ n: string }>(`SELECT COUNT(*) AS n FROM "${schema}".${table}`)).rows[0]!.n);
+
+    it("migrates once when several instances start at the same moment, and again on reopen", async () => {
+      const schema = newSchema();
+      const stores = await Promise.all(
+        Array.from({ length: 4 }, () => postgresStore({ connectionString, schema })),
+      );
+      await Promise.all(stores.map((store) => store.close()));
+      await (await postgresStore({ connectionString, schema })).close();
+      expect(await count(schema, "migrations")).toBe(1);
+    });
+
+    it("deletes expired rows on purgeExpired and leaves a pool it was given open", async () => {
+      const schema = newSchema();
+      const pool = new pg.Pool({ connectionString, max: 2 });
+      const store = await postgresStore({ pool, schema });
+      const now = Date.now();
+      await store.putState(stateRecord(now, { expiresAt: now - 1 }));
+      await store.putState(stateRecord(now));
+      await store.putSession(sessionRecord(now, { idleExpiresAt: now }));
+      await store.putToken(tokenRecord(now, { refreshExpiresAt: now - 1 }));
+      await store.purgeExpired(now);
+      expect(await count(schema, "states")).toBe(1);
+      expect(await count(schema, "sessions")).toBe(0);
+      expect(await count(schema, "tokens")).toBe(0);
+      await store.close();
+      expect((await pool.query("SELECT 1 AS one")).rows).toEqual([{ one: 1 }]);
+      await pool.end();
+    });
+
+    it("refuses a schema name that is not a plain identifier", async () => {
+      await expect(postgresStore({ connectionString, schema: 'x"; DROP TABLE y; --' })).rejects.toThrow(
+        /schema/,
+      );
+    });
+
+    it("rejects within 2 s with a StoreError when PostgreSQL is unreachable", async () => {
+      const port = await closedPort();
+      const started = Date.now();
+      const opening = postgresStore({
+        connectionString: `postgres://postgres@127.0.0.1:${port}/test`,
+        poolConfig: { connectionTimeoutMillis: 500 },
+      });
+      await expect(opening).rejects.toBeInstanceOf(StoreError);
+      await expect(opening).rejects.toThrow(/postgres store failed during migrate/);
+      expect(Date.now() - started).toBeLessThan(2_000);
+    });
+
+    it("rejects a failing query with a StoreError that names the code, not the values", async () => {
+      const schema = newSchema();
+      const store = await postgresStore({ connectionString, schema });
+      await dropSchema(schema);
+      const key = `wx00000000000000aa:${randomId()}`;
+      const error = await store.getToken(key, Date.now()).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(StoreError);
+      expect((error as StoreError).message).toMatch(/getToken \(42P01\)/);
+      expect((error as StoreError).message).not.toContain(key);
+      await store.close();
+    });
+  });
+} else {
+  describe.skip(`postgres store: ${service.reason}`, () => {
+    it("runs the conformance suite", () => undefined);
+  });
+}

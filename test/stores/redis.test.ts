@@ -1,0 +1,116 @@
+import { createServer } from "node:net";
+import { Redis } from "ioredis";
+import { afterAll, describe, expect, it } from "vitest";
+import { StoreError } from "../../src/stores/errors.js";
+import { redisStore } from "../../src/stores/redis.js";
+import { requireService } from "../support/services.js";
+import { describeStoreConformance } from "./conformance.js";
+import { randomId, stateRecord } from "./fixtures.js";
+
+const url = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
+const runPrefix = `wechat-login-test:${randomId(4)}:`;
+
+const service = await requireService("Redis", async () => {
+  const probe = new Redis(url, { lazyConnect: true, connectTimeout: 1_000, maxRetriesPerRequest: 0 });
+  probe.on("error", () => undefined);
+  try {
+    await probe.connect();
+    await probe.ping();
+  } finally {
+    probe.disconnect();
+  }
+});
+
+async function scanKeys(client: Redis, prefix: string): Promise<string[]> {
+  const found: string[] = [];
+  let cursor = "0";
+  do {
+    const [next, keys] = await client.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 500);
+    cursor = next;
+    found.push(...keys);
+  } while (cursor !== "0");
+  return found;
+}
+
+async function deleteKeys(client: Redis, prefix: string): Promise<void> {
+  const keys = await scanKeys(client, prefix);
+  if (keys.length > 0) await client.del(...keys);
+}
+
+/** A port nothing listens on: bound, then closed. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (typeof address !== "object" || address === null) throw new Error("no port");
+  return address.port;
+}
+
+if (service.available) {
+  const admin = new Redis(url);
+  afterAll(async () => {
+    await deleteKeys(admin, runPrefix);
+    admin.disconnect();
+  });
+
+  describeStoreConformance("redis", async () => {
+    const prefix = `${runPrefix}${randomId(4)}:`;
+    const store = redisStore({ url, prefix });
+    return {
+      store,
+      sibling: async () => redisStore({ url, prefix }),
+      cleanup: async () => {
+        await store.close();
+        await deleteKeys(admin, prefix);
+      },
+    };
+  });
+
+  describe("redisStore", () => {
+    it("keeps every key under its prefix, and leaves a client it was given open", async () => {
+      const prefix = `${runPrefix}${randomId(4)}:`;
+      const client = new Redis(url);
+      const store = redisStore({ client, prefix });
+      const now = Date.now();
+      await store.putState(stateRecord(now));
+      await store.linkIdentity({
+        appid: "wx00000000000000aa",
+        openid: "o:1",
+        unionid: "u:1",
+        profile: undefined,
+        now,
+      });
+      const lock = await store.acquireLock("refresh:wx:o", 10_000);
+      await store.close();
+      expect(client.status).toBe("ready");
+      const marker = prefix.slice(runPrefix.length);
+      const ours = (await scanKeys(client, "")).filter((k) => k.includes(marker));
+      expect(ours.length).toBeGreaterThan(5);
+      expect(ours.every((k) => k.startsWith(prefix))).toBe(true);
+      const ttl = await client.pttl(ours.find((k) => k.startsWith(`${prefix}state:`))!);
+      expect(ttl).toBeGreaterThan(10 * 60_000);
+      await lock!.release();
+      await deleteKeys(client, prefix);
+      client.disconnect();
+    });
+
+    it("rejects within 2 s with a StoreError when Redis is unreachable", async () => {
+      const port = await closedPort();
+      const store = redisStore({
+        url: `redis://127.0.0.1:${port}`,
+        redisOptions: { maxRetriesPerRequest: 0, connectTimeout: 500 },
+      });
+      const started = Date.now();
+      const result = store.consumeState(randomId(), started);
+      await expect(result).rejects.toBeInstanceOf(StoreError);
+      await expect(result).rejects.toThrow(/redis store failed during consumeState/);
+      expect(Date.now() - started).toBeLessThan(2_000);
+      await store.close();
+    });
+  });
+} else {
+  describe.skip(`redis store: ${service.reason}`, () => {
+    it("runs the conformance suite", () => undefined);
+  });
+}

@@ -1,0 +1,76 @@
+import { execFile } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { sqliteStore } from "../../src/stores/sqlite.js";
+import { transpileSources } from "../support/transpile.js";
+import { randomId, stateRecord } from "./fixtures.js";
+
+const run = promisify(execFile);
+const worker = join(import.meta.dirname, "support", "sqlite-worker.mjs");
+
+interface WorkerResult {
+  fresh: string[];
+  users: Record<string, string>;
+  fencingTokens: number[];
+}
+
+describe("sqlite store shared by several processes", () => {
+  let compiled: ReturnType<typeof transpileSources>;
+  let dir: string;
+  beforeAll(() => {
+    compiled = transpileSources(["protocol", "stores"]);
+    dir = mkdtempSync(join(tmpdir(), "wechat-login-processes-"));
+  });
+  afterAll(() => {
+    compiled.remove();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("gives each state to one process, one user per identity, and increasing fencing tokens", async () => {
+    const filename = join(dir, "shared.db");
+    const now = Date.now();
+    const setup = await sqliteStore({ filename });
+    const states = Array.from({ length: 200 }, () => stateRecord(now));
+    for (const record of states) await setup.putState(record);
+    await setup.close();
+
+    const job = {
+      now,
+      appid: "wx00000000000000aa",
+      states: states.map((record) => record.state),
+      openids: Array.from({ length: 20 }, () => `o_${randomId(8)}`),
+      lockRounds: 20,
+      workers: 4,
+    };
+    const startAt = Date.now() + 1_500;
+    const results = await Promise.all(
+      Array.from({ length: job.workers }, async (_, index) => {
+        const { stdout } = await run(process.execPath, [
+          worker,
+          join(compiled.outDir, "stores"),
+          filename,
+          String(startAt),
+          String(index),
+          JSON.stringify(job),
+        ]);
+        return JSON.parse(stdout) as WorkerResult;
+      }),
+    );
+
+    expect(results.filter((result) => result.fresh.length > 0).length).toBeGreaterThan(1);
+    const fresh = results.flatMap((result) => result.fresh);
+    expect(fresh.sort()).toEqual([...job.states].sort());
+    for (const openid of job.openids) {
+      expect(new Set(results.map((result) => result.users[openid])).size).toBe(1);
+    }
+    const tokens = results.flatMap((result) => result.fencingTokens);
+    expect(new Set(tokens).size).toBe(tokens.length);
+    const reopened = await sqliteStore({ filename });
+    const lock = await reopened.acquireLock("race", 1_000);
+    expect(lock!.fencingToken).toBe(Math.max(...tokens) + 1);
+    await reopened.close();
+  }, 30_000);
+});
