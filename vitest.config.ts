@@ -1,17 +1,28 @@
+import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 
-const src = fileURLToPath(new URL("./src/", import.meta.url));
+const exportsMap: Record<string, { import?: string }> = JSON.parse(
+  readFileSync(new URL("./package.json", import.meta.url), "utf8"),
+).exports;
 
 export default defineConfig({
-  // Examples import the package by its public name, as users do; tests run them against the sources.
-  resolve: {
-    alias: [
-      { find: /^wechat-login$/, replacement: `${src}index.ts` },
-      { find: /^wechat-login\/(adapters|stores)\/(.+)$/, replacement: `${src}$1/$2.ts` },
-      { find: /^wechat-login\/(\w+)$/, replacement: `${src}$1/index.ts` },
-    ],
-  },
+  // Examples import the package by its public names, as users do; tests run them against the sources
+  // (each `exports` entry's ./dist/….js read as ./src/….ts).
+  plugins: [
+    {
+      name: "wechat-login-sources",
+      // Before Vite's resolver, which would otherwise look for the unbuilt ./dist entry of the bare name and fail.
+      enforce: "pre",
+      resolveId(id) {
+        if (id !== "wechat-login" && !id.startsWith("wechat-login/")) return null;
+        const target = exportsMap[`.${id.slice("wechat-login".length)}`]?.import;
+        if (!target) return null;
+        const source = target.replace(/^\.\/dist\//, "./src/").replace(/\.js$/, ".ts");
+        return fileURLToPath(new URL(source, import.meta.url));
+      },
+    },
+  ],
   test: {
     include: ["test/**/*.test.ts"],
     testTimeout: 20_000,

@@ -18,7 +18,8 @@ export interface EnvLoginSettings {
 export function loginSettingsFromEnv(env: NodeJS.ProcessEnv): EnvLoginSettings {
   const required = (name: string): string => {
     const value = env[name];
-    if (value === undefined || value.trim() === "") throw new ConfigError(name, "is not set", `Set ${name} in the environment.`);
+    if (value === undefined || value.trim() === "")
+      throw new ConfigError(name, "is not set", `Set ${name} in the environment.`);
     return value.trim();
   };
   return {

@@ -3,9 +3,10 @@ import type { CliCommand, CliContext } from "./command.js";
 import { UsageError } from "./command.js";
 import { emulatorCommand } from "./emulator.js";
 import { messagesFor } from "./messages.js";
+import { startCommand } from "./start-command.js";
 
-// One entry per subcommand; each lives in its own file (e.g. a future `start` in start.ts).
-const COMMANDS: readonly CliCommand[] = [emulatorCommand];
+// One entry per subcommand; each lives in its own file.
+const COMMANDS: readonly CliCommand[] = [startCommand, emulatorCommand];
 
 function stopSignal(): Promise<void> {
   return new Promise((resolve) => {

@@ -84,13 +84,18 @@ export async function startDemo(options: StartOptions): Promise<RunningDemo> {
     const server = await listen(demo.fetch, options.port, options.host);
     const purge = setInterval(() => {
       storeForLogin.purgeExpired(Date.now()).catch((error: unknown) => {
-        logger.warn({ reason: error instanceof Error ? error.message : String(error) }, "purging expired rows failed");
+        logger.warn(
+          { reason: error instanceof Error ? error.message : String(error) },
+          "purging expired rows failed",
+        );
       });
     }, 60_000);
     purge.unref();
     options.say(zh ? `演示站点：    ${demoOrigin}/` : `Demo site:     ${demoOrigin}/`);
     if (emulator) options.say(zh ? `微信模拟器：  ${emulator.url}/` : `WeChat emulator: ${emulator.url}/`);
-    options.say(zh ? `存储：        ${describeStore(storeUrl)}` : `Store:         ${describeStore(storeUrl)}`);
+    options.say(
+      zh ? `存储：        ${describeStore(storeUrl)}` : `Store:         ${describeStore(storeUrl)}`,
+    );
     options.say(zh ? "按 Ctrl-C 退出。" : "Press Ctrl-C to stop.");
     const running = emulator;
     return {

@@ -118,7 +118,7 @@ export class WeChatClient {
    * @example
    * const { accessToken, refreshToken, openid, unionid, scope } = await client.exchangeCode(code);
    */
-  exchangeCode(code: string, options: CallOptions = {}): Promise<OAuthToken> {
+  async exchangeCode(code: string, options: CallOptions = {}): Promise<OAuthToken> {
     assertOpaque(code, "code");
     const { appid, secret } = this.#config;
     return this.#call({
@@ -142,7 +142,7 @@ export class WeChatClient {
    * @example
    * const fresh = await client.refreshToken(stored.refreshToken);
    */
-  refreshToken(refreshToken: string, options: CallOptions = {}): Promise<OAuthToken> {
+  async refreshToken(refreshToken: string, options: CallOptions = {}): Promise<OAuthToken> {
     assertOpaque(refreshToken, "refreshToken");
     return this.#call({
       endpoint: "sns/oauth2/refresh_token",
@@ -165,7 +165,7 @@ export class WeChatClient {
    * @example
    * await client.checkToken(token.accessToken, token.openid);
    */
-  checkToken(accessToken: string, openid: string, options: CallOptions = {}): Promise<true> {
+  async checkToken(accessToken: string, openid: string, options: CallOptions = {}): Promise<true> {
     assertOpaque(accessToken, "accessToken");
     assertOpenid(openid);
     return this.#call({
@@ -187,7 +187,7 @@ export class WeChatClient {
    * @example
    * const { nickname, headimgurl, unionid } = await client.getUserInfo(token.accessToken, token.openid, { lang: "en" });
    */
-  getUserInfo(accessToken: string, openid: string, options: UserInfoOptions = {}): Promise<UserInfo> {
+  async getUserInfo(accessToken: string, openid: string, options: UserInfoOptions = {}): Promise<UserInfo> {
     assertOpaque(accessToken, "accessToken");
     assertOpenid(openid);
     const lang = options.lang ?? "zh_CN";
@@ -213,7 +213,7 @@ export class WeChatClient {
    * @example
    * const { openid, unionid, sessionKey } = await client.code2Session(jsCode);
    */
-  code2Session(jsCode: string, options: CallOptions = {}): Promise<Code2Session> {
+  async code2Session(jsCode: string, options: CallOptions = {}): Promise<Code2Session> {
     assertOpaque(jsCode, "jsCode");
     const { appid, secret } = this.#config;
     return this.#call({
@@ -239,7 +239,7 @@ export class WeChatClient {
    * @example
    * const { accessToken } = await client.getAppAccessToken();
    */
-  getAppAccessToken(options: CallOptions = {}): Promise<AppAccessToken> {
+  async getAppAccessToken(options: CallOptions = {}): Promise<AppAccessToken> {
     return this.#appToken.get(options.signal);
   }
 
@@ -279,10 +279,14 @@ export class WeChatClient {
 
   async #call<E extends Endpoint>(call: Call<E>): Promise<ResponseOf<E>> {
     const deadline = new Deadline(this.#config.timeouts.totalMs, call.signal);
-    return withRetry(call.endpoint, call.policy, this.#config.retry, deadline, async () => {
-      const { status, bodyText } = await this.#http.send(call, deadline);
-      return decodeResponse(call.endpoint, status, bodyText, call.sensitive);
-    });
+    try {
+      return await withRetry(call.endpoint, call.policy, this.#config.retry, deadline, async () => {
+        const { status, bodyText } = await this.#http.send(call, deadline);
+        return decodeResponse(call.endpoint, status, bodyText, call.sensitive);
+      });
+    } finally {
+      deadline.dispose();
+    }
   }
 
   /** What `JSON.stringify(client)` shows: never the secret. */

@@ -2,12 +2,13 @@ import { type Endpoint, WeChatTimeoutError } from "../protocol/index.js";
 
 /**
  * The total time budget of one client call (retries and backoff included),
- * combined with the caller's own AbortSignal.
+ * combined with the caller's own AbortSignal. `dispose()` once the call settles.
  */
 export class Deadline {
   /** Aborts when the budget runs out or the caller aborts. */
   readonly signal: AbortSignal;
   readonly #timeout: AbortSignal;
+  readonly #timer: NodeJS.Timeout;
   readonly #caller: AbortSignal | undefined;
   readonly #expiresAt: number;
 
@@ -15,10 +16,18 @@ export class Deadline {
     readonly totalMs: number,
     caller?: AbortSignal,
   ) {
-    this.#timeout = AbortSignal.timeout(totalMs);
+    const controller = new AbortController();
+    this.#timer = setTimeout(() => controller.abort(new DOMException("deadline", "TimeoutError")), totalMs);
+    this.#timer.unref();
+    this.#timeout = controller.signal;
     this.#caller = caller;
     this.#expiresAt = performance.now() + totalMs;
     this.signal = caller ? AbortSignal.any([this.#timeout, caller]) : this.#timeout;
+  }
+
+  /** Stops the timer; a settled call leaves nothing pending behind. */
+  dispose(): void {
+    clearTimeout(this.#timer);
   }
 
   remainingMs(): number {

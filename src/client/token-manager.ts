@@ -17,6 +17,12 @@ import { memoryTokenStore } from "./memory-token-store.js";
 const REFRESH_TOKEN_LIFETIME_MS = 30 * 24 * 3600 * 1000;
 const LOCK_POLL_MS = 25;
 
+/** The token WeChat answered 42001 for, and when its record was written. */
+interface Rejected {
+  accessToken: string;
+  updatedAt: number;
+}
+
 /**
  * Options of {@link TokenManager}.
  * @example
@@ -123,9 +129,12 @@ export class TokenManager {
       if (!(error instanceof WeChatApiError && error.action === "refresh_access_token")) throw error;
       const key = this.#key(openid);
       const known = await this.#store.getToken(key, this.#now());
+      const stillStored = known?.accessToken === accessToken;
       // Compare-and-expire: a caller holding a stale token cannot throw away a fresh one.
-      if (known?.accessToken === accessToken) await this.#store.expireToken(key, accessToken);
-      const fresh = await this.#refresh(openid, known, accessToken, options.signal);
+      if (stillStored) await this.#store.expireToken(key, accessToken);
+      // Any record written after the failing one will do, even if WeChat handed back the same token string.
+      const rejected = { accessToken, updatedAt: stillStored ? known.updatedAt : Number.NEGATIVE_INFINITY };
+      const fresh = await this.#refresh(openid, known, rejected, options.signal);
       return fn(fresh.accessToken);
     }
   }
@@ -134,13 +143,15 @@ export class TokenManager {
   #refresh(
     openid: string,
     known: TokenRecord | undefined,
-    stale: string | undefined,
+    rejected: Rejected | undefined,
     signal: AbortSignal | undefined,
   ): Promise<TokenRecord> {
     const key = this.#key(openid);
     let flight = this.#inFlight.get(key);
     if (!flight) {
-      flight = this.#refreshAcrossProcesses(openid, known, stale).finally(() => this.#inFlight.delete(key));
+      flight = this.#refreshAcrossProcesses(openid, known, rejected).finally(() =>
+        this.#inFlight.delete(key),
+      );
       this.#inFlight.set(key, flight);
     }
     return abortable(flight, signal);
@@ -150,23 +161,23 @@ export class TokenManager {
   async #refreshAcrossProcesses(
     openid: string,
     known: TokenRecord | undefined,
-    stale: string | undefined,
+    rejected: Rejected | undefined,
   ): Promise<TokenRecord> {
     const store = this.#store;
-    if (!store.acquireLock) return this.#refreshNow(openid, known, stale);
+    if (!store.acquireLock) return this.#refreshNow(openid, known, rejected);
     const key = this.#key(openid);
     const giveUpAt = performance.now() + this.#waitMs;
     for (;;) {
       const lock = await store.acquireLock(`token-refresh:${key}`, this.#leaseMs);
       if (lock) {
         try {
-          return await this.#refreshNow(openid, known, stale);
+          return await this.#refreshNow(openid, known, rejected);
         } finally {
           await lock.release();
         }
       }
       const current = await store.getToken(key, this.#now());
-      if (current && this.#isUsable(current, stale)) return current;
+      if (current && this.#isUsable(current, rejected)) return current;
       if (performance.now() >= giveUpAt) {
         throw new WeChatTimeoutError("sns/oauth2/refresh_token", this.#waitMs, "total");
       }
@@ -174,11 +185,11 @@ export class TokenManager {
     }
   }
 
-  async #refreshNow(openid: string, known: TokenRecord | undefined, stale: string | undefined) {
+  async #refreshNow(openid: string, known: TokenRecord | undefined, rejected: Rejected | undefined) {
     const key = this.#key(openid);
     // Another process may have refreshed while we waited for the lock.
     const current = await this.#store.getToken(key, this.#now());
-    if (current && this.#isUsable(current, stale)) return current;
+    if (current && this.#isUsable(current, rejected)) return current;
     // After a compare-and-expire the store may no longer hold the record: the copy read before still has the refresh token.
     const source = current ?? known;
     if (!source?.refreshToken) throw new ReauthorizationRequired(openid);
@@ -211,8 +222,10 @@ export class TokenManager {
     return record.accessExpiresAt - this.#marginMs > this.#now();
   }
 
-  #isUsable(record: TokenRecord, stale: string | undefined): boolean {
-    return record.accessToken !== stale && this.#isFresh(record);
+  /** Fresh, and not the record whose token WeChat just rejected. */
+  #isUsable(record: TokenRecord, rejected: Rejected | undefined): boolean {
+    if (!this.#isFresh(record)) return false;
+    return !rejected || record.accessToken !== rejected.accessToken || record.updatedAt > rejected.updatedAt;
   }
 
   #key(openid: string): string {

@@ -18,14 +18,20 @@ export function createDemoApp(login: Login): Hono {
     return c.html(profilePage(pickLang(c.req.raw), session, prefix));
   });
   app.get("/embedded", async (c) => {
-    const embedded = await login.embeddedLogin(c.req.raw, { containerId: "login_container", returnTo: "/profile" });
+    const embedded = await login.embeddedLogin(c.req.raw, {
+      containerId: "login_container",
+      returnTo: "/profile",
+    });
     c.header("set-cookie", embedded.setCookie);
     c.header("cache-control", "no-store");
     return c.html(embeddedPage(pickLang(c.req.raw), embedded.scriptUrl, embedded.options));
   });
   app.onError((error, c) => {
     const status = error instanceof StoreUnavailable ? 503 : 500;
-    return c.text(status === 503 ? "Service unavailable / 服务暂时不可用" : "Internal error / 内部错误", status);
+    return c.text(
+      status === 503 ? "Service unavailable / 服务暂时不可用" : "Internal error / 内部错误",
+      status,
+    );
   });
   return app;
 }

@@ -1,8 +1,8 @@
 import { z } from "zod";
 import { ConfigError } from "../protocol/errors.js";
 import { DEFAULT_API_BASE, DEFAULT_OPEN_BASE } from "../protocol/hosts.js";
-import type { IdentityRecord, Store, UserRecord } from "../stores/types.js";
 import type { UserInfo } from "../protocol/schemas.js";
+import type { IdentityRecord, Store, UserRecord } from "../stores/types.js";
 
 /** What `onLogin` is told about a completed login. */
 export interface LoginEvent {
@@ -22,11 +22,16 @@ export interface FlowLogger {
   error(object: object, message?: string): void;
 }
 
-const appidSchema = z.string().regex(/^wx[0-9a-f]{16}$/i, "a WeChat AppID is `wx` followed by 16 hex characters");
+const appidSchema = z
+  .string()
+  .regex(/^wx[0-9a-f]{16}$/i, "a WeChat AppID is `wx` followed by 16 hex characters");
 const secretSchema = z.string().min(16, "too short for a WeChat AppSecret");
 const httpUrl = z
   .string()
-  .refine((value) => URL.canParse(value) && /^https?:$/.test(new URL(value).protocol), "must be an http(s) URL");
+  .refine(
+    (value) => URL.canParse(value) && /^https?:$/.test(new URL(value).protocol),
+    "must be an http(s) URL",
+  );
 const seconds = z.number().int().positive();
 
 const schema = z.object({
@@ -41,7 +46,8 @@ const schema = z.object({
     })
     .optional(),
   store: z.custom<Store>(
-    (value) => typeof value === "object" && value !== null && typeof (value as Store).consumeState === "function",
+    (value) =>
+      typeof value === "object" && value !== null && typeof (value as Store).consumeState === "function",
     "must be a Store (memoryStore(), sqliteStore(), redisStore() or postgresStore())",
   ),
   sessionSecret: z.string().min(32, "must be at least 32 characters (use a random value)"),

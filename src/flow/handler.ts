@@ -1,7 +1,13 @@
 import { WeChatClient } from "../client/index.js";
 import { WeChatApiError, WeChatError } from "../protocol/errors.js";
 import type { OAuthToken, UserInfo } from "../protocol/schemas.js";
-import { authorizeUrl, qrConnectUrl, type WxLoginOptions, wxLoginOptions, wxLoginScriptUrl } from "../protocol/urls.js";
+import {
+  authorizeUrl,
+  qrConnectUrl,
+  type WxLoginOptions,
+  wxLoginOptions,
+  wxLoginScriptUrl,
+} from "../protocol/urls.js";
 import type { SessionRecord, Store } from "../stores/types.js";
 import { type LoginConfig, type LoginOptions, parseLoginConfig } from "./config.js";
 import { CookiePolicy } from "./cookies.js";
@@ -36,7 +42,10 @@ export interface Login {
   /** The logged-in session of a request, or undefined. Renews the idle expiry. */
   getSession(request: Request): Promise<LoginSession | undefined>;
   /** Creates a state for a page that embeds the QR (`WxLogin.js`). */
-  embeddedLogin(request: Request, options: { containerId: string; returnTo?: string; selfRedirect?: boolean }): Promise<EmbeddedLogin>;
+  embeddedLogin(
+    request: Request,
+    options: { containerId: string; returnTo?: string; selfRedirect?: boolean },
+  ): Promise<EmbeddedLogin>;
   readonly config: LoginConfig;
   /** Closes the WeChat clients' connection pools (not the store, which the app owns). */
   close(): Promise<void>;
@@ -126,7 +135,12 @@ export function createLogin(options: LoginOptions): Login {
             state,
             openBase: config.openBase,
           })
-        : qrConnectUrl({ appid: app.appid, redirectUri: config.redirectUri, state, openBase: config.openBase });
+        : qrConnectUrl({
+            appid: app.appid,
+            redirectUri: config.redirectUri,
+            state,
+            openBase: config.openBase,
+          });
     log?.info({ event: "login_started", appid: app.appid, inWeChat }, "login started");
     return redirect(location, [setCookie]);
   }
@@ -135,20 +149,28 @@ export function createLogin(options: LoginOptions): Login {
     const state = url.searchParams.get("state");
     const code = url.searchParams.get("code");
     if (!state || !STATE_PATTERN.test(state) || (code !== null && !CODE_PATTERN.test(code))) {
-      log?.warn({ event: "callback_rejected", reason: "malformed" }, "callback with a malformed state or code");
+      log?.warn(
+        { event: "callback_rejected", reason: "malformed" },
+        "callback with a malformed state or code",
+      );
       return page(request, state ? "invalid_request" : "state_invalid", 400);
     }
     const browser = cookies.read(request);
     const consumed = await guard(store.consumeState(state, now()));
     if (consumed.status === "missing") {
-      log?.warn({ event: "callback_rejected", reason: "state_unknown_or_expired" }, "unknown or expired state");
+      log?.warn(
+        { event: "callback_rejected", reason: "state_unknown_or_expired" },
+        "unknown or expired state",
+      );
       return page(request, "state_invalid", 400);
     }
-    const bound = browser.preLogin !== undefined && sha256(browser.preLogin) === consumed.record.browserBinding;
+    const bound =
+      browser.preLogin !== undefined && sha256(browser.preLogin) === consumed.record.browserBinding;
     if (consumed.status === "used") {
-      // A double callback (prefetch, back button, WeChat's in-app browser) from the browser that already logged in.
+      // A double callback (prefetch, back button, WeChat's in-app browser) from the browser that already
+      // logged in: its session cookie, a secret only that browser holds, proves it is the same one.
       const current = browser.session ? sha256(browser.session) : undefined;
-      if (bound && current !== undefined && current === consumed.sessionIdHash) {
+      if (current !== undefined && current === consumed.sessionIdHash) {
         return redirect(consumed.record.returnTo, []);
       }
       log?.warn({ event: "callback_rejected", reason: "state_reused" }, "state already used");
@@ -191,7 +213,11 @@ export function createLogin(options: LoginOptions): Login {
         await config.onLogin({ ...linked, profile, request });
       } catch (error) {
         log?.warn(
-          { event: "login_denied", userId: linked.user.id, reason: error instanceof Error ? error.message : "" },
+          {
+            event: "login_denied",
+            userId: linked.user.id,
+            reason: error instanceof Error ? error.message : "",
+          },
           "onLogin refused the login",
         );
         return page(request, "login_denied", 403);
@@ -221,7 +247,10 @@ export function createLogin(options: LoginOptions): Login {
       await store.deleteSession(session.idHash).catch(() => undefined);
       throw error;
     }
-    log?.info({ event: "login_completed", userId: linked.user.id, appid: app.appid, created: linked.created }, "logged in");
+    log?.info(
+      { event: "login_completed", userId: linked.user.id, appid: app.appid, created: linked.created },
+      "logged in",
+    );
     return redirect(consumed.record.returnTo, [
       cookies.session(sessionId, config.sessionAbsoluteSeconds),
       cookies.clearPreLogin(),
@@ -261,7 +290,9 @@ export function createLogin(options: LoginOptions): Login {
     return page(request, "wechat_unavailable", 502, rid);
   }
 
-  async function readSession(request: Request): Promise<{ record: SessionRecord; session: LoginSession } | undefined> {
+  async function readSession(
+    request: Request,
+  ): Promise<{ record: SessionRecord; session: LoginSession } | undefined> {
     const id = cookies.read(request).session;
     if (!id || id.length > 256) return undefined;
     const at = now();
@@ -271,7 +302,8 @@ export function createLogin(options: LoginOptions): Login {
     if (!user) return undefined;
     const idleExpiresAt = Math.min(at + config.sessionIdleSeconds * 1000, record.absoluteExpiresAt);
     // Renew at most once a minute so a busy page does not write on every request.
-    if (idleExpiresAt - record.idleExpiresAt > 60_000) await guard(store.touchSession(record.idHash, idleExpiresAt));
+    if (idleExpiresAt - record.idleExpiresAt > 60_000)
+      await guard(store.touchSession(record.idHash, idleExpiresAt));
     return {
       record,
       session: {
@@ -352,12 +384,18 @@ export function createLogin(options: LoginOptions): Login {
       if (route === "/logout" && method === "POST") return await logout(request, url);
       if (route === "/qr" && method === "GET") return await qrRoute(request, url);
       if (route !== undefined && ["/login", "/callback", "/session", "/logout", "/qr"].includes(route)) {
-        return new Response(null, { status: 405, headers: { allow: route === "/logout" ? "POST" : "GET, HEAD" } });
+        return new Response(null, {
+          status: 405,
+          headers: { allow: route === "/logout" ? "POST" : "GET, HEAD" },
+        });
       }
       return page(request, "not_found", 404);
     } catch (error) {
       if (error instanceof StoreUnavailable) {
-        log?.error({ event: "store_failed", store: store.kind, reason: describe(error.cause ?? error) }, error.message);
+        log?.error(
+          { event: "store_failed", store: store.kind, reason: describe(error.cause ?? error) },
+          error.message,
+        );
         return page(request, "store_unavailable", 503);
       }
       log?.error({ event: "internal_error", reason: describe(error) }, "login route failed");

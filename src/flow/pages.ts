@@ -26,18 +26,30 @@ interface PageText {
 const texts: Record<PageKind, Record<Lang, PageText>> = {
   invalid_request: {
     "zh-CN": { title: "请求无效", body: "登录回调缺少必要的参数或参数格式不正确。请重新登录。" },
-    en: { title: "Invalid request", body: "The login callback is missing a parameter or has a malformed one. Please log in again." },
+    en: {
+      title: "Invalid request",
+      body: "The login callback is missing a parameter or has a malformed one. Please log in again.",
+    },
   },
   state_invalid: {
     "zh-CN": { title: "登录已失效", body: "这个登录链接无效或已过期。请重新发起微信登录。" },
-    en: { title: "Login expired", body: "This login link is invalid or has expired. Please start the WeChat login again." },
+    en: {
+      title: "Login expired",
+      body: "This login link is invalid or has expired. Please start the WeChat login again.",
+    },
   },
   state_used: {
     "zh-CN": { title: "登录链接已使用", body: "这个登录链接已经被使用过了。请重新发起微信登录。" },
-    en: { title: "Login link already used", body: "This login link has already been used. Please start the WeChat login again." },
+    en: {
+      title: "Login link already used",
+      body: "This login link has already been used. Please start the WeChat login again.",
+    },
   },
   state_other_browser: {
-    "zh-CN": { title: "无法完成登录", body: "这次登录是在另一个浏览器中发起的。请在同一个浏览器中重新发起微信登录。" },
+    "zh-CN": {
+      title: "无法完成登录",
+      body: "这次登录是在另一个浏览器中发起的。请在同一个浏览器中重新发起微信登录。",
+    },
     en: {
       title: "Cannot complete the login",
       body: "This login was started in another browser. Please start the WeChat login again in this browser.",
@@ -45,15 +57,27 @@ const texts: Record<PageKind, Record<Lang, PageText>> = {
   },
   login_cancelled: {
     "zh-CN": { title: "已取消登录", body: "你在微信中取消了授权，没有登录。可以随时重新登录。" },
-    en: { title: "Login cancelled", body: "You declined the authorization in WeChat, so you are not logged in. You can try again any time." },
+    en: {
+      title: "Login cancelled",
+      body: "You declined the authorization in WeChat, so you are not logged in. You can try again any time.",
+    },
   },
   code_invalid: {
     "zh-CN": { title: "授权码无效", body: "微信授权码无效、已过期或已被使用。请重新发起微信登录。" },
-    en: { title: "Authorization expired", body: "WeChat's authorization code is invalid, expired or already used. Please log in again." },
+    en: {
+      title: "Authorization expired",
+      body: "WeChat's authorization code is invalid, expired or already used. Please log in again.",
+    },
   },
   snapshot_user: {
-    "zh-CN": { title: "请在完整页面中登录", body: "当前为微信快照页模式，无法登录。请点击页面下方的“使用完整服务”后重试。" },
-    en: { title: "Open the full page to log in", body: "WeChat opened this page in snapshot mode, where logging in is not possible. Open the full page and try again." },
+    "zh-CN": {
+      title: "请在完整页面中登录",
+      body: "当前为微信快照页模式，无法登录。请点击页面下方的“使用完整服务”后重试。",
+    },
+    en: {
+      title: "Open the full page to log in",
+      body: "WeChat opened this page in snapshot mode, where logging in is not possible. Open the full page and try again.",
+    },
   },
   login_denied: {
     "zh-CN": { title: "无法登录", body: "该账号不允许登录本站。" },
@@ -61,19 +85,34 @@ const texts: Record<PageKind, Record<Lang, PageText>> = {
   },
   wechat_unavailable: {
     "zh-CN": { title: "微信服务暂时不可用", body: "暂时无法连接微信服务器，请稍后重试。" },
-    en: { title: "WeChat is unavailable", body: "We could not reach WeChat's servers. Please try again in a moment." },
+    en: {
+      title: "WeChat is unavailable",
+      body: "We could not reach WeChat's servers. Please try again in a moment.",
+    },
   },
   wechat_misconfigured: {
-    "zh-CN": { title: "登录配置错误", body: "网站的微信登录配置有误（AppID 或 AppSecret）。请联系网站管理员。" },
-    en: { title: "Login is misconfigured", body: "This site's WeChat login settings (AppID or AppSecret) are wrong. Please contact the site's administrator." },
+    "zh-CN": {
+      title: "登录配置错误",
+      body: "网站的微信登录配置有误（AppID 或 AppSecret）。请联系网站管理员。",
+    },
+    en: {
+      title: "Login is misconfigured",
+      body: "This site's WeChat login settings (AppID or AppSecret) are wrong. Please contact the site's administrator.",
+    },
   },
   store_unavailable: {
     "zh-CN": { title: "服务暂时不可用", body: "登录服务暂时不可用，请稍后重试。" },
-    en: { title: "Service unavailable", body: "The login service is temporarily unavailable. Please try again in a moment." },
+    en: {
+      title: "Service unavailable",
+      body: "The login service is temporarily unavailable. Please try again in a moment.",
+    },
   },
   internal_error: {
     "zh-CN": { title: "出错了", body: "登录时发生了意外错误，请稍后重试。" },
-    en: { title: "Something went wrong", body: "An unexpected error happened while logging in. Please try again." },
+    en: {
+      title: "Something went wrong",
+      body: "An unexpected error happened while logging in. Please try again.",
+    },
   },
   not_found: {
     "zh-CN": { title: "页面不存在", body: "没有这个登录地址。" },

@@ -1,3 +1,4 @@
+import { inspect } from "node:util";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { WeChatApiError, type WeChatClient } from "../../src/client/index.js";
 import { type Emulator, track, useEmulator } from "./emulator.js";
@@ -61,6 +62,16 @@ describe("successful calls against the emulator", () => {
     expect(new Set(tokens.map((token) => token.accessToken)).size).toBe(1);
     expect((await client.getAppAccessToken()).accessToken).toBe(tokens[0]?.accessToken);
     expect((await emulator.counts())["/cgi-bin/stable_token"]).toBe(1);
+  });
+});
+
+describe("the client itself", () => {
+  it("hides the secret from inspection even after its pools are in use", async () => {
+    track(await website.exchangeCode(await emulator.code(emulator.website.appid)));
+    const shown = inspect(website, { depth: Number.POSITIVE_INFINITY, showHidden: true });
+    expect(shown).not.toContain(emulator.website.secret);
+    expect(JSON.stringify(website)).not.toContain(emulator.website.secret);
+    expect(Object.keys(website.stats())).toEqual([emulator.url]);
   });
 });
 

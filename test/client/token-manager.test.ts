@@ -14,7 +14,9 @@ const OPENID = "oFakeOpenid";
 const HOUR = 3_600_000;
 
 /** A stand-in for WeChatClient.refreshToken that counts upstream refreshes and can fail on demand. */
-function fakeClient(options: { fail?: number; delayMs?: number } = {}) {
+function fakeClient(
+  options: { fail?: number; delayMs?: number; sameToken?: boolean; onRefresh?: () => void } = {},
+) {
   let refreshes = 0;
   return {
     appid: APPID,
@@ -25,7 +27,8 @@ function fakeClient(options: { fail?: number; delayMs?: number } = {}) {
       refreshes++;
       await new Promise((resolve) => setTimeout(resolve, options.delayMs ?? 5));
       if (options.fail) throw new WeChatApiError("sns/oauth2/refresh_token", options.fail, "refresh failed");
-      return { ...token(`AT${refreshes + 1}`), refreshToken };
+      options.onRefresh?.();
+      return { ...token(options.sameToken ? "AT1" : `AT${refreshes + 1}`), refreshToken };
     },
   };
 }
@@ -185,6 +188,30 @@ describe("TokenManager", () => {
       );
       expect(error).toMatchObject({ reason: "api_unauthorized" });
       expect(client.refreshes).toBe(0);
+    });
+
+    it("two processes hitting 42001 together refresh once, even if WeChat hands back the same token", async () => {
+      // Models WeChat: the token is rejected until someone refreshes it.
+      let rejectedAtWeChat = true;
+      const onRefresh = () => {
+        rejectedAtWeChat = false;
+      };
+      let tick = 1_000_000;
+      const now = () => tick++;
+      const store = memoryTokenStore();
+      const clients = [1, 2].map(() => fakeClient({ delayMs: 30, sameToken: true, onRefresh }));
+      const managers = clients.map((client) => new TokenManager({ client, store, now }));
+      await managers[0]!.save(token("AT1"));
+      const results = await Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          managers[i % 2]!.call(OPENID, async (accessToken) => {
+            if (rejectedAtWeChat) throw expired();
+            return accessToken;
+          }),
+        ),
+      );
+      expect(new Set(results)).toEqual(new Set(["AT1"]));
+      expect(clients[0]!.refreshes + clients[1]!.refreshes).toBe(1);
     });
 
     it("many callers hitting 42001 together cause one refresh", async () => {

@@ -20,7 +20,10 @@ export class Browser {
     readonly acceptLanguage = "en",
   ) {}
 
-  async request(path: string, init: { method?: string; headers?: Record<string, string> } = {}): Promise<Response> {
+  async request(
+    path: string,
+    init: { method?: string; headers?: Record<string, string> } = {},
+  ): Promise<Response> {
     const headers = new Headers(init.headers);
     headers.set("user-agent", this.userAgent);
     headers.set("accept-language", this.acceptLanguage);
@@ -33,7 +36,7 @@ export class Browser {
     for (const header of this.lastSetCookies) {
       const cookie = parseSetCookie(header);
       if (cookie.maxAge === 0 || cookie.value === "") this.cookies.delete(cookie.name);
-      else this.cookies.set(cookie.name, cookie.value);
+      else this.cookies.set(cookie.name, cookie.value ?? "");
     }
     const body = await response.clone().text();
     transcript.push(body);
@@ -49,7 +52,10 @@ export interface Harness {
   officialAccount: { appid: string; secret: string };
   clock: { offsetMs: number };
   /** What a user confirming on the phone does: returns WeChat's redirect to our callback. */
-  confirm(authorizeLocation: string, options?: { userId?: string; decision?: "allow" | "deny" }): Promise<string>;
+  confirm(
+    authorizeLocation: string,
+    options?: { userId?: string; decision?: "allow" | "deny" },
+  ): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -97,7 +103,8 @@ export async function startHarness(overrides: Partial<LoginOptions> = {}): Promi
           decision: options.decision ?? "allow",
         }),
       });
-      if (!response.ok) throw new Error(`emulator authorize failed: ${response.status} ${await response.text()}`);
+      if (!response.ok)
+        throw new Error(`emulator authorize failed: ${response.status} ${await response.text()}`);
       const { location } = (await response.json()) as { location: string };
       return location;
     },

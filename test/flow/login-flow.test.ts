@@ -238,7 +238,9 @@ describe("sessions", () => {
   it("getSession serves the app's own routes", async () => {
     const { browser } = await loggedInBrowser();
     const cookie = [...browser.cookies].map(([name, value]) => `${name}=${value}`).join("; ");
-    const session = await harness.login.getSession(new Request("http://localhost:3999/anything", { headers: { cookie } }));
+    const session = await harness.login.getSession(
+      new Request("http://localhost:3999/anything", { headers: { cookie } }),
+    );
     expect(session?.user.nickname).toBe(harness.emulator.users[0]!.nickname);
     expect(await harness.login.getSession(new Request("http://localhost:3999/anything"))).toBeUndefined();
   });
@@ -264,7 +266,10 @@ describe("routes", () => {
   it("gives /qr the WxLogin options bound to a pre-login cookie", async () => {
     const browser = new Browser(harness.login);
     const response = await browser.request("/auth/qr?returnTo=%2Fprofile");
-    const body = (await response.json()) as { options: { appid: string; state: string; redirect_uri: string }; scriptUrl: string };
+    const body = (await response.json()) as {
+      options: { appid: string; state: string; redirect_uri: string };
+      scriptUrl: string;
+    };
     expect(body.options.appid).toBe(harness.website.appid);
     expect(decodeURIComponent(body.options.redirect_uri)).toBe("http://localhost:3999/auth/callback");
     expect(body.scriptUrl).toBe(`${harness.emulator.url}/connect/zh_CN/htmledition/js/wxLogin.js`);

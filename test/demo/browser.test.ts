@@ -1,0 +1,121 @@
+import { constants } from "node:fs";
+import { access, mkdir, mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { type Browser, chromium, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type RunningDemo, startDemo } from "../../src/cli/start.js";
+import { freePort } from "../support/cli.js";
+import { requireService } from "../support/services.js";
+
+const CHROMIUM = "/usr/bin/chromium";
+const chromiumCheck = await requireService("Chromium", () => access(CHROMIUM, constants.X_OK));
+const screenshots = resolve(import.meta.dirname, "../../test-results");
+
+describe.skipIf(!chromiumCheck.available)("the demo in Chromium", () => {
+  let demo: RunningDemo;
+  let browser: Browser;
+  let workdir: string;
+
+  beforeAll(async () => {
+    workdir = await mkdtemp(join(tmpdir(), "demo-browser-"));
+    demo = await startDemo({
+      port: await freePort(),
+      host: "localhost",
+      emulatorPort: 0,
+      useEmulator: true,
+      env: { STORE_URL: `sqlite:${join(workdir, "demo.db")}` },
+      say: () => undefined,
+      lang: "en",
+    });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--no-first-run",
+      ],
+    });
+    await mkdir(screenshots, { recursive: true });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await demo?.close();
+    if (workdir) await rm(workdir, { recursive: true, force: true });
+  });
+
+  /** The tester's phone: opens the QR's URL in its own browser context, picks a user, answers. */
+  async function answerOnPhone(phoneUrl: string, decision: "allow" | "deny", userId = "lily") {
+    const context = await browser.newContext({ viewport: { width: 375, height: 667 } });
+    const phone = await context.newPage();
+    await phone.goto(phoneUrl);
+    await phone.check(`input[name="userId"][value="${userId}"]`);
+    await phone.click(decision === "allow" ? "#allow" : "#deny");
+    await phone.waitForSelector("#phone-result");
+    await context.close();
+  }
+
+  async function phoneUrlOf(qr: ReturnType<Page["locator"]>): Promise<string> {
+    await expect.poll(() => qr.getAttribute("data-status")).toBe("waiting");
+    const url = await qr.getAttribute("data-phone-url");
+    expect(url).toBeTruthy();
+    return url!;
+  }
+
+  it("logs in by redirect to the QR page, shows the profile, and logs out", async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${demo.url}/`);
+    await page.click("#login-redirect");
+    await page.waitForURL(/\/connect\/qrconnect\?/);
+    await answerOnPhone(await phoneUrlOf(page.locator("#wx-qr")), "allow");
+    await page.waitForURL(`${demo.url}/profile`);
+    expect(await page.textContent("#nickname")).toBe("Lily 🌸");
+    await page.screenshot({ path: join(screenshots, "demo-profile.png"), fullPage: true });
+
+    const cookies = await context.cookies();
+    const session = cookies.find((cookie) => cookie.name === "wl_session");
+    expect(session?.httpOnly).toBe(true);
+    expect(session?.sameSite).toBe("Lax");
+
+    await page.click("#logout");
+    await page.waitForURL(`${demo.url}/`);
+    expect(await page.isVisible("#login-redirect")).toBe(true);
+    const after = await page.request.get(`${demo.url}/auth/session`);
+    expect(after.status()).toBe(401);
+    await context.close();
+  });
+
+  it("logs in with the QR embedded in the site's own page (WxLogin.js)", async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${demo.url}/`);
+    await page.click("#login-embedded");
+    await page.waitForURL(`${demo.url}/embedded`);
+    const qr = page.frameLocator("#login_container iframe").locator("#wx-qr");
+    await answerOnPhone(await phoneUrlOf(qr), "allow", "zhangsan");
+    await page.waitForURL(`${demo.url}/profile`);
+    expect(await page.textContent("#nickname")).toBe("张三");
+    await context.close();
+  });
+
+  it("shows the cancelled page when the user refuses on the phone, and stays logged out", async () => {
+    const context = await browser.newContext({ locale: "zh-CN" });
+    const page = await context.newPage();
+    await page.goto(`${demo.url}/`);
+    await page.click("#login-redirect");
+    await page.waitForURL(/\/connect\/qrconnect\?/);
+    await answerOnPhone(await phoneUrlOf(page.locator("#wx-qr")), "deny");
+    await page.waitForURL(/\/auth\/callback\?/);
+    expect(await page.getAttribute("main", "data-outcome")).toBe("login_cancelled");
+    expect(await page.textContent("h1")).toBe("已取消登录");
+    expect(new URL(page.url()).searchParams.has("code")).toBe(false);
+    const session = await page.request.get(`${demo.url}/auth/session`);
+    expect(session.status()).toBe(401);
+    await context.close();
+  });
+});
