@@ -88,17 +88,23 @@ function hasBody(req: IncomingMessage): boolean {
 }
 
 function nodeToWebStream(req: IncomingMessage): ReadableStream<Uint8Array> {
-  const iterator = req[Symbol.asyncIterator]();
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      const { value, done } = await iterator.next();
-      if (done) controller.close();
-      else controller.enqueue(typeof value === "string" ? Buffer.from(value) : new Uint8Array(value));
+  // Nothing is read before the handler asks (highWaterMark 0, iterator made on the first pull): a body the
+  // handler ignores stays unread, and node discards it after the response so the keep-alive connection lives on.
+  let iterator: AsyncIterator<Buffer | string> | undefined;
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        iterator ??= req[Symbol.asyncIterator]();
+        const { value, done } = await iterator.next();
+        if (done) controller.close();
+        else controller.enqueue(typeof value === "string" ? Buffer.from(value) : new Uint8Array(value));
+      },
+      async cancel() {
+        await iterator?.return?.();
+      },
     },
-    async cancel() {
-      await iterator.return?.();
-    },
-  });
+    { highWaterMark: 0 },
+  );
 }
 
 function closedEarly(res: ServerResponse): AbortSignal {
