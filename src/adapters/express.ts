@@ -27,14 +27,21 @@ declare module "express-serve-static-core" {
  * any mount path was stripped, and the body a parser already read, if any.
  */
 function webRequestOf(req: ExpressRequest, res?: ExpressResponse): Request {
+  const consumed = req.readableDidRead || req.readableEnded;
   return toWebRequest(req, {
     origin: `${req.protocol}://${req.host ?? "localhost"}`,
     path: req.originalUrl,
-    body:
-      req.readableDidRead || req.readableEnded
-        ? reencodeParsedBody(req.body, req.get("content-type"))
-        : undefined,
+    body: consumed ? reencodeParsedBody(req.body, req.get("content-type")) : undefined,
     res,
+  });
+}
+
+/** Scheme, host, URL and cookies only: reading a session must leave the body to the app's own parsers. */
+function sessionRequestOf(req: ExpressRequest): Request {
+  return toWebRequest(req, {
+    origin: `${req.protocol}://${req.host ?? "localhost"}`,
+    path: req.originalUrl,
+    body: null,
   });
 }
 
@@ -72,7 +79,7 @@ export function loginRouter(login: Login): RequestHandler {
  * app.get("/", async (req, res) => res.send((await getSession(login, req))?.user.nickname ?? "guest"));
  */
 export function getSession(login: Login, req: ExpressRequest): Promise<LoginSession | undefined> {
-  return login.getSession(webRequestOf(req));
+  return login.getSession(sessionRequestOf(req));
 }
 
 /**
@@ -94,7 +101,7 @@ export function requireSession(login: Login, options: RequireSessionOptions = {}
           next();
           return;
         }
-        await writeWebResponse(res, sessionMissing(login, webRequestOf(req), options), req.method);
+        await writeWebResponse(res, sessionMissing(login, sessionRequestOf(req), options), req.method);
       },
       (error: unknown) => next(error),
     );

@@ -31,11 +31,12 @@ const METHODS: HTTPMethods[] = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE",
  * `trustProxy` applies) and, inside the plugin, the raw body bytes.
  */
 function webRequestOf(request: FastifyRequest, reply?: FastifyReply): Request {
-  const body = Buffer.isBuffer(request.body) ? new Uint8Array(request.body) : undefined;
+  // Without a reply this only reads a session, which needs no body.
+  const body = reply && Buffer.isBuffer(request.body) ? new Uint8Array(request.body) : null;
   return toWebRequest(request.raw, {
     origin: `${request.protocol}://${request.host}`,
     path: request.url,
-    body: body ?? (request.raw.readableEnded || request.raw.readableDidRead ? null : undefined),
+    body,
     res: reply?.raw,
   });
 }

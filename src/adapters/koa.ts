@@ -22,7 +22,7 @@ interface ParsedRequest {
  * `app.proxy = true` applies), the URL before koa-mount rewrote it, and the
  * body a body parser already read, if any.
  */
-function webRequestOf(ctx: Context, withSignal: boolean): Request {
+function webRequestOf(ctx: Context): Request {
   const parsed = ctx.request as unknown as ParsedRequest;
   const consumed = ctx.req.readableDidRead || ctx.req.readableEnded;
   const body = !consumed
@@ -34,8 +34,13 @@ function webRequestOf(ctx: Context, withSignal: boolean): Request {
     origin: ctx.origin,
     path: ctx.originalUrl,
     body,
-    res: withSignal ? ctx.res : undefined,
+    res: ctx.res,
   });
+}
+
+/** Scheme, host, URL and cookies only: reading a session must leave the body to the app's own parsers. */
+function sessionRequestOf(ctx: Context): Request {
+  return toWebRequest(ctx.req, { origin: ctx.origin, path: ctx.originalUrl, body: null });
 }
 
 /**
@@ -71,7 +76,7 @@ function respond(ctx: Context, response: Response): void {
  */
 export function loginMiddleware(login: Login): Middleware {
   return async (ctx: Context, next: Next) => {
-    const request = webRequestOf(ctx, true);
+    const request = webRequestOf(ctx);
     if (!login.matches(request)) return next();
     respond(ctx, await handleSafely(login, request));
   };
@@ -83,7 +88,7 @@ export function loginMiddleware(login: Login): Middleware {
  * router.get("/", async (ctx) => { ctx.body = (await getSession(login, ctx))?.user.nickname ?? "guest"; });
  */
 export function getSession(login: Login, ctx: Context): Promise<LoginSession | undefined> {
-  return login.getSession(webRequestOf(ctx, false));
+  return login.getSession(sessionRequestOf(ctx));
 }
 
 /**
@@ -100,7 +105,7 @@ export function requireSession(
   return async (ctx, next) => {
     const session = await getSession(login, ctx);
     if (!session) {
-      respond(ctx, sessionMissing(login, webRequestOf(ctx, false), options));
+      respond(ctx, sessionMissing(login, sessionRequestOf(ctx), options));
       return;
     }
     ctx.state.wechatSession = session;

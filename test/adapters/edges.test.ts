@@ -1,12 +1,14 @@
 import { createServer, type Server } from "node:http";
+import express from "express";
 import Fastify from "fastify";
 import Koa from "koa";
 import { afterEach, describe, expect, it } from "vitest";
+import { requireSession as expressRequireSession } from "../../src/adapters/express.js";
 import { wechatLogin } from "../../src/adapters/fastify.js";
 import { loginMiddleware, requireSession } from "../../src/adapters/koa.js";
 import { getSession as nextGetSession } from "../../src/adapters/next.js";
 import { toNodeHandler } from "../../src/adapters/node.js";
-import type { Login } from "../../src/flow/index.js";
+import type { Login, LoginSession } from "../../src/flow/index.js";
 import { fakeLogin, freePort } from "./sites.js";
 
 /** Echoes what the adapter handed the flow. */
@@ -125,6 +127,47 @@ describe("Next.js getSession", () => {
     await nextGetSession(login, "wl_session=2; other=3");
     await nextGetSession(login, undefined);
     expect(seen).toEqual(["wl_session=1", "wl_session=2; other=3", null]);
+  });
+});
+
+describe("reading a session leaves the body to the app", () => {
+  const session: LoginSession = {
+    user: { id: "u1", nickname: "Lily", headimgurl: "", unionid: undefined },
+    identity: { appid: "wx0123456789abcdef", openid: "o1" },
+    expiresAt: Date.now() + 60_000,
+  };
+  const loggedIn = (): Login => ({ ...fakeLogin(0, echo), getSession: async () => session });
+
+  it("Express: a body parser after requireSession still gets the whole body", async () => {
+    const app = express();
+    app.post("/notes", expressRequireSession(loggedIn()), express.json(), (req, res) => {
+      res.json({ nickname: req.wechatSession?.user.nickname, body: req.body });
+    });
+    const origin = await listen(createServer(app));
+    const response = await fetch(`${origin}/notes`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ text: "x".repeat(100_000) }),
+    });
+    expect(await response.json()).toEqual({ nickname: "Lily", body: { text: "x".repeat(100_000) } });
+  });
+
+  it("Koa: a body reader after requireSession still gets the whole body", async () => {
+    const port = await freePort();
+    const app = new Koa();
+    app.use(requireSession(loggedIn()));
+    app.use(async (ctx) => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of ctx.req) chunks.push(chunk as Buffer);
+      ctx.body = { nickname: ctx.state.wechatSession?.user.nickname, length: Buffer.concat(chunks).length };
+    });
+    const server = app.listen(port);
+    closers.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    const response = await fetch(`http://localhost:${port}/notes`, {
+      method: "POST",
+      body: new Uint8Array(300_000),
+    });
+    expect(await response.json()).toEqual({ nickname: "Lily", length: 300_000 });
   });
 });
 
