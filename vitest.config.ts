@@ -12,6 +12,8 @@ export default defineConfig({
   plugins: [
     {
       name: "wechat-login-sources",
+      // Before Vite's resolver, which would otherwise look for the unbuilt ./dist entry of the bare name and fail.
+      enforce: "pre",
       resolveId(id) {
         if (id !== "wechat-login" && !id.startsWith("wechat-login/")) return null;
         const target = exportsMap[`.${id.slice("wechat-login".length)}`]?.import;

@@ -1,5 +1,20 @@
 import type { Context, MiddlewareHandler } from "hono";
 import type { Login, LoginSession } from "../flow/index.js";
+import { handleSafely, type RequireSessionOptions, sessionMissing } from "./shared.js";
+
+export type { RequireSessionOptions } from "./shared.js";
+
+/** Hono variables after `requireSession`: `c.get("wechatSession")`. */
+export interface WeChatSessionVariables {
+  /** The logged-in session, set by `requireSession`. */
+  wechatSession: LoginSession;
+}
+
+/** The Hono `Env` of routes behind `requireSession`. */
+export interface WeChatSessionEnv {
+  /** Typed `c.get("wechatSession")`. */
+  Variables: WeChatSessionVariables;
+}
 
 /**
  * Mounts the login routes on a Hono app: Hono already speaks Web
@@ -7,16 +22,39 @@ import type { Login, LoginSession } from "../flow/index.js";
  * @example
  * const app = new Hono();
  * app.use(loginRoutes(login));
- * app.get("/me", async (c) => c.json(await login.getSession(c.req.raw)));
+ * app.get("/me", async (c) => c.json(await getSession(login, c)));
  */
 export function loginRoutes(login: Login): MiddlewareHandler {
   return async (c, next) => {
     if (!login.matches(c.req.raw)) return next();
-    return login.handle(c.req.raw);
+    return handleSafely(login, c.req.raw);
   };
 }
 
-/** The logged-in session of a Hono request, or undefined. */
+/**
+ * The logged-in session of a Hono request, or undefined.
+ * @example
+ * app.get("/", async (c) => c.text((await getSession(login, c))?.user.nickname ?? "guest"));
+ */
 export function getSession(login: Login, c: Context): Promise<LoginSession | undefined> {
   return login.getSession(c.req.raw);
+}
+
+/**
+ * Middleware that lets only logged-in requests through, with the session in
+ * `c.get("wechatSession")`. Without a session it answers 401 JSON, or
+ * redirects to the login with `{ onMissing: "redirect" }`.
+ * @example
+ * app.get("/profile", requireSession(login), (c) => c.json(c.get("wechatSession").user));
+ */
+export function requireSession(
+  login: Login,
+  options: RequireSessionOptions = {},
+): MiddlewareHandler<WeChatSessionEnv> {
+  return async (c, next) => {
+    const session = await login.getSession(c.req.raw);
+    if (!session) return sessionMissing(login, c.req.raw, options);
+    c.set("wechatSession", session);
+    return next();
+  };
 }

@@ -1,0 +1,44 @@
+// Runs the route handlers of app/auth/[...wechat]/route.ts the way Next.js does (a Web Request in,
+// a Response out) on plain node:http, so the suite tests them without a Next.js build.
+import { once } from "node:events";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { Login } from "wechat-login";
+import { getSession, nextRouteHandlers } from "wechat-login/adapters/next";
+import { toWebRequest, writeWebResponse } from "wechat-login/adapters/node";
+
+export async function start({ port, login }: { port: number; login: Login }) {
+  const routes = nextRouteHandlers(login);
+
+  // Stands in for app/page.tsx and app/me/route.ts: a server component passes `(await cookies()).toString()`.
+  async function page(pathname: string, cookie: string | undefined): Promise<Response> {
+    const session = await getSession(login, cookie);
+    if (pathname === "/")
+      return new Response(session ? `Hello ${session.user.nickname}` : "Log in with WeChat");
+    if (pathname !== "/me") return new Response("Not found", { status: 404 });
+    return Response.json(session ? session.user : { error: "not_logged_in" }, {
+      status: session ? 200 : 401,
+    });
+  }
+
+  async function serve(req: IncomingMessage, res: ServerResponse) {
+    const request = toWebRequest(req, { res });
+    const { pathname } = new URL(request.url);
+    const handler = { GET: routes.GET, HEAD: routes.HEAD, POST: routes.POST }[request.method];
+    let response: Response;
+    if (!pathname.startsWith("/auth/")) response = await page(pathname, req.headers.cookie);
+    else if (handler) response = await handler(request);
+    // Next.js answers methods that route.ts does not export itself.
+    else response = new Response(null, { status: 405, headers: { allow: "GET, HEAD, POST" } });
+    await writeWebResponse(res, response, request.method);
+  }
+
+  const server = createServer((req, res) => {
+    serve(req, res).catch(() => res.writeHead(500).end());
+  });
+  server.listen(port);
+  await once(server, "listening");
+  return {
+    url: `http://localhost:${port}`,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
