@@ -14,12 +14,19 @@ interface StartFlags {
 
 function parsePort(context: CliContext, flag: string, text: string): number {
   const port = Number(text);
-  if (!/^\d{1,5}$/.test(text) || port > 65535) throw new UsageError(context.messages.badPort(text).replace("--port", flag));
+  if (!/^\d{1,5}$/.test(text) || port > 65535)
+    throw new UsageError(context.messages.badPort(text).replace("--port", flag));
   return port;
 }
 
 function parseFlags(context: CliContext): StartFlags {
-  let values: { port?: string; "emulator-port"?: string; host?: string; "no-emulator"?: boolean; help?: boolean };
+  let values: {
+    port?: string;
+    "emulator-port"?: string;
+    host?: string;
+    "no-emulator"?: boolean;
+    help?: boolean;
+  };
   try {
     ({ values } = parseArgs({
       args: context.argv,
@@ -73,7 +80,8 @@ export const startCommand: CliCommand = {
         lang: cliLang(context.env) === "zh" ? "zh-CN" : "en",
       });
     } catch (error) {
-      if (error instanceof ConfigError) throw new UsageError(context.messages.badSetting(error.field, error.message));
+      if (error instanceof ConfigError)
+        throw new UsageError(context.messages.badSetting(error.field, error.message));
       if (error instanceof Error && "code" in error && error.code === "EADDRINUSE") {
         context.stderr(context.messages.listenFailed(`${flags.host}`, "EADDRINUSE"));
         return 1;

@@ -20,7 +20,11 @@ afterAll(async () => {
 describe("wechat-login start", () => {
   it("serves the demo and the emulator on SQLite in ./data, prints both URLs, and exits 0 on SIGINT", async () => {
     const [port, emulatorPort] = [await freePort(), await freePort()];
-    const running = build.start(["start", "--port", String(port), "--emulator-port", String(emulatorPort)], {}, workdir);
+    const running = build.start(
+      ["start", "--port", String(port), "--emulator-port", String(emulatorPort)],
+      {},
+      workdir,
+    );
     await running.ready;
     const { stdout } = running.output();
     expect(stdout).toContain(`http://localhost:${port}/`);

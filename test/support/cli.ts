@@ -16,13 +16,21 @@ export interface Finished {
  * dist/ nor races another test rebuilding it.
  */
 export class CliBuild {
-  readonly outDir = join(root, "node_modules/.cache", `cli-test-${process.pid}-${Math.random().toString(36).slice(2)}`);
+  readonly outDir = join(
+    root,
+    "node_modules/.cache",
+    `cli-test-${process.pid}-${Math.random().toString(36).slice(2)}`,
+  );
   readonly cli = join(this.outDir, "cli/index.js");
 
   async build(): Promise<void> {
-    await promisify(execFile)(join(root, "node_modules/.bin/tsc"), ["-p", "tsconfig.build.json", "--outDir", this.outDir], {
-      cwd: root,
-    });
+    await promisify(execFile)(
+      join(root, "node_modules/.bin/tsc"),
+      ["-p", "tsconfig.build.json", "--outDir", this.outDir],
+      {
+        cwd: root,
+      },
+    );
   }
 
   async remove(): Promise<void> {
@@ -62,7 +70,9 @@ export class CliBuild {
       });
       child.once("exit", (code) => reject(new Error(`exited early (${code}): ${stderr}`)));
     });
-    const exited = new Promise<number | null>((resolvePromise) => child.once("exit", (code) => resolvePromise(code)));
+    const exited = new Promise<number | null>((resolvePromise) =>
+      child.once("exit", (code) => resolvePromise(code)),
+    );
     return { child, ready, exited, output: () => ({ stdout, stderr }) };
   }
 }
