@@ -81,7 +81,7 @@ export class WeChatClient {
     this.#config = resolveConfig(options);
     this.appid = this.#config.appid;
     this.#http = new HttpTransport(this.#config);
-    this.#appToken = new AppTokenCache(() => this.#fetchStableToken(), this.#config.now);
+    this.#appToken = new AppTokenCache(() => this.fetchAppAccessToken(), this.#config.now);
   }
 
   /**
@@ -243,7 +243,13 @@ export class WeChatClient {
     return this.#appToken.get(options.signal);
   }
 
-  #fetchStableToken(): Promise<AppAccessToken> {
+  /**
+   * `POST cgi-bin/stable_token` every time, without a cache: for your own
+   * cache. `TokenManager#getAppAccessToken()` builds a cluster-wide one on it.
+   * @example
+   * const { accessToken, expiresIn } = await client.fetchAppAccessToken();
+   */
+  fetchAppAccessToken(options: CallOptions = {}): Promise<AppAccessToken> {
     const { appid, secret } = this.#config;
     return this.#call({
       endpoint: "cgi-bin/stable_token",
@@ -254,7 +260,7 @@ export class WeChatClient {
       json: { grant_type: "client_credential", appid, secret, force_refresh: false },
       policy: "idempotent",
       sensitive: [secret],
-      signal: undefined,
+      signal: options.signal,
     });
   }
 

@@ -1,21 +1,20 @@
-import { setTimeout as sleep } from "node:timers/promises";
 import {
+  type AppAccessToken,
   ConfigError,
   type OAuthToken,
   ReauthorizationRequired,
   type TokenRecord,
   type TokenStore,
   WeChatApiError,
-  WeChatTimeoutError,
 } from "../protocol/index.js";
 import { abortable } from "./abortable.js";
 import { assertOpenid } from "./arguments.js";
 import type { CallOptions, WeChatClient } from "./client.js";
 import { memoryTokenStore } from "./memory-token-store.js";
+import { refreshAcrossProcesses } from "./refresh-across-processes.js";
 
 // Spec §3.2: a refresh_token lives 30 days from the authorization.
 const REFRESH_TOKEN_LIFETIME_MS = 30 * 24 * 3600 * 1000;
-const LOCK_POLL_MS = 25;
 
 /** The token WeChat answered 42001 for, and when its record was written. */
 interface Rejected {
@@ -29,8 +28,8 @@ interface Rejected {
  * const options: TokenManagerOptions = { client, store: sqliteStore("./app.db"), refreshMarginSeconds: 300 };
  */
 export interface TokenManagerOptions {
-  /** The client whose app the tokens belong to (only `appid` and `refreshToken` are used). */
-  client: Pick<WeChatClient, "appid" | "refreshToken">;
+  /** The client whose app the tokens belong to (`appid`, `refreshToken`, and `fetchAppAccessToken` for the app credential). */
+  client: Pick<WeChatClient, "appid" | "refreshToken"> & Partial<Pick<WeChatClient, "fetchAppAccessToken">>;
   /** Where tokens live. Default: a new {@link memoryTokenStore} (this process only). */
   store?: TokenStore;
   /** Refresh this many seconds before the access token expires. Default 300. */
@@ -139,7 +138,54 @@ export class TokenManager {
     }
   }
 
-  /** One refresh per openid at a time in this process; joiners wait with their own signal. */
+  /**
+   * The app credential (`stable_token`, spec §3.6) shared by every process on
+   * the store: read from the store while fresh, otherwise fetched once for
+   * the whole cluster under the store's lock and written back. Prefer this to
+   * `client.getAppAccessToken()` (one cache per process) when several instances run.
+   * @throws {ConfigError} when `client` has no `fetchAppAccessToken` (a stand-in client).
+   * @example
+   * const { accessToken } = await tokens.getAppAccessToken();
+   */
+  async getAppAccessToken(options: CallOptions = {}): Promise<AppAccessToken> {
+    const fetchAppAccessToken = this.#client.fetchAppAccessToken?.bind(this.#client);
+    if (!fetchAppAccessToken) throw new ConfigError("client", "must be a WeChatClient");
+    const key = `app:${this.#client.appid}`;
+    let record = await this.#store.getToken(key, this.#now());
+    if (!record || !this.#isFresh(record)) {
+      record = await abortable(
+        this.#singleFlight(key, () =>
+          refreshAcrossProcesses({
+            ...this.#lockTimes(key),
+            endpoint: "cgi-bin/stable_token",
+            isUsable: (current) => this.#isFresh(current),
+            refresh: async () => {
+              const token = await fetchAppAccessToken();
+              const now = this.#now();
+              const fresh: TokenRecord = {
+                key,
+                accessToken: token.accessToken,
+                refreshToken: undefined,
+                scope: "",
+                accessExpiresAt: now + token.expiresIn * 1000,
+                refreshExpiresAt: undefined,
+                updatedAt: now,
+              };
+              await this.#store.putToken(fresh);
+              return fresh;
+            },
+          }),
+        ),
+        options.signal,
+      );
+    }
+    return {
+      accessToken: record.accessToken,
+      expiresIn: Math.max(0, Math.floor((record.accessExpiresAt - this.#now()) / 1000)),
+    };
+  }
+
+  /** One refresh per openid at a time in this process (the store lock covers other processes); joiners wait with their own signal. */
   #refresh(
     openid: string,
     known: TokenRecord | undefined,
@@ -147,51 +193,33 @@ export class TokenManager {
     signal: AbortSignal | undefined,
   ): Promise<TokenRecord> {
     const key = this.#key(openid);
-    let flight = this.#inFlight.get(key);
-    if (!flight) {
-      flight = this.#refreshAcrossProcesses(openid, known, rejected).finally(() =>
-        this.#inFlight.delete(key),
-      );
-      this.#inFlight.set(key, flight);
-    }
+    const flight = this.#singleFlight(key, () =>
+      refreshAcrossProcesses({
+        ...this.#lockTimes(key),
+        endpoint: "sns/oauth2/refresh_token",
+        isUsable: (current) => this.#isUsable(current, rejected),
+        refresh: (current) => this.#refreshNow(openid, current ?? known),
+      }),
+    );
     return abortable(flight, signal);
   }
 
-  /** With a store lock: one holder refreshes, the others poll the store until its result lands (bounded). */
-  async #refreshAcrossProcesses(
-    openid: string,
-    known: TokenRecord | undefined,
-    rejected: Rejected | undefined,
-  ): Promise<TokenRecord> {
-    const store = this.#store;
-    if (!store.acquireLock) return this.#refreshNow(openid, known, rejected);
-    const key = this.#key(openid);
-    const giveUpAt = performance.now() + this.#waitMs;
-    for (;;) {
-      const lock = await store.acquireLock(`token-refresh:${key}`, this.#leaseMs);
-      if (lock) {
-        try {
-          return await this.#refreshNow(openid, known, rejected);
-        } finally {
-          await lock.release();
-        }
-      }
-      const current = await store.getToken(key, this.#now());
-      if (current && this.#isUsable(current, rejected)) return current;
-      if (performance.now() >= giveUpAt) {
-        throw new WeChatTimeoutError("sns/oauth2/refresh_token", this.#waitMs, "total");
-      }
-      await sleep(LOCK_POLL_MS);
+  #singleFlight(key: string, run: () => Promise<TokenRecord>): Promise<TokenRecord> {
+    let flight = this.#inFlight.get(key);
+    if (!flight) {
+      flight = run().finally(() => this.#inFlight.delete(key));
+      this.#inFlight.set(key, flight);
     }
+    return flight;
   }
 
-  async #refreshNow(openid: string, known: TokenRecord | undefined, rejected: Rejected | undefined) {
+  #lockTimes(key: string) {
+    return { store: this.#store, key, leaseMs: this.#leaseMs, waitMs: this.#waitMs, now: this.#now };
+  }
+
+  /** `source` is the stored record, or after a compare-and-expire the copy read before (it still has the refresh token). */
+  async #refreshNow(openid: string, source: TokenRecord | undefined): Promise<TokenRecord> {
     const key = this.#key(openid);
-    // Another process may have refreshed while we waited for the lock.
-    const current = await this.#store.getToken(key, this.#now());
-    if (current && this.#isUsable(current, rejected)) return current;
-    // After a compare-and-expire the store may no longer hold the record: the copy read before still has the refresh token.
-    const source = current ?? known;
     if (!source?.refreshToken) throw new ReauthorizationRequired(openid);
     let token: OAuthToken;
     try {
@@ -218,8 +246,10 @@ export class TokenManager {
     return record;
   }
 
+  /** Fresh until the margin before expiry, or half its lifetime for a token handed out with little time left (stable_token near its end). */
   #isFresh(record: TokenRecord): boolean {
-    return record.accessExpiresAt - this.#marginMs > this.#now();
+    const lifetimeMs = record.accessExpiresAt - record.updatedAt;
+    return record.accessExpiresAt - Math.min(this.#marginMs, lifetimeMs / 2) > this.#now();
   }
 
   /** Fresh, and not the record whose token WeChat just rejected. */

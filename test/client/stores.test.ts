@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import {
+  ConfigError,
   type OAuthToken,
   ReauthorizationRequired,
   TokenManager,
@@ -82,5 +83,49 @@ describe("TokenManager over sqliteStore", () => {
     expect(await stores[1]!.getToken(`${client.appid}:${token.openid}`, time.now)).toBeUndefined();
     expect(await caught(both[1]!.getAccessToken(token.openid))).toBeInstanceOf(ReauthorizationRequired);
     expect(await count(REFRESH)).toBe(1);
+  });
+
+  it("fetches the app credential once for both processes and serves it from the store until it expires", async () => {
+    const time = { now: Date.now() };
+    const both = stores.map((store) => new TokenManager({ client, store, now: () => time.now }));
+    const STABLE = "/cgi-bin/stable_token";
+    const first = await Promise.all(Array.from({ length: 100 }, (_, i) => both[i % 2]!.getAppAccessToken()));
+    expect(new Set(first.map((token) => track(token).accessToken)).size).toBe(1);
+    expect(await count(STABLE)).toBe(1);
+    const stored = await stores[1]!.getToken(`app:${client.appid}`, time.now);
+    expect(stored?.accessToken).toBe(first[0]!.accessToken);
+
+    time.now += 3_600_000;
+    const later = await both[1]!.getAppAccessToken();
+    expect(later.accessToken).toBe(first[0]!.accessToken);
+    expect(later.expiresIn).toBeLessThanOrEqual(3_600);
+    expect(await count(STABLE)).toBe(1);
+
+    // Inside the refresh margin stable_token answers the same token with little time left: kept, not refetched per call.
+    await emulator.advance(7_000);
+    time.now += 3_400_000;
+    const nearEnd = await both[0]!.getAppAccessToken();
+    expect(nearEnd.accessToken).toBe(first[0]!.accessToken);
+    await both[1]!.getAppAccessToken();
+    expect(await count(STABLE)).toBe(2);
+
+    // Past its lifetime WeChat hands out a new one: fetched once, for everyone.
+    await emulator.advance(300);
+    time.now += 300_000;
+    const renewed = await Promise.all(Array.from({ length: 20 }, (_, i) => both[i % 2]!.getAppAccessToken()));
+    expect(new Set(renewed.map((token) => track(token).accessToken))).toEqual(
+      new Set([renewed[0]!.accessToken]),
+    );
+    expect(renewed[0]!.accessToken).not.toBe(first[0]!.accessToken);
+    expect(await count(STABLE)).toBe(3);
+  });
+
+  it("refuses the app credential with a stand-in client that cannot fetch it", async () => {
+    const manager = new TokenManager({
+      client: { appid: client.appid, refreshToken: client.refreshToken },
+      store: stores[0],
+    });
+    const error = await caught(manager.getAppAccessToken());
+    expect(error).toBeInstanceOf(ConfigError);
   });
 });

@@ -2,12 +2,12 @@ import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
 import { StoreError } from "../../src/stores/errors.js";
 import { postgresStore } from "../../src/stores/postgres.js";
-import { requireService } from "../support/services.js";
+import { POSTGRES_URL, requirePostgres } from "../support/databases.js";
 import { closedPort, silentServer } from "../support/silent-server.js";
 import { describeStoreConformance } from "./conformance.js";
 import { randomId, sessionRecord, stateRecord, tokenRecord } from "./fixtures.js";
 
-const connectionString = process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+const connectionString = POSTGRES_URL;
 const runId = randomId(4);
 const schemas: string[] = [];
 const newSchema = () => {
@@ -16,16 +16,7 @@ const newSchema = () => {
   return schema;
 };
 
-const service = await requireService("PostgreSQL", async () => {
-  const probe = new pg.Client({ connectionString, connectionTimeoutMillis: 1_000 });
-  probe.on("error", () => undefined);
-  try {
-    await probe.connect();
-    await probe.query("SELECT 1");
-  } finally {
-    await probe.end().catch(() => undefined);
-  }
-});
+const service = await requirePostgres();
 
 if (service.available) {
   const admin = new pg.Pool({ connectionString, max: 2 });

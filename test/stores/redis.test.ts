@@ -2,35 +2,15 @@ import { Redis } from "ioredis";
 import { afterAll, describe, expect, it } from "vitest";
 import { StoreError } from "../../src/stores/errors.js";
 import { redisStore } from "../../src/stores/redis.js";
-import { requireService } from "../support/services.js";
+import { REDIS_URL, requireRedis } from "../support/databases.js";
 import { closedPort, silentServer } from "../support/silent-server.js";
 import { describeStoreConformance } from "./conformance.js";
 import { randomId, stateRecord } from "./fixtures.js";
 
-const url = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
+const url = REDIS_URL;
 const runPrefix = `wechat-login-test:${randomId(4)}:`;
 
-const service = await requireService("Redis", async () => {
-  const probe = new Redis(url, {
-    lazyConnect: true,
-    connectTimeout: 1_000,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
-  });
-  // connect() only says "Connection is closed."; the error event says why.
-  let cause: Error | undefined;
-  probe.on("error", (error: Error) => {
-    cause = error;
-  });
-  try {
-    await probe.connect().catch((error: unknown) => {
-      throw cause ?? error;
-    });
-    await probe.ping();
-  } finally {
-    probe.disconnect();
-  }
-});
+const service = await requireRedis();
 
 async function scanKeys(client: Redis, prefix: string): Promise<string[]> {
   const found: string[] = [];

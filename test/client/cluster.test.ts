@@ -1,0 +1,133 @@
+import { execFile } from "node:child_process";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { Redis } from "ioredis";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { TokenManager, type WeChatClient } from "../../src/client/index.js";
+import { postgresStore } from "../../src/stores/postgres.js";
+import { redisStore } from "../../src/stores/redis.js";
+import type { Store } from "../../src/stores/types.js";
+import { POSTGRES_URL, REDIS_URL, requirePostgres, requireRedis } from "../support/databases.js";
+import { transpileSources } from "../support/transpile.js";
+import { type Emulator, useEmulator } from "./emulator.js";
+
+// Issue #5: two processes on one Redis (or PostgreSQL), 50 callers each, one expired token → one upstream refresh.
+const run = promisify(execFile);
+const worker = join(import.meta.dirname, "support", "token-worker.mjs");
+const runId = Math.random().toString(36).slice(2, 8);
+const PROCESSES = 2;
+const CALLERS = 50;
+
+interface WorkerResult {
+  accessTokens: string[];
+  appTokens: string[];
+}
+
+type StoreSpec =
+  | { kind: "redis"; url: string; prefix: string }
+  | { kind: "postgres"; url: string; schema: string };
+
+const redis = await requireRedis();
+const postgres = await requirePostgres();
+
+const cases: Array<{ name: string; available: boolean; spec: StoreSpec }> = [
+  {
+    name: "Redis",
+    available: redis.available,
+    spec: { kind: "redis", url: REDIS_URL, prefix: `wl-cluster-${runId}:` },
+  },
+  {
+    name: "PostgreSQL",
+    available: postgres.available,
+    spec: { kind: "postgres", url: POSTGRES_URL, schema: `wl_cluster_${runId}` },
+  },
+];
+
+function openStore(spec: StoreSpec): Promise<Store> | Store {
+  return spec.kind === "redis"
+    ? redisStore({ url: spec.url, prefix: spec.prefix })
+    : postgresStore({ connectionString: spec.url, schema: spec.schema });
+}
+
+async function dropStore(spec: StoreSpec): Promise<void> {
+  if (spec.kind === "redis") {
+    const admin = new Redis(spec.url);
+    const keys = await admin.keys(`${spec.prefix}*`);
+    if (keys.length > 0) await admin.del(...keys);
+    admin.disconnect();
+  } else {
+    const admin = new pg.Client({ connectionString: spec.url });
+    await admin.connect();
+    await admin.query(`DROP SCHEMA IF EXISTS "${spec.schema}" CASCADE`);
+    await admin.end();
+  }
+}
+
+let emulator: Emulator;
+let client: WeChatClient;
+let compiled: ReturnType<typeof transpileSources>;
+beforeAll(async () => {
+  emulator = await useEmulator();
+  client = emulator.client(emulator.website.appid);
+  compiled = transpileSources(["protocol", "client", "stores"]);
+});
+afterAll(async () => {
+  compiled?.remove();
+  await emulator?.close();
+});
+
+describe.each(cases)(`TokenManager in $name shared by ${PROCESSES} processes`, ({ available, spec }) => {
+  it.skipIf(!available)(
+    `${PROCESSES} processes × ${CALLERS} callers on one expired token and the app credential → one upstream call each`,
+    async () => {
+      await emulator.reset();
+      const store = await openStore(spec);
+      try {
+        const token = await client.exchangeCode(await emulator.code(emulator.website.appid));
+        const saved = await new TokenManager({ client, store }).save(token);
+        // Expired for WeChat and for the record alike: every caller must refresh.
+        await emulator.advance(7_300);
+        await store.putToken({ ...saved, accessExpiresAt: Date.now() - 1_000 });
+        // A slow WeChat widens the race: without the cluster lock the second process would refresh too.
+        for (const endpoint of ["/sns/oauth2/refresh_token", "/cgi-bin/stable_token"]) {
+          await emulator.fault({ endpoint, kind: "delay", delayMs: 500, times: PROCESSES });
+        }
+
+        const job = {
+          store: spec,
+          appid: emulator.website.appid,
+          secret: emulator.website.secret,
+          apiBase: emulator.url,
+          openid: token.openid,
+          callers: CALLERS,
+          startAt: Date.now() + 2_000,
+        };
+        const results = await Promise.all(
+          Array.from({ length: PROCESSES }, async () => {
+            const { stdout } = await run(process.execPath, [worker, compiled.outDir, JSON.stringify(job)], {
+              timeout: 30_000,
+            });
+            return JSON.parse(stdout) as WorkerResult;
+          }),
+        );
+
+        const counts = await emulator.counts();
+        expect(counts["/sns/oauth2/refresh_token"]).toBe(1);
+        expect(counts["/cgi-bin/stable_token"]).toBe(1);
+        const accessTokens = new Set(results.flatMap((result) => result.accessTokens));
+        expect(accessTokens.size).toBe(1);
+        expect(accessTokens.has(token.accessToken)).toBe(false);
+        expect(new Set(results.flatMap((result) => result.appTokens)).size).toBe(1);
+        // The refreshed token is the one in the store, and WeChat accepts it.
+        const stored = await store.getToken(`${client.appid}:${token.openid}`, Date.now());
+        expect(accessTokens.has(stored!.accessToken)).toBe(true);
+        await expect(client.checkToken(stored!.accessToken, token.openid)).resolves.toBe(true);
+      } finally {
+        await store.close();
+        await dropStore(spec);
+      }
+    },
+    45_000,
+  );
+});
