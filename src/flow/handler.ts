@@ -1,5 +1,5 @@
-import { WeChatClient } from "../client/index.js";
-import { WeChatApiError, WeChatError } from "../protocol/errors.js";
+import { TokenManager, WeChatClient } from "../client/index.js";
+import { InvalidArgumentError, WeChatApiError, WeChatError } from "../protocol/errors.js";
 import type { OAuthToken, UserInfo } from "../protocol/schemas.js";
 import {
   authorizeUrl,
@@ -14,6 +14,7 @@ import { CookiePolicy } from "./cookies.js";
 import { randomToken, sha256, TokenCipher } from "./crypto.js";
 import { type PageKind, pickLang, renderPage } from "./pages.js";
 import { safeReturnTo } from "./return-to.js";
+import { sealedTokenStore } from "./sealed-token-store.js";
 import { StoreUnavailable, withDeadline } from "./store-guard.js";
 
 /** The logged-in user as `/session` and `getSession` return it. */
@@ -46,6 +47,17 @@ export interface Login {
     request: Request,
     options: { containerId: string; returnTo?: string; selfRedirect?: boolean },
   ): Promise<EmbeddedLogin>;
+  /**
+   * The WeChat tokens of users who logged in through app `appid` (default: the
+   * website app), kept when `keepTokens` is on, encrypted at rest, refreshed
+   * once across every instance sharing the store.
+   * @throws {InvalidArgumentError} for an appid this login is not configured with.
+   * @example
+   * const session = await login.getSession(request);
+   * const { appid, openid } = session.identity;
+   * const accessToken = await login.tokens(appid).getAccessToken(openid);
+   */
+  tokens(appid?: string): TokenManager;
   readonly config: LoginConfig;
   /** Closes the WeChat clients' connection pools (not the store, which the app owns). */
   close(): Promise<void>;
@@ -97,6 +109,18 @@ export function createLogin(options: LoginOptions): Login {
     }),
   };
   const guard = <T>(operation: Promise<T>): Promise<T> => withDeadline(operation, config.storeTimeoutMs);
+  const sealedStore = sealedTokenStore(store, cipher);
+  const tokenManagers = new Map(
+    [website, officialAccount]
+      .filter((app) => app !== undefined)
+      .map((app) => [app.appid, new TokenManager({ client: app.client, store: sealedStore, now })]),
+  );
+  function tokensOf(appid: string = config.appid): TokenManager {
+    const manager = tokenManagers.get(appid);
+    if (!manager)
+      throw new InvalidArgumentError("appid", "is not an app of this login (appid or officialAccount.appid)");
+    return manager;
+  }
 
   function page(request: Request, kind: PageKind, status: number, reference?: string): Response {
     return renderPage({ kind, status, lang: pickLang(request), retryHref: `${prefix}/login`, reference });
@@ -224,17 +248,7 @@ export function createLogin(options: LoginOptions): Login {
       }
     }
     if (config.keepTokens) {
-      await guard(
-        store.putToken({
-          key: `${app.appid}:${token.openid}`,
-          accessToken: cipher.encrypt(token.accessToken),
-          refreshToken: cipher.encrypt(token.refreshToken),
-          scope: token.scope,
-          accessExpiresAt: now() + token.expiresIn * 1000,
-          refreshExpiresAt: now() + 30 * 24 * 3600 * 1000,
-          updatedAt: now(),
-        }),
-      );
+      await guard(tokensOf(app.appid).save(token));
     }
     const sessionId = randomToken();
     const session = newSession(sha256(sessionId), linked.user.id, app.appid, token.openid);
@@ -415,6 +429,7 @@ export function createLogin(options: LoginOptions): Login {
     },
     getSession: async (request) => (await readSession(request))?.session,
     embeddedLogin,
+    tokens: tokensOf,
     close: async () => {
       await Promise.all([website.client.close(), officialAccount?.client.close()]);
     },

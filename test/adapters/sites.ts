@@ -70,6 +70,9 @@ export function fakeLogin(
     embeddedLogin: async () => {
       throw new Error("not used by these tests");
     },
+    tokens: () => {
+      throw new Error("not used by these tests");
+    },
     close: async () => undefined,
   };
 }
