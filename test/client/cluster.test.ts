@@ -130,4 +130,38 @@ describe.each(cases)(`TokenManager in $name shared by ${PROCESSES} processes`, (
     },
     45_000,
   );
+
+  it.skipIf(!available)(
+    "takes over a refresh lock whose holder died, once its lease runs out",
+    async () => {
+      await emulator.reset();
+      const store = await openStore(spec);
+      try {
+        const token = await client.exchangeCode(await emulator.code(emulator.website.appid));
+        const saved = await new TokenManager({ client, store }).save(token);
+        await store.putToken({ ...saved, accessExpiresAt: Date.now() - 1_000 });
+        // A process that took the lock and crashed: nobody will ever release it.
+        const orphan = await store.acquireLock(`token-refresh:${saved.key}`, 1_500);
+        expect(orphan).toBeDefined();
+
+        const startedAt = performance.now();
+        const manager = new TokenManager({ client, store, lockWaitMs: 10_000 });
+        const fresh = await Promise.all(
+          Array.from({ length: 10 }, () => manager.getAccessToken(token.openid)),
+        );
+        expect(performance.now() - startedAt).toBeGreaterThanOrEqual(1_000);
+        expect(new Set(fresh).size).toBe(1);
+        expect((await emulator.counts())["/sns/oauth2/refresh_token"]).toBe(1);
+        // The dead holder's late release must not free the new holder's lock (fencing).
+        const taken = await store.acquireLock(`token-refresh:${saved.key}`, 5_000);
+        await orphan!.release();
+        expect(await store.acquireLock(`token-refresh:${saved.key}`, 5_000)).toBeUndefined();
+        await taken?.release();
+      } finally {
+        await store.close();
+        await dropStore(spec);
+      }
+    },
+    20_000,
+  );
 });
