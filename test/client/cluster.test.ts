@@ -77,18 +77,24 @@ afterAll(async () => {
   await emulator?.close();
 });
 
+/** A fresh store holding one user's token whose record says it has expired. */
+async function storeWithExpiredToken(spec: StoreSpec) {
+  await emulator.reset();
+  const store = await openStore(spec);
+  const token = await client.exchangeCode(await emulator.code(emulator.website.appid));
+  const saved = await new TokenManager({ client, store }).save(token);
+  await store.putToken({ ...saved, accessExpiresAt: Date.now() - 1_000 });
+  return { store, token, key: saved.key };
+}
+
 describe.each(cases)(`TokenManager in $name shared by ${PROCESSES} processes`, ({ available, spec }) => {
   it.skipIf(!available)(
     `${PROCESSES} processes × ${CALLERS} callers on one expired token and the app credential → one upstream call each`,
     async () => {
-      await emulator.reset();
-      const store = await openStore(spec);
+      const { store, token } = await storeWithExpiredToken(spec);
       try {
-        const token = await client.exchangeCode(await emulator.code(emulator.website.appid));
-        const saved = await new TokenManager({ client, store }).save(token);
-        // Expired for WeChat and for the record alike: every caller must refresh.
+        // Expired for WeChat too: the refreshed token must be a new one.
         await emulator.advance(7_300);
-        await store.putToken({ ...saved, accessExpiresAt: Date.now() - 1_000 });
         // A slow WeChat widens the race: without the cluster lock the second process would refresh too.
         for (const endpoint of ["/sns/oauth2/refresh_token", "/cgi-bin/stable_token"]) {
           await emulator.fault({ endpoint, kind: "delay", delayMs: 500, times: PROCESSES });
@@ -134,14 +140,10 @@ describe.each(cases)(`TokenManager in $name shared by ${PROCESSES} processes`, (
   it.skipIf(!available)(
     "takes over a refresh lock whose holder died, once its lease runs out",
     async () => {
-      await emulator.reset();
-      const store = await openStore(spec);
+      const { store, token, key } = await storeWithExpiredToken(spec);
       try {
-        const token = await client.exchangeCode(await emulator.code(emulator.website.appid));
-        const saved = await new TokenManager({ client, store }).save(token);
-        await store.putToken({ ...saved, accessExpiresAt: Date.now() - 1_000 });
         // A process that took the lock and crashed: nobody will ever release it.
-        const orphan = await store.acquireLock(`token-refresh:${saved.key}`, 1_500);
+        const orphan = await store.acquireLock(`token-refresh:${key}`, 1_500);
         expect(orphan).toBeDefined();
 
         const startedAt = performance.now();
@@ -153,9 +155,9 @@ describe.each(cases)(`TokenManager in $name shared by ${PROCESSES} processes`, (
         expect(new Set(fresh).size).toBe(1);
         expect((await emulator.counts())["/sns/oauth2/refresh_token"]).toBe(1);
         // The dead holder's late release must not free the new holder's lock (fencing).
-        const taken = await store.acquireLock(`token-refresh:${saved.key}`, 5_000);
+        const taken = await store.acquireLock(`token-refresh:${key}`, 5_000);
         await orphan!.release();
-        expect(await store.acquireLock(`token-refresh:${saved.key}`, 5_000)).toBeUndefined();
+        expect(await store.acquireLock(`token-refresh:${key}`, 5_000)).toBeUndefined();
         await taken?.release();
       } finally {
         await store.close();
