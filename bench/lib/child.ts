@@ -85,7 +85,8 @@ export function serveParent(handle: Handler, stop: () => Promise<void>): void {
     if (stopping) return;
     stopping = true;
     await stop().catch(() => undefined);
-    process.disconnect?.();
+    // The parent may already be gone (that is one way to get here).
+    if (process.connected) process.disconnect();
     process.exitCode = 0;
   };
   process.on("disconnect", () => void finish());

@@ -73,7 +73,7 @@ export async function mintCodes(base: string, requests: readonly CodeRequest[]):
   const codes: string[] = new Array(requests.length);
   let next = 0;
   try {
-    const failed = await runCount(
+    const { failed } = await runCount(
       async () => {
         const index = next++;
         const { userId, state, redirectUri } = requests[index]!;

@@ -68,12 +68,18 @@ async function phase(call: () => Promise<unknown>, concurrency: number, duration
   return result;
 }
 
-/** Runs `count` calls with at most `concurrency` in flight; resolves to the number that failed. */
-export async function runCount(call: () => Promise<unknown>, count: number, concurrency: number) {
+/** Runs `count` calls (fewer if `maxMs` runs out first) with at most `concurrency` in flight. */
+export async function runCount(
+  call: () => Promise<unknown>,
+  count: number,
+  concurrency: number,
+  maxMs = Number.POSITIVE_INFINITY,
+) {
   let started = 0;
   let failed = 0;
+  const deadline = performance.now() + maxMs;
   const caller = async () => {
-    while (started < count) {
+    while (started < count && performance.now() < deadline) {
       started += 1;
       await call().catch(() => {
         failed += 1;
@@ -81,7 +87,7 @@ export async function runCount(call: () => Promise<unknown>, count: number, conc
     }
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, count) }, caller));
-  return failed;
+  return { failed, done: started };
 }
 
 export function percentile(sorted: Float64Array, p: number): number {
