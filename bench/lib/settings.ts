@@ -1,0 +1,57 @@
+/** How long and how hard each scenario runs; `--quick` only proves that every path still works. */
+export interface Settings {
+  quick: boolean;
+  /** Closed-loop phases of scenarios 1 and 2. */
+  warmupMs: number;
+  measureMs: number;
+  concurrencies: readonly number[];
+  /** Connections of our client's pool and of every baseline that has a pool. */
+  poolSize: number;
+  /** Scenario 3. */
+  burstCalls: number;
+  leakCalls: number;
+  /** The leak run stops here even short of `leakCalls` (a loaded machine); the calls made are reported. */
+  leakMaxMs: number;
+  /** Scenario 4. */
+  stormUsers: number;
+  stormCalls: number;
+  /** Scenario 5 (autocannon). */
+  serverConnections: number;
+  serverWarmupSeconds: number;
+  serverSeconds: number;
+  callbackLogins: number;
+  callbackWarmupLogins: number;
+}
+
+export function settingsFor(quick: boolean): Settings {
+  const common = { quick, concurrencies: [1, 16, 256], poolSize: 10, burstCalls: 1_000 };
+  const storm = { stormUsers: 10, stormCalls: 1_000 };
+  if (quick) {
+    return {
+      ...common,
+      ...storm,
+      warmupMs: 50,
+      measureMs: 150,
+      leakCalls: 2_000,
+      leakMaxMs: 5_000,
+      serverConnections: 8,
+      serverWarmupSeconds: 0,
+      serverSeconds: 0.3,
+      callbackLogins: 32,
+      callbackWarmupLogins: 0,
+    };
+  }
+  return {
+    ...common,
+    ...storm,
+    warmupMs: 400,
+    measureMs: 1_500,
+    leakCalls: 100_000,
+    leakMaxMs: 40_000,
+    serverConnections: 32,
+    serverWarmupSeconds: 1,
+    serverSeconds: 3,
+    callbackLogins: 1_000,
+    callbackWarmupLogins: 200,
+  };
+}

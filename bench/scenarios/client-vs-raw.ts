@@ -1,0 +1,85 @@
+import type { OAuthToken } from "wechat-login/protocol";
+import { closedLoop, type LoadResult } from "../lib/load.js";
+import type { Report } from "../lib/report.js";
+import type { Settings } from "../lib/settings.js";
+import {
+  type CallName,
+  type Contender,
+  ourClient,
+  plainFetch,
+  rawUndici,
+  wechatOauth,
+} from "./contenders.js";
+
+export const CALLS: readonly CallName[] = ["getUserInfo", "checkToken"];
+
+export async function measure(contender: Contender, name: CallName, concurrency: number, settings: Settings) {
+  try {
+    return await closedLoop(() => contender.call(name), {
+      concurrency,
+      warmupMs: settings.warmupMs,
+      measureMs: settings.measureMs,
+    });
+  } finally {
+    await contender.close();
+  }
+}
+
+const key = (name: CallName, concurrency: number) => `${name} c=${concurrency}`;
+
+/** Scenario 1: our client against a bare undici Pool of the same size, one after the other on one emulator. */
+export async function clientVsRaw(base: string, token: OAuthToken, settings: Settings, report: Report) {
+  const scenario = "1 client vs raw undici";
+  const ours = new Map<string, LoadResult>();
+  for (const name of CALLS) {
+    for (const concurrency of settings.concurrencies) {
+      const client = await measure(ourClient(base, token, settings.poolSize), name, concurrency, settings);
+      const raw = await measure(rawUndici(base, token, settings.poolSize), name, concurrency, settings);
+      report.measure(scenario, key(name, concurrency), "wechat-login", client);
+      report.measure(scenario, key(name, concurrency), "raw undici Pool", raw);
+      report.check(
+        scenario,
+        `${key(name, concurrency)}: client / raw throughput`,
+        client.callsPerSec / raw.callsPerSec,
+        ">=",
+        0.9,
+        "×",
+      );
+      ours.set(key(name, concurrency), client);
+    }
+  }
+  return ours;
+}
+
+/**
+ * Scenario 2: wechat-oauth and plain fetch on the same emulator; our client's
+ * numbers are those of scenario 1, measured minutes before on the same server.
+ */
+export async function clientVsPeers(
+  base: string,
+  token: OAuthToken,
+  settings: Settings,
+  report: Report,
+  ours: Map<string, LoadResult>,
+) {
+  const scenario = "2 client vs peers";
+  for (const name of CALLS) {
+    for (const concurrency of settings.concurrencies) {
+      const peer = await measure(wechatOauth(base, token, settings.poolSize), name, concurrency, settings);
+      const fetched = await measure(plainFetch(base, token), name, concurrency, settings);
+      report.measure(scenario, key(name, concurrency), "wechat-oauth", peer);
+      report.measure(scenario, key(name, concurrency), "fetch", fetched);
+      const client = ours.get(key(name, concurrency));
+      if (client && concurrency === Math.max(...settings.concurrencies)) {
+        report.check(
+          scenario,
+          `${key(name, concurrency)}: client / wechat-oauth throughput`,
+          client.callsPerSec / peer.callsPerSec,
+          ">=",
+          2,
+          "×",
+        );
+      }
+    }
+  }
+}
