@@ -104,6 +104,8 @@ export class HttpTransport {
     };
     const declared = Number(response.headers["content-length"]);
     if (Number.isFinite(declared) && declared > limit) throw tooLarge();
+    // A declared length is enforced by undici (a longer body is an error): read it whole, without a per-chunk loop.
+    if (Number.isFinite(declared)) return response.body.text();
     const chunks: Buffer[] = [];
     let size = 0;
     for await (const chunk of response.body) {

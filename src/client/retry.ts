@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from "node:timers/promises";
 import { type Endpoint, WeChatApiError, WeChatNetworkError, WeChatTimeoutError } from "../protocol/index.js";
 import type { ClientConfig } from "./config.js";
 import type { Deadline } from "./deadline.js";
@@ -43,11 +42,7 @@ export async function withRetry<T>(
       if (retry + 1 >= options.attempts || !isRetryable(error, policy)) throw error;
       const delay = backoffMs(retry, options);
       if (delay >= deadline.remainingMs()) throw error;
-      try {
-        await sleep(delay, undefined, { signal: deadline.signal });
-      } catch {
-        throw deadline.abortError(endpoint) ?? error;
-      }
+      if (!(await deadline.pause(delay))) throw deadline.abortError(endpoint) ?? error;
     }
   }
 }
