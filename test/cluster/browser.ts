@@ -1,5 +1,8 @@
 import { parseSetCookie } from "cookie";
 
+/** The session cookie's name on plain-http localhost (no `__Host-` prefix without Secure). */
+export const SESSION_COOKIE = "wl_session";
+
 interface StoredCookie {
   value: string;
   path: string;

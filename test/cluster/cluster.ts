@@ -101,3 +101,30 @@ export function on(server: LoginServer, url: string): string {
   moved.host = origin.host;
   return moved.toString();
 }
+
+/** GET /auth/session on `origin`: the status, and the user id when logged in. */
+export async function sessionOf(
+  browser: ClusterBrowser,
+  origin: string,
+): Promise<{ status: number; userId?: string }> {
+  const response = await browser.request(`${origin}/auth/session`);
+  if (response.status !== 200) {
+    await response.body?.cancel();
+    return { status: response.status };
+  }
+  const body = (await response.json()) as { user: { id: string } };
+  return { status: 200, userId: body.user.id };
+}
+
+/** A whole login: started on `start`, called back on `finish`; returns the callback's status. */
+export async function logIn(
+  cluster: Cluster,
+  browser: ClusterBrowser,
+  start: LoginServer,
+  finish: LoginServer,
+): Promise<number> {
+  const { callbackUrl } = await beginLogin(cluster, browser, start);
+  const callback = await browser.request(on(finish, callbackUrl));
+  await callback.body?.cancel();
+  return callback.status;
+}

@@ -1,5 +1,5 @@
 import { requirePostgres } from "../support/backends.js";
 import { postgresBackend } from "./backends.js";
-import { describeCluster } from "./login-suite.js";
+import { describeCluster } from "./suite.js";
 
 describeCluster(await requirePostgres(), postgresBackend);

@@ -1,44 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { ServiceCheck } from "../support/services.js";
-import type { ClusterBackend } from "./backends.js";
-import { ClusterBrowser } from "./browser.js";
-import { beginLogin, type Cluster, on, startCluster } from "./cluster.js";
+import { describe, expect, it } from "vitest";
+import { ClusterBrowser, SESSION_COOKIE } from "./browser.js";
+import { beginLogin, type Cluster, on, sessionOf } from "./cluster.js";
 
-const SESSION_COOKIE = "wl_session";
-
-interface SessionBody {
-  user: { id: string; nickname: string };
-}
-
-async function sessionOf(
-  browser: ClusterBrowser,
-  origin: string,
-): Promise<{ status: number; userId?: string }> {
-  const response = await browser.request(`${origin}/auth/session`);
-  if (response.status !== 200) {
-    await response.body?.cancel();
-    return { status: response.status };
-  }
-  const body = (await response.json()) as SessionBody;
-  return { status: 200, userId: body.user.id };
-}
-
-/** One login across two real server processes sharing `backend`. */
-export function describeCluster(service: ServiceCheck, open: () => ClusterBackend): void {
-  describe.skipIf(!service.available)("two wechat-login processes sharing one store", () => {
-    let cluster: Cluster;
-    beforeAll(async () => {
-      cluster = await startCluster(open());
-    }, 30_000);
-    afterAll(async () => {
-      await cluster?.close();
-    }, 15_000);
-
+/** One login across two real server processes sharing one store. */
+export function loginTests(current: () => Cluster): void {
+  describe("a login across instances", () => {
     it("starts a login on A, completes it on B, shares the session, and logs out everywhere", async () => {
-      const { a, b, backend } = cluster;
+      const { a, b, backend } = current();
       const browser = new ClusterBrowser();
       const sessionsBefore = await backend.sessions();
-      const { callbackUrl } = await beginLogin(cluster, browser, a);
+      const { callbackUrl } = await beginLogin(current(), browser, a);
       expect(new URL(callbackUrl).origin).toBe(b.origin);
 
       const callback = await browser.request(callbackUrl);
@@ -65,9 +36,9 @@ export function describeCluster(service: ServiceCheck, open: () => ClusterBacken
     });
 
     it("uses a callback state once across the cluster: a replay on the other instance fails", async () => {
-      const { a, b } = cluster;
+      const { a, b } = current();
       const browser = new ClusterBrowser();
-      const { callbackUrl } = await beginLogin(cluster, browser, a);
+      const { callbackUrl } = await beginLogin(current(), browser, a);
       // Someone holding the same pre-login cookie and the callback URL (a copied link, a second tab).
       const replayer = browser.clone();
 
@@ -80,9 +51,9 @@ export function describeCluster(service: ServiceCheck, open: () => ClusterBacken
     });
 
     it("lets exactly one of two simultaneous callbacks, one per instance, log in", async () => {
-      const { a, b, backend } = cluster;
+      const { a, b, backend } = current();
       const browser = new ClusterBrowser();
-      const { callbackUrl } = await beginLogin(cluster, browser, b);
+      const { callbackUrl } = await beginLogin(current(), browser, b);
       const racers = [browser, browser.clone()];
       const sessionsBefore = await backend.sessions();
 
