@@ -86,6 +86,31 @@ export function outageTests(current: () => Cluster): void {
       expectAlive(cluster);
     });
 
+    it("answers 503 within the deadline when the store hangs, and serves again once it answers", async () => {
+      const cluster = current();
+      const { a, b, proxy } = cluster;
+      const user = new ClusterBrowser();
+      expect(await logIn(cluster, user, a, b)).toBe(302);
+
+      // Connections stay open but silent: only a deadline (the flow's, or the driver's) ends the wait.
+      proxy.stall();
+      const answers = await Promise.all([
+        timed(new ClusterBrowser().request(`${a.origin}/auth/login`)),
+        timed(user.request(`${b.origin}/auth/session`)),
+      ]).finally(() => proxy.resume());
+      for (const answer of answers) {
+        expect(answer.status).toBe(503);
+        expect(answer.ms).toBeLessThan(STORE_DEADLINE_MS + SLACK_MS);
+      }
+      await until(
+        async () => (await sessionOf(user, a.origin)).status === 200,
+        10_000,
+        "the session after the store answered again",
+      );
+      expect(await logIn(cluster, new ClusterBrowser(), a, b)).toBe(302);
+      expectAlive(cluster);
+    });
+
     it("loses the store in the middle of a callback: 503, no session, no cookie, and the state stays used", async () => {
       const cluster = current();
       const { a, b, backend, proxy, emulator } = cluster;

@@ -48,13 +48,17 @@ export function startLoginServer(
   name: string,
   port: number,
   env: ClusterEnv,
-  startTimeoutMs = 10_000,
+  startTimeoutMs = 20_000,
 ): Promise<LoginServer> {
   const child = spawn(
     process.execPath,
     [cli, "start", "--no-emulator", "--host", "127.0.0.1", "--port", String(port)],
     { env: { PATH: process.env.PATH ?? "", LANG: "en_US.UTF-8", LOG_LEVEL: "warn", ...env }, stdio: "pipe" },
   );
+  // Should the test runner itself die, its instances go with it.
+  const killOnExit = () => child.kill("SIGKILL");
+  process.once("exit", killOnExit);
+  child.once("exit", () => process.removeListener("exit", killOnExit));
   let output = "";
   const collect = (chunk: Buffer) => {
     output += chunk.toString();
