@@ -4,12 +4,11 @@ import {
   countRows,
   deleteRedisKeys,
   dropSchema,
-  postgresUrl,
   redisKeys,
-  redisUrl,
   runName,
   withParam,
 } from "../support/backends.js";
+import { POSTGRES_URL, REDIS_URL } from "../support/databases.js";
 
 /**
  * The shared store of a cluster test, seen two ways: the URL the instances
@@ -44,12 +43,12 @@ function targetOf(url: string, defaultPort: number): { host: string; port: numbe
 
 export function redisBackend(): ClusterBackend {
   const prefix = `${runName("cluster")}:`;
-  const admin = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
+  const admin = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
   const count = async (kind: string) => (await redisKeys(admin, `${prefix}${kind}:`)).length;
   return {
     name: "Redis",
-    target: targetOf(redisUrl, 6379),
-    storeUrl: (port) => withParam(through(redisUrl, port), "prefix", prefix),
+    target: targetOf(REDIS_URL, 6379),
+    storeUrl: (port) => withParam(through(REDIS_URL, port), "prefix", prefix),
     sessions: () => count("session"),
     users: () => count("user"),
     stateUsed: async (state) => (await admin.hexists(`${prefix}state:${state}`, "usedAt")) === 1,
@@ -62,12 +61,12 @@ export function redisBackend(): ClusterBackend {
 
 export function postgresBackend(): ClusterBackend {
   const schema = runName("cluster");
-  const admin = new pg.Pool({ connectionString: postgresUrl, max: 2 });
+  const admin = new pg.Pool({ connectionString: POSTGRES_URL, max: 2 });
   admin.on("error", () => undefined);
   return {
     name: "PostgreSQL",
-    target: targetOf(postgresUrl, 5432),
-    storeUrl: (port) => withParam(through(postgresUrl, port), "schema", schema),
+    target: targetOf(POSTGRES_URL, 5432),
+    storeUrl: (port) => withParam(through(POSTGRES_URL, port), "schema", schema),
     sessions: () => countRows(admin, schema, "sessions"),
     users: () => countRows(admin, schema, "users"),
     stateUsed: async (state) => {

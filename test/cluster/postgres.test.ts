@@ -1,4 +1,4 @@
-import { requirePostgres } from "../support/backends.js";
+import { requirePostgres } from "../support/databases.js";
 import { postgresBackend } from "./backends.js";
 import { describeCluster } from "./suite.js";
 

@@ -1,4 +1,4 @@
-import { requireRedis } from "../support/backends.js";
+import { requireRedis } from "../support/databases.js";
 import { redisBackend } from "./backends.js";
 import { describeCluster } from "./suite.js";
 

@@ -14,14 +14,11 @@ import {
   countRows,
   deleteRedisKeys,
   dropSchema,
-  postgresUrl,
   redisKeys,
-  redisUrl,
-  requirePostgres,
-  requireRedis,
   runName,
   withParam,
 } from "../support/backends.js";
+import { POSTGRES_URL, REDIS_URL, requirePostgres, requireRedis } from "../support/databases.js";
 import { closedPort } from "../support/silent-server.js";
 import { stateRecord } from "./fixtures.js";
 
@@ -193,14 +190,14 @@ const redis = await requireRedis();
 
 describe.runIf(redis.available)("STORE_URL with ?prefix= on a real Redis", () => {
   const prefix = `${runName("url")}:`;
-  const admin = new Redis(redisUrl);
+  const admin = new Redis(REDIS_URL);
   afterAll(async () => {
     await deleteRedisKeys(admin, prefix);
     admin.disconnect();
   });
 
   it("writes every key under the prefix", async () => {
-    const store = await storeFromUrl(withParam(redisUrl, "prefix", prefix));
+    const store = await storeFromUrl(withParam(REDIS_URL, "prefix", prefix));
     const record = stateRecord(Date.now());
     await store.putState(record);
     await store.close();
@@ -214,14 +211,14 @@ const postgres = await requirePostgres();
 
 describe.runIf(postgres.available)("STORE_URL with ?schema= on a real PostgreSQL", () => {
   const schema = runName("url");
-  const admin = new pg.Pool({ connectionString: postgresUrl, max: 1 });
+  const admin = new pg.Pool({ connectionString: POSTGRES_URL, max: 1 });
   afterAll(async () => {
     await dropSchema(admin, schema);
     await admin.end();
   });
 
   it("creates its tables in that schema", async () => {
-    const store = await storeFromUrl(withParam(postgresUrl, "schema", schema));
+    const store = await storeFromUrl(withParam(POSTGRES_URL, "schema", schema));
     await store.putState(stateRecord(Date.now()));
     await store.close();
     expect(await countRows(admin, schema, "states")).toBe(1);

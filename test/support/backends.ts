@@ -1,52 +1,11 @@
+/** Helpers for tests that write to the shared Redis and PostgreSQL (probes: ./databases.ts). */
 import { randomBytes } from "node:crypto";
-import { Redis } from "ioredis";
-import pg from "pg";
-import { requireService, type ServiceCheck } from "./services.js";
-
-/** The Redis and PostgreSQL the suite runs against; overridable for a CI service container. */
-export const redisUrl = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
-export const postgresUrl = process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+import type { Redis } from "ioredis";
+import type pg from "pg";
 
 /** A name no other run uses, for a key prefix or a schema: runs on one server never see each other. */
 export function runName(label: string): string {
   return `wl_${label}_${process.pid}_${randomBytes(3).toString("hex")}`;
-}
-
-export function requireRedis(): Promise<ServiceCheck> {
-  return requireService("Redis", async () => {
-    const probe = new Redis(redisUrl, {
-      lazyConnect: true,
-      connectTimeout: 1_000,
-      maxRetriesPerRequest: 0,
-      retryStrategy: () => null,
-    });
-    // connect() only says "Connection is closed."; the error event says why.
-    let cause: Error | undefined;
-    probe.on("error", (error: Error) => {
-      cause = error;
-    });
-    try {
-      await probe.connect().catch((error: unknown) => {
-        throw cause ?? error;
-      });
-      await probe.ping();
-    } finally {
-      probe.disconnect();
-    }
-  });
-}
-
-export function requirePostgres(): Promise<ServiceCheck> {
-  return requireService("PostgreSQL", async () => {
-    const probe = new pg.Client({ connectionString: postgresUrl, connectionTimeoutMillis: 1_000 });
-    probe.on("error", () => undefined);
-    try {
-      await probe.connect();
-      await probe.query("SELECT 1");
-    } finally {
-      await probe.end().catch(() => undefined);
-    }
-  });
 }
 
 /** Every key under `prefix` (SCAN, not KEYS, so a shared server is not blocked). */
