@@ -13,7 +13,7 @@ const STORE_DEADLINE_MS = parseLoginConfig({
   store: memoryStore(),
 }).storeTimeoutMs;
 /** Room for two loaded CI cores; the point is "seconds, not a hang", not a benchmark. */
-const SLACK_MS = 2_000;
+const SLACK_MS = 3_000;
 
 const UNAVAILABLE = { en: "Service unavailable", "zh-CN": "服务暂时不可用" } as const;
 
@@ -118,7 +118,7 @@ export function outageTests(current: () => Cluster): void {
       const fault = await fetch(`${emulator.url}/_emulator/faults`, {
         method: "POST",
         headers: { "content-type": "application/json" },
-        body: JSON.stringify({ endpoint: "/sns/oauth2/access_token", kind: "delay", delayMs: 1_500 }),
+        body: JSON.stringify({ endpoint: "/sns/oauth2/access_token", kind: "delay", delayMs: 2_500 }),
       });
       expect(fault.status).toBe(201);
       const browser = new ClusterBrowser();
