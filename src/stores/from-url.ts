@@ -4,6 +4,9 @@ import type { Store } from "./types.js";
 
 const field = "STORE_URL";
 
+/** Our own query parameters: the Redis key prefix and the PostgreSQL schema. */
+type Namespace = "prefix" | "schema";
+
 /** True when `error` says the optional driver package itself is absent (not some other import failure). */
 function isMissingPackage(error: unknown, name: string): boolean {
   if (!(error instanceof Error)) return false;
@@ -41,11 +44,15 @@ function sqliteFilename(rest: string): string {
  *
  * - `memory:` — this process only (tests, development)
  * - `sqlite:./data/wechat-login.db` — a file, relative to the working directory; `sqlite::memory:`
- * - `redis://[:password@]host:6379/0` or `rediss://…` — needs `ioredis`
- * - `postgres://user:password@host:5432/db` or `postgresql://…` — needs `pg`
+ * - `redis://[:password@]host:6379/0` or `rediss://…` — needs `ioredis`;
+ *   `?prefix=myapp:` puts the keys under `myapp:` (default `wechat-login:`)
+ * - `postgres://user:password@host:5432/db` or `postgresql://…` — needs `pg`;
+ *   `?schema=myapp` puts the tables in schema `myapp` (default `wechat_login`)
  *
- * A malformed URL or a missing driver rejects with a `ConfigError` naming
- * `STORE_URL`; the URL itself is never repeated (it may hold a password).
+ * `prefix` and `schema` are read and removed here; every other query
+ * parameter goes to the driver unchanged. A malformed URL or parameter, or a
+ * missing driver, rejects with a `ConfigError` naming `STORE_URL`; the URL
+ * itself is never repeated (it may hold a password).
  *
  * @example
  * ```ts
@@ -91,14 +98,18 @@ export async function openStoreFromUrl(url: string, load: DriverLoaders): Promis
     case "redis":
     case "rediss": {
       checkNetworkUrl(url, scheme);
+      const { driverUrl, value } = takeParam(url.trim(), "prefix", "schema");
+      const prefix = value === undefined ? undefined : checkPrefix(value);
       const { redisStore } = await loadDriver("redis://", "ioredis", load.redis);
-      return redisStore({ url: url.trim() });
+      return redisStore({ url: driverUrl, prefix });
     }
     case "postgres":
     case "postgresql": {
       checkNetworkUrl(url, scheme);
+      const { driverUrl, value } = takeParam(url.trim(), "schema", "prefix");
+      const schema = value === undefined ? undefined : checkSchema(value);
       const { postgresStore } = await loadDriver("postgres://", "pg", load.postgres);
-      return postgresStore({ connectionString: url.trim() });
+      return postgresStore({ connectionString: driverUrl, schema });
     }
     default:
       throw new ConfigError(
@@ -119,4 +130,85 @@ function checkNetworkUrl(url: string, scheme: string): void {
   if (parsed.hostname === "") {
     throw new ConfigError(field, `${scheme}:// URL has no host`, `Use "${scheme}://host:port/…".`);
   }
+}
+
+/**
+ * Removes our own query parameter from a store URL and returns its value.
+ * Only that parameter's bytes are cut: re-serializing the query would
+ * re-encode the driver's own parameters (pg's `options=-c …`, for one).
+ */
+function takeParam(
+  url: string,
+  own: Namespace,
+  other: Namespace,
+): { driverUrl: string; value: string | undefined } {
+  const hashAt = url.indexOf("#");
+  const beforeHash = hashAt === -1 ? url : url.slice(0, hashAt);
+  const queryAt = beforeHash.indexOf("?");
+  if (queryAt === -1) return { driverUrl: url, value: undefined };
+  const kept: string[] = [];
+  const values: string[] = [];
+  for (const pair of beforeHash.slice(queryAt + 1).split("&")) {
+    const [rawName, rawValue] = splitPair(pair);
+    const name = decodeParam(rawName, "a parameter name");
+    if (name === own) values.push(decodeParam(rawValue, `${own}=`));
+    else if (name === other) throw misplaced(other);
+    else if (pair !== "") kept.push(pair);
+  }
+  if (values.length > 1) throw new ConfigError(field, `has ${own}= more than once`, `Give ${own}= once.`);
+  const query = kept.length > 0 ? `?${kept.join("&")}` : "";
+  return {
+    driverUrl: `${beforeHash.slice(0, queryAt)}${query}${hashAt === -1 ? "" : url.slice(hashAt)}`,
+    value: values[0],
+  };
+}
+
+function splitPair(pair: string): [string, string] {
+  const equalsAt = pair.indexOf("=");
+  return equalsAt === -1 ? [pair, ""] : [pair.slice(0, equalsAt), pair.slice(equalsAt + 1)];
+}
+
+function decodeParam(raw: string, what: string): string {
+  try {
+    return decodeURIComponent(raw.replaceAll("+", " "));
+  } catch {
+    throw new ConfigError(
+      field,
+      `has a malformed percent-encoding in ${what}`,
+      "Encode it with encodeURIComponent.",
+    );
+  }
+}
+
+function misplaced(name: Namespace): ConfigError {
+  return name === "schema"
+    ? new ConfigError(field, "schema= is for postgres:// URLs", 'For Redis use "?prefix=myapp:".')
+    : new ConfigError(field, "prefix= is for redis:// URLs", 'For PostgreSQL use "?schema=myapp".');
+}
+
+// Hash tags ({…}) are allowed so a prefix can pin every key to one Redis Cluster slot.
+const PREFIX_PATTERN = /^[A-Za-z0-9:_.{}-]{1,64}$/;
+// Quoted by the store, so case is kept; PostgreSQL cuts identifiers at 63 bytes.
+const SCHEMA_PATTERN = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
+
+function checkPrefix(prefix: string): string {
+  if (!PREFIX_PATTERN.test(prefix)) {
+    throw new ConfigError(
+      field,
+      "prefix= must be 1 to 64 letters, digits or : _ . - { }",
+      'Use e.g. "?prefix=myapp:".',
+    );
+  }
+  return prefix;
+}
+
+function checkSchema(schema: string): string {
+  if (!SCHEMA_PATTERN.test(schema)) {
+    throw new ConfigError(
+      field,
+      "schema= must be a plain identifier: a letter or _, then letters, digits or _ (at most 63)",
+      'Use e.g. "?schema=myapp".',
+    );
+  }
+  return schema;
 }

@@ -1,10 +1,24 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
+import { Redis } from "ioredis";
+import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
 import { ConfigError } from "../../src/protocol/errors.js";
-import { openStoreFromUrl } from "../../src/stores/from-url.js";
+import { type DriverLoaders, openStoreFromUrl } from "../../src/stores/from-url.js";
 import { storeFromUrl } from "../../src/stores/index.js";
+import { memoryStore } from "../../src/stores/memory.js";
+import type { PostgresStoreOptions } from "../../src/stores/postgres.js";
+import type { RedisStoreOptions } from "../../src/stores/redis.js";
+import {
+  countRows,
+  deleteRedisKeys,
+  dropSchema,
+  redisKeys,
+  runName,
+  withParam,
+} from "../support/backends.js";
+import { POSTGRES_URL, REDIS_URL, requirePostgres, requireRedis } from "../support/databases.js";
 import { closedPort } from "../support/silent-server.js";
 import { stateRecord } from "./fixtures.js";
 
@@ -88,5 +102,125 @@ describe("storeFromUrl without the optional drivers", () => {
     const broken = { ...withoutDrivers, redis: missing("cluster-key-slot") };
     await expect(openStoreFromUrl("redis://127.0.0.1:6379", broken)).rejects.toThrow(/cluster-key-slot/);
     await expect(openStoreFromUrl("redis://127.0.0.1:6379", broken)).rejects.not.toBeInstanceOf(ConfigError);
+  });
+});
+
+/** Loaders that record what the store would be opened with, without a server. */
+function recordingDrivers() {
+  const seen: { redis?: RedisStoreOptions; postgres?: PostgresStoreOptions } = {};
+  const loaders: DriverLoaders = {
+    redis: async () => ({
+      redisStore: (options) => {
+        seen.redis = options;
+        return memoryStore();
+      },
+    }),
+    postgres: async () => ({
+      postgresStore: async (options) => {
+        seen.postgres = options;
+        return memoryStore();
+      },
+    }),
+  };
+  return { seen, loaders };
+}
+
+describe("STORE_URL namespaces: ?prefix= for Redis, ?schema= for PostgreSQL", () => {
+  it("takes prefix= out of a Redis URL and leaves the driver's own parameters byte for byte", async () => {
+    const { seen, loaders } = recordingDrivers();
+    await openStoreFromUrl(
+      "redis://:p%40ss@127.0.0.1:6379/2?family=4&prefix=myapp%3Alogin:&tls=x%20y",
+      loaders,
+    );
+    expect(seen.redis).toEqual({
+      url: "redis://:p%40ss@127.0.0.1:6379/2?family=4&tls=x%20y",
+      prefix: "myapp:login:",
+    });
+
+    await openStoreFromUrl("rediss://cache.internal/0?prefix={shop}:", loaders);
+    expect(seen.redis).toEqual({ url: "rediss://cache.internal/0", prefix: "{shop}:" });
+
+    await openStoreFromUrl("redis://127.0.0.1:6379/0", loaders);
+    expect(seen.redis).toEqual({ url: "redis://127.0.0.1:6379/0", prefix: undefined });
+  });
+
+  it("takes schema= out of a PostgreSQL URL and leaves the driver's own parameters byte for byte", async () => {
+    const { seen, loaders } = recordingDrivers();
+    await openStoreFromUrl(
+      "postgres://app:pw@db:5432/main?schema=shop_login&options=-c%20statement_timeout%3D5000&sslmode=require",
+      loaders,
+    );
+    expect(seen.postgres).toEqual({
+      connectionString:
+        "postgres://app:pw@db:5432/main?options=-c%20statement_timeout%3D5000&sslmode=require",
+      schema: "shop_login",
+    });
+
+    await openStoreFromUrl("postgresql://db/main?schema=Shop", loaders);
+    expect(seen.postgres).toEqual({ connectionString: "postgresql://db/main", schema: "Shop" });
+  });
+
+  it.each([
+    ["redis://:hunter2@127.0.0.1/0?prefix=", /prefix= must be 1 to 64/],
+    ["redis://:hunter2@127.0.0.1/0?prefix=my app", /prefix= must be 1 to 64/],
+    ["redis://:hunter2@127.0.0.1/0?prefix=a*", /prefix= must be 1 to 64/],
+    [`redis://:hunter2@127.0.0.1/0?prefix=${"p".repeat(65)}`, /prefix= must be 1 to 64/],
+    ["redis://:hunter2@127.0.0.1/0?prefix=a:&prefix=b:", /prefix= more than once/],
+    ["redis://:hunter2@127.0.0.1/0?prefix=%E0%A4%A", /malformed percent-encoding in prefix=/],
+    ["redis://:hunter2@127.0.0.1/0?schema=myapp", /schema= is for postgres:\/\/ URLs/],
+    ["postgres://u:hunter2@db/main?prefix=myapp:", /prefix= is for redis:\/\/ URLs/],
+    ["postgres://u:hunter2@db/main?schema=", /schema= must be a plain identifier/],
+    ["postgres://u:hunter2@db/main?schema=1app", /schema= must be a plain identifier/],
+    ['postgres://u:hunter2@db/main?schema=a"b', /schema= must be a plain identifier/],
+    ["postgres://u:hunter2@db/main?schema=my-app", /schema= must be a plain identifier/],
+    [`postgres://u:hunter2@db/main?schema=${"s".repeat(64)}`, /schema= must be a plain identifier/],
+    ["postgres://u:hunter2@db/main?schema=a&schema=b", /schema= more than once/],
+  ])("rejects %j with a ConfigError naming STORE_URL, never echoing the URL", async (url, problem) => {
+    const { loaders } = recordingDrivers();
+    const error = await openStoreFromUrl(url, loaders).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error).toMatchObject({ field: "STORE_URL" });
+    expect((error as Error).message).toMatch(problem);
+    expect((error as Error).message).not.toContain("hunter2");
+    expect((error as Error).message).not.toContain("127.0.0.1");
+  });
+});
+
+const redis = await requireRedis();
+
+describe.runIf(redis.available)("STORE_URL with ?prefix= on a real Redis", () => {
+  const prefix = `${runName("url")}:`;
+  const admin = new Redis(REDIS_URL);
+  afterAll(async () => {
+    await deleteRedisKeys(admin, prefix);
+    admin.disconnect();
+  });
+
+  it("writes every key under the prefix", async () => {
+    const store = await storeFromUrl(withParam(REDIS_URL, "prefix", prefix));
+    const record = stateRecord(Date.now());
+    await store.putState(record);
+    await store.close();
+    const keys = await redisKeys(admin, prefix);
+    expect(keys).toContain(`${prefix}state:${record.state}`);
+    expect(keys.every((key) => key.startsWith(prefix))).toBe(true);
+  });
+});
+
+const postgres = await requirePostgres();
+
+describe.runIf(postgres.available)("STORE_URL with ?schema= on a real PostgreSQL", () => {
+  const schema = runName("url");
+  const admin = new pg.Pool({ connectionString: POSTGRES_URL, max: 1 });
+  afterAll(async () => {
+    await dropSchema(admin, schema);
+    await admin.end();
+  });
+
+  it("creates its tables in that schema", async () => {
+    const store = await storeFromUrl(withParam(POSTGRES_URL, "schema", schema));
+    await store.putState(stateRecord(Date.now()));
+    await store.close();
+    expect(await countRows(admin, schema, "states")).toBe(1);
   });
 });

@@ -1,0 +1,30 @@
+import { afterAll, beforeAll, describe } from "vitest";
+import type { ServiceCheck } from "../support/services.js";
+import type { ClusterBackend } from "./backends.js";
+import { type Cluster, startCluster } from "./cluster.js";
+import { loginTests } from "./login-tests.js";
+import { outageTests } from "./outage-tests.js";
+
+/** Two real server processes sharing the store of `open()`: logins across them, then the store going away. */
+export function describeCluster(service: ServiceCheck, open: () => ClusterBackend): void {
+  describe.skipIf(!service.available)("two wechat-login processes sharing one store", () => {
+    let starting: Promise<Cluster> | undefined;
+    let cluster: Cluster | undefined;
+    const current = () => {
+      if (!cluster) throw new Error("the cluster did not start");
+      return cluster;
+    };
+    beforeAll(async () => {
+      starting = startCluster(open());
+      cluster = await starting;
+    }, 45_000);
+    afterAll(async () => {
+      // Also when beforeAll timed out: its start is still under way and would leave processes behind.
+      const started = await starting?.catch(() => undefined);
+      await started?.close();
+    }, 30_000);
+
+    loginTests(current);
+    outageTests(current);
+  });
+}
