@@ -1,6 +1,4 @@
-import { execFile } from "node:child_process";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { Redis } from "ioredis";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -9,11 +7,11 @@ import { postgresStore } from "../../src/stores/postgres.js";
 import { redisStore } from "../../src/stores/redis.js";
 import type { Store } from "../../src/stores/types.js";
 import { POSTGRES_URL, REDIS_URL, requirePostgres, requireRedis } from "../support/databases.js";
+import { runTogether } from "../support/together.js";
 import { transpileSources } from "../support/transpile.js";
 import { type Emulator, useEmulator } from "./emulator.js";
 
 // Issue #5: two processes on one Redis (or PostgreSQL), 50 callers each, one expired token → one upstream refresh.
-const run = promisify(execFile);
 const worker = join(import.meta.dirname, "support", "token-worker.mjs");
 const runId = Math.random().toString(36).slice(2, 8);
 const PROCESSES = 2;
@@ -107,16 +105,11 @@ describe.each(cases)(`TokenManager in $name shared by ${PROCESSES} processes`, (
           apiBase: emulator.url,
           openid: token.openid,
           callers: CALLERS,
-          startAt: Date.now() + 2_000,
         };
-        const results = await Promise.all(
-          Array.from({ length: PROCESSES }, async () => {
-            const { stdout } = await run(process.execPath, [worker, compiled.outDir, JSON.stringify(job)], {
-              timeout: 30_000,
-            });
-            return JSON.parse(stdout) as WorkerResult;
-          }),
+        const outputs = await runTogether(
+          Array.from({ length: PROCESSES }, () => [worker, compiled.outDir, JSON.stringify(job)]),
         );
+        const results = outputs.map((stdout) => JSON.parse(stdout) as WorkerResult);
 
         const counts = await emulator.counts();
         expect(counts["/sns/oauth2/refresh_token"]).toBe(1);

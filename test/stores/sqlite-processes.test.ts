@@ -1,14 +1,12 @@
-import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sqliteStore } from "../../src/stores/sqlite.js";
+import { runTogether } from "../support/together.js";
 import { transpileSources } from "../support/transpile.js";
 import { randomId, stateRecord } from "./fixtures.js";
 
-const run = promisify(execFile);
 const worker = join(import.meta.dirname, "support", "sqlite-worker.mjs");
 
 interface WorkerResult {
@@ -45,20 +43,16 @@ describe("sqlite store shared by several processes", () => {
       lockRounds: 20,
       workers: 4,
     };
-    const startAt = Date.now() + 1_500;
-    const results = await Promise.all(
-      Array.from({ length: job.workers }, async (_, index) => {
-        const { stdout } = await run(process.execPath, [
-          worker,
-          join(compiled.outDir, "stores"),
-          filename,
-          String(startAt),
-          String(index),
-          JSON.stringify(job),
-        ]);
-        return JSON.parse(stdout) as WorkerResult;
-      }),
+    const outputs = await runTogether(
+      Array.from({ length: job.workers }, (_, index) => [
+        worker,
+        join(compiled.outDir, "stores"),
+        filename,
+        String(index),
+        JSON.stringify(job),
+      ]),
     );
+    const results = outputs.map((stdout) => JSON.parse(stdout) as WorkerResult);
 
     expect(results.filter((result) => result.fresh.length > 0).length).toBeGreaterThan(1);
     const fresh = results.flatMap((result) => result.fresh);

@@ -1,6 +1,6 @@
 // One of several processes sharing a Redis or PostgreSQL store, all asking for the same
 // expired user token and the app credential at once (see cluster.test.ts).
-// argv: compiled src dir, job JSON.
+// argv: compiled src dir, job JSON. Started by runTogether (test/support/together.ts).
 const [srcDir, jobJson] = process.argv.slice(2);
 const job = JSON.parse(jobJson);
 const { WeChatClient, TokenManager } = await import(`${srcDir}/client/index.js`);
@@ -13,8 +13,10 @@ const store =
       });
 const client = new WeChatClient({ appid: job.appid, secret: job.secret, apiBase: job.apiBase });
 const tokens = new TokenManager({ client, store });
-// Everyone connects first, then all start together, so the calls really overlap across processes.
-await new Promise((resolve) => setTimeout(resolve, Math.max(0, job.startAt - Date.now())));
+// Everyone connects first, then all start together when the test says go, so the calls really overlap.
+await store.getToken(`${job.appid}:${job.openid}`, Date.now());
+process.stdout.write("ready\n");
+await new Promise((resolve) => process.stdin.once("data", resolve));
 const [accessTokens, appTokens] = await Promise.all([
   Promise.all(Array.from({ length: job.callers }, () => tokens.getAccessToken(job.openid))),
   Promise.all(Array.from({ length: job.callers }, () => tokens.getAppAccessToken())),

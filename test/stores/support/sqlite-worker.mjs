@@ -1,11 +1,12 @@
 // A separate process racing its siblings on one SQLite file (see sqlite-processes.test.ts).
-// argv: compiled stores dir, database file, start time (epoch ms), worker index, job JSON.
-const [storesDir, filename, startAt, index, jobJson] = process.argv.slice(2);
+// argv: compiled stores dir, database file, worker index, job JSON. Started by runTogether (test/support/together.ts).
+const [storesDir, filename, index, jobJson] = process.argv.slice(2);
 const { sqliteStore } = await import(`${storesDir}/sqlite.js`);
 const job = JSON.parse(jobJson);
 const store = await sqliteStore({ filename });
-// Everyone opens first, then all start together, so the operations really overlap.
-await new Promise((resolve) => setTimeout(resolve, Math.max(0, Number(startAt) - Date.now())));
+// Everyone opens first, then all start together when the test says go, so the operations really overlap.
+process.stdout.write("ready\n");
+await new Promise((resolve) => process.stdin.once("data", resolve));
 const fresh = [];
 // Each worker starts on its own slice, then runs into the others' slices: states are won in every process.
 const offset = Math.floor((job.states.length * Number(index)) / job.workers);
