@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningEmulator, startEmulator } from "../../src/emulator/index.js";
-import { createLogin, type Login } from "../../src/flow/index.js";
-import { memoryStore } from "../../src/stores/memory.js";
-import { CookieClient, FRAMEWORKS, freePort, SESSION_SECRET, type Site } from "./sites.js";
+import type { Login } from "../../src/flow/index.js";
+import { CookieClient, emulatorLogin, FRAMEWORKS, freePort, type Site } from "./sites.js";
 
 let emulator: RunningEmulator;
 beforeAll(async () => {
@@ -35,16 +34,7 @@ describe.each(FRAMEWORKS)("%s example: the whole login against the emulator", (_
 
   beforeAll(async () => {
     const port = await freePort();
-    const app = emulator.apps.find((candidate) => candidate.kind === "website" && candidate.openAccount)!;
-    login = createLogin({
-      appid: app.appid,
-      secret: app.secret,
-      redirectUri: `http://localhost:${port}/auth/callback`,
-      openBase: emulator.url,
-      apiBase: emulator.url,
-      sessionSecret: SESSION_SECRET,
-      store: memoryStore(),
-    });
+    login = emulatorLogin(emulator, port);
     site = await start({ port, login });
   });
   afterAll(async () => {
