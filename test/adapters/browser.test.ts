@@ -58,5 +58,6 @@ describe.skipIf(!chromiumCheck.available)("the Express example in Chromium", () 
     expect(await context.cookies(site.url)).toEqual([]);
     expect((await page.request.get(`${site.url}/auth/session`)).status()).toBe(401);
     await context.close();
-  });
+    // Two browser contexts and five page loads: ~10 s alone on 2 cores, more beside a Next.js build.
+  }, 60_000);
 });
