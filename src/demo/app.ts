@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import { loginRoutes } from "../adapters/hono.js";
-import { type Login, StoreUnavailable } from "../flow/index.js";
-import { embeddedPage, homePage, pickLang, profilePage } from "./pages.js";
+import { type Login, pickLang, StoreUnavailable } from "../flow/index.js";
+import { embeddedPage, homePage, profilePage } from "./pages.js";
 
 /**
  * The demo site `wechat-login start` serves: home, login by redirect and by

@@ -1,7 +1,5 @@
 import { html } from "hono/html";
-import type { LoginSession } from "../flow/index.js";
-
-type Lang = "zh-CN" | "en";
+import type { PageLanguage as Lang, LoginSession } from "../flow/index.js";
 
 const words = {
   "zh-CN": {
@@ -27,11 +25,6 @@ const words = {
     back: "Back to home",
   },
 } as const;
-
-export function pickLang(request: Request): Lang {
-  const first = (request.headers.get("accept-language") ?? "").split(",")[0]?.trim().toLowerCase() ?? "";
-  return first.startsWith("zh") ? "zh-CN" : "en";
-}
 
 const STYLE =
   "body{font-family:-apple-system,'PingFang SC','Microsoft YaHei',sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem;color:#222}" +

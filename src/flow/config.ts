@@ -64,14 +64,92 @@ const schema = z.object({
   onLogin: z.custom<(event: LoginEvent) => unknown>((value) => typeof value === "function").optional(),
   logger: z.custom<FlowLogger>((value) => typeof value === "object" && value !== null).optional(),
   now: z.custom<() => number>((value) => typeof value === "function").optional(),
-  /** Total deadline for one WeChat call during the callback. */
   upstreamTimeoutMs: z.number().int().positive().default(8000),
-  /** Deadline for one store operation; a slower store answers 503. */
   storeTimeoutMs: z.number().int().positive().default(3000),
 });
 
-/** Options of `createLogin`. */
-export type LoginOptions = z.input<typeof schema>;
+/**
+ * Options of `createLogin`. Validated at start (`parseLoginConfig`): a bad
+ * field throws a `ConfigError` that names it.
+ * @example
+ * const options: LoginOptions = {
+ *   appid: process.env.WECHAT_APPID!,
+ *   secret: process.env.WECHAT_SECRET!,
+ *   redirectUri: "https://example.com/auth/callback",
+ *   sessionSecret: process.env.SESSION_SECRET!,
+ *   store: await sqliteStore({ filename: "./data/login.db" }),
+ * };
+ */
+export interface LoginOptions {
+  /** The website app's AppID from open.weixin.qq.com: `wx` and 16 hex characters, e.g. `"wx0123456789abcdef"`. */
+  appid: string;
+  /** The website app's AppSecret (at least 16 characters). Never logged nor shown in errors. */
+  secret: string;
+  /**
+   * Where WeChat sends the browser back: this site's `{routePrefix}/callback`,
+   * e.g. `"https://example.com/auth/callback"`. Its host must be the app's
+   * authorized callback domain; http(s) only, no `#fragment`.
+   */
+  redirectUri: string;
+  /**
+   * An Official Account (公众号) for logins inside WeChat's in-app browser,
+   * which cannot scan a QR code: such browsers get `/connect/oauth2/authorize`
+   * with this app instead of the website app's QR page.
+   */
+  officialAccount?:
+    | {
+        /** The Official Account's AppID, e.g. `"wx0123456789abcdef"`. */
+        appid: string;
+        /** The Official Account's AppSecret. */
+        secret: string;
+        /**
+         * `"snsapi_userinfo"` (default) asks the user and reads the profile;
+         * `"snsapi_base"` is silent and yields only the openid.
+         */
+        scope?: "snsapi_base" | "snsapi_userinfo" | undefined;
+      }
+    | undefined;
+  /** Where states, sessions, users and tokens live: `memoryStore()`, `sqliteStore()`, `redisStore()` or `postgresStore()`. */
+  store: Store;
+  /**
+   * At least 32 random characters (e.g. `openssl rand -hex 32`); the key that
+   * encrypts stored WeChat tokens. Keep it secret and the same on every instance.
+   */
+  sessionSecret: string;
+  /** WeChat's OPEN host (QR pages). Default `"https://open.weixin.qq.com"`; the emulator's URL in development. */
+  openBase?: string | undefined;
+  /** WeChat's API host (`/sns/…`). Default `"https://api.weixin.qq.com"`; the emulator's URL in development. */
+  apiBase?: string | undefined;
+  /** The path the login routes live under. Default `"/auth"`; `""` for the root. */
+  routePrefix?: string | undefined;
+  /** How long a started login may take before it must start over, in seconds. Default 600 (10 minutes), at most 3600. */
+  stateTtlSeconds?: number | undefined;
+  /** A session ends after this many seconds without a request. Default 604800 (7 days). */
+  sessionIdleSeconds?: number | undefined;
+  /** A session ends this many seconds after login, however active. Default 2592000 (30 days). */
+  sessionAbsoluteSeconds?: number | undefined;
+  /** Store the user's WeChat access and refresh tokens (encrypted) to call WeChat for them later. Default false. */
+  keepTokens?: boolean | undefined;
+  /**
+   * Called after WeChat confirmed the user and before the session starts: map
+   * the identity to the app's own user here. Throwing refuses the login (a 403 page).
+   */
+  onLogin?: ((event: LoginEvent) => unknown) | undefined;
+  /** Where the flow logs its events (a pino logger fits). Default: no logging. */
+  logger?: FlowLogger | undefined;
+  /** The clock, in milliseconds since the epoch. Default `Date.now`; tests pass a fake one. */
+  now?: (() => number) | undefined;
+  /** Total deadline for one WeChat call during the callback, in milliseconds. Default 8000. */
+  upstreamTimeoutMs?: number | undefined;
+  /** Deadline for one store operation, in milliseconds; a slower store answers 503. Default 3000. */
+  storeTimeoutMs?: number | undefined;
+}
+
+/** True only when A and B are the same type (not merely assignable to each other). */
+type Equals<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
+// Fails to compile when LoginOptions and the schema drift apart: the schema validates, the interface documents.
+true satisfies Equals<LoginOptions, z.input<typeof schema>>;
+
 /** Options after validation and defaults. */
 export type LoginConfig = z.output<typeof schema>;
 

@@ -2,5 +2,6 @@ export type { FlowLogger, LoginConfig, LoginEvent, LoginOptions } from "./config
 export { parseLoginConfig } from "./config.js";
 export type { EmbeddedLogin, Login, LoginSession } from "./handler.js";
 export { createLogin } from "./handler.js";
+export { type Lang as PageLanguage, pickLang } from "./pages.js";
 export { safeReturnTo } from "./return-to.js";
 export { StoreUnavailable } from "./store-guard.js";

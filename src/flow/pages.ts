@@ -16,7 +16,8 @@ export type PageKind =
   | "not_found"
   | "internal_error";
 
-type Lang = "zh-CN" | "en";
+/** The languages of the login's own pages. */
+export type Lang = "zh-CN" | "en";
 
 interface PageText {
   title: string;
@@ -120,7 +121,12 @@ const texts: Record<PageKind, Record<Lang, PageText>> = {
   },
 };
 
-/** Picks zh-CN for browsers that prefer Chinese, English otherwise. */
+/**
+ * Picks zh-CN for browsers that prefer Chinese, English otherwise: the
+ * language the login's own pages use, for an app's pages to match them.
+ * @example
+ * pickLang(new Request("https://example.com/", { headers: { "accept-language": "zh-CN,zh;q=0.9" } })); // "zh-CN"
+ */
 export function pickLang(request: Request): Lang {
   const accept = request.headers.get("accept-language") ?? "";
   const first = accept.split(",")[0]?.trim().toLowerCase() ?? "";

@@ -9,17 +9,24 @@ const STORE_SECRET = "redis://admin:hunter2@db.internal:6379";
 
 /** What the fake flow saw, per test. */
 interface Seen {
+  /** The flow got the hanging request: from then on a client abort must reach its signal. */
+  hanging: Promise<void>;
+  markHanging: () => void;
   aborted: Promise<void>;
   markAborted: () => void;
   logged: string[];
 }
 
 function newSeen(): Seen {
+  let markHanging = () => {};
+  const hanging = new Promise<void>((resolve) => {
+    markHanging = resolve;
+  });
   let markAborted = () => {};
   const aborted = new Promise<void>((resolve) => {
     markAborted = resolve;
   });
-  return { aborted, markAborted, logged: [] };
+  return { hanging, markHanging, aborted, markAborted, logged: [] };
 }
 
 function fakeFlow(seen: Seen): (request: Request) => Promise<Response> {
@@ -56,6 +63,7 @@ function fakeFlow(seen: Seen): (request: Request) => Promise<Response> {
         return new Response(body, { headers: { "content-type": "text/plain" } });
       }
       case "/auth/hang":
+        seen.markHanging();
         await new Promise<void>((resolve) => request.signal.addEventListener("abort", () => resolve()));
         seen.markAborted();
         return new Response("too late");
@@ -150,7 +158,8 @@ describe.each(FRAMEWORKS)("%s adapter", (_name, start) => {
   it("aborts the request's signal when the client goes away", async () => {
     const client = new AbortController();
     const pending = fetch(`${site.url}/auth/hang`, { signal: client.signal }).catch(() => undefined);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // Abort only once the request is in the flow: a fixed wait loses the race on a loaded machine.
+    await seen.hanging;
     client.abort();
     await pending;
     await expect(

@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, it } from "vitest";
 import { type RunningEmulator, startEmulator } from "../../src/emulator/index.js";
-import { createLogin, type Login } from "../../src/flow/index.js";
-import { memoryStore } from "../../src/stores/memory.js";
-import { CookieClient, FRAMEWORKS, freePort, SESSION_SECRET, type Site } from "./sites.js";
+import type { Login } from "../../src/flow/index.js";
+import { loginAndLogOut } from "./scenario.js";
+import { emulatorLogin, FRAMEWORKS, freePort, type Site } from "./sites.js";
 
 let emulator: RunningEmulator;
 beforeAll(async () => {
@@ -12,39 +12,13 @@ afterAll(async () => {
   await emulator.close();
 });
 
-/** What a user confirming on the phone does: WeChat's redirect back to the site's callback. */
-async function confirmOnPhone(authorizeLocation: string): Promise<string> {
-  const url = new URL(authorizeLocation);
-  const response = await fetch(`${emulator.url}/_emulator/authorize`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({
-      appid: url.searchParams.get("appid"),
-      redirect_uri: url.searchParams.get("redirect_uri"),
-      state: url.searchParams.get("state"),
-      scope: url.searchParams.get("scope"),
-    }),
-  });
-  if (!response.ok) throw new Error(`emulator authorize failed: ${response.status} ${await response.text()}`);
-  return ((await response.json()) as { location: string }).location;
-}
-
 describe.each(FRAMEWORKS)("%s example: the whole login against the emulator", (_name, start) => {
   let site: Site;
   let login: Login;
 
   beforeAll(async () => {
     const port = await freePort();
-    const app = emulator.apps.find((candidate) => candidate.kind === "website" && candidate.openAccount)!;
-    login = createLogin({
-      appid: app.appid,
-      secret: app.secret,
-      redirectUri: `http://localhost:${port}/auth/callback`,
-      openBase: emulator.url,
-      apiBase: emulator.url,
-      sessionSecret: SESSION_SECRET,
-      store: memoryStore(),
-    });
+    login = emulatorLogin(emulator, port);
     site = await start({ port, login });
   });
   afterAll(async () => {
@@ -53,44 +27,6 @@ describe.each(FRAMEWORKS)("%s example: the whole login against the emulator", (_
   });
 
   it("logs in, serves the session to the app, and logs out", async () => {
-    const browser = new CookieClient(site.url);
-    expect((await browser.request("/me")).status).toBe(401);
-
-    const started = await browser.request("/auth/login?returnTo=%2Fme");
-    expect(started.status).toBe(302);
-    const authorize = started.headers.get("location")!;
-    expect(authorize.startsWith(`${emulator.url}/connect/qrconnect?`)).toBe(true);
-
-    const callback = await confirmOnPhone(authorize);
-    expect(callback.startsWith(`${site.url}/auth/callback?`)).toBe(true);
-    const landed = await browser.request(callback);
-    expect(landed.status).toBe(302);
-    expect(landed.headers.get("location")).toBe("/me");
-    // The callback sets the session cookie and clears the pre-login cookie: two Set-Cookie headers, intact.
-    const [sessionCookie, clearedPreLogin] = browser.lastSetCookies;
-    expect(browser.lastSetCookies).toHaveLength(2);
-    expect(sessionCookie).toMatch(
-      /^wl_session=[A-Za-z0-9_-]{43,}; Max-Age=\d+; Path=\/; HttpOnly; SameSite=Lax$/,
-    );
-    expect(clearedPreLogin).toBe("wl_login=; Max-Age=0; Path=/auth; HttpOnly; SameSite=Lax");
-
-    const session = await browser.request("/auth/session");
-    expect(session.status).toBe(200);
-    const body = (await session.json()) as { user: { nickname: string }; identity: { appid: string } };
-    expect(body.user.nickname).toBe(emulator.users[0]!.nickname);
-    expect(body.identity.appid).toBe(login.config.appid);
-    const me = await browser.request("/me");
-    expect(me.status).toBe(200);
-    expect(((await me.json()) as { nickname: string }).nickname).toBe(emulator.users[0]!.nickname);
-
-    const logout = await browser.request("/auth/logout", {
-      method: "POST",
-      headers: { "content-type": "application/x-www-form-urlencoded" },
-      body: "returnTo=%2F",
-    });
-    expect(logout.status).toBe(303);
-    expect(browser.cookies.has("wl_session")).toBe(false);
-    expect((await browser.request("/auth/session")).status).toBe(401);
-    expect((await browser.request("/me")).status).toBe(401);
+    await loginAndLogOut(site.url, emulator, login.config.appid);
   });
 });

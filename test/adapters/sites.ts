@@ -4,10 +4,11 @@ import { start as startExpress } from "../../examples/express/server.js";
 import { start as startFastify } from "../../examples/fastify/server.js";
 import { start as startHono } from "../../examples/hono/server.js";
 import { start as startKoa } from "../../examples/koa/server.js";
-import { start as startNext } from "../../examples/next/server.js";
 import { start as startNodeHttp } from "../../examples/node-http/server.js";
-import { type Login, type LoginOptions, parseLoginConfig } from "../../src/flow/index.js";
+import type { RunningEmulator } from "../../src/emulator/index.js";
+import { createLogin, type Login, type LoginOptions, parseLoginConfig } from "../../src/flow/index.js";
 import { memoryStore } from "../../src/stores/memory.js";
+import { start as startNextStandIn } from "./next-stand-in.js";
 
 /** A started example site. */
 export interface Site {
@@ -17,14 +18,17 @@ export interface Site {
 
 export type StartSite = (options: { port: number; login: Login }) => Promise<Site>;
 
-/** Every framework's example, started the way its docs say. */
+/**
+ * Every framework's example, started the way its docs say; for Next.js, its route handlers in-process
+ * (next.test.ts builds and starts the real app).
+ */
 export const FRAMEWORKS: ReadonlyArray<readonly [name: string, start: StartSite]> = [
   ["node-http", startNodeHttp],
   ["express", startExpress],
   ["koa", startKoa],
   ["fastify", startFastify],
   ["hono", startHono],
-  ["next", startNext],
+  ["next (route handlers on node:http)", startNextStandIn],
 ];
 
 /** A free loopback port: the login's redirect URI names the port before the site listens. */
@@ -39,6 +43,20 @@ export async function freePort(): Promise<number> {
 
 export const WEBSITE_APPID = "wx0123456789abcdef";
 export const SESSION_SECRET = "s".repeat(16) + "e".repeat(16);
+
+/** A login whose WeChat is the emulator's website app, for a site on `port`. */
+export function emulatorLogin(emulator: RunningEmulator, port: number): Login {
+  const app = emulator.apps.find((candidate) => candidate.kind === "website" && candidate.openAccount)!;
+  return createLogin({
+    appid: app.appid,
+    secret: app.secret,
+    redirectUri: `http://localhost:${port}/auth/callback`,
+    openBase: emulator.url,
+    apiBase: emulator.url,
+    sessionSecret: SESSION_SECRET,
+    store: memoryStore(),
+  });
+}
 
 /** Valid options for a login whose WeChat is never reached (the fake and failing-store tests). */
 export function offlineOptions(port: number, overrides: Partial<LoginOptions> = {}): LoginOptions {

@@ -1,15 +1,13 @@
-import { constants } from "node:fs";
-import { access, mkdir, mkdtemp, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningDemo, startDemo } from "../../src/cli/start.js";
+import { answerOnPhone, launchChromium, phoneUrlOf, requireChromium } from "../support/browser.js";
 import { freePort } from "../support/cli.js";
-import { requireService } from "../support/services.js";
 
-const CHROMIUM = "/usr/bin/chromium";
-const chromiumCheck = await requireService("Chromium", () => access(CHROMIUM, constants.X_OK));
+const chromiumCheck = await requireChromium();
 const screenshots = resolve(import.meta.dirname, "../../test-results");
 
 describe.skipIf(!chromiumCheck.available)("the demo in Chromium", () => {
@@ -28,17 +26,7 @@ describe.skipIf(!chromiumCheck.available)("the demo in Chromium", () => {
       say: () => undefined,
       lang: "en",
     });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--no-first-run",
-      ],
-    });
+    browser = await launchChromium();
     await mkdir(screenshots, { recursive: true });
   });
 
@@ -48,31 +36,13 @@ describe.skipIf(!chromiumCheck.available)("the demo in Chromium", () => {
     if (workdir) await rm(workdir, { recursive: true, force: true });
   });
 
-  /** The tester's phone: opens the QR's URL in its own browser context, picks a user, answers. */
-  async function answerOnPhone(phoneUrl: string, decision: "allow" | "deny", userId = "lily") {
-    const context = await browser.newContext({ viewport: { width: 375, height: 667 } });
-    const phone = await context.newPage();
-    await phone.goto(phoneUrl);
-    await phone.check(`input[name="userId"][value="${userId}"]`);
-    await phone.click(decision === "allow" ? "#allow" : "#deny");
-    await phone.waitForSelector("#phone-result");
-    await context.close();
-  }
-
-  async function phoneUrlOf(qr: ReturnType<Page["locator"]>): Promise<string> {
-    await expect.poll(() => qr.getAttribute("data-status")).toBe("waiting");
-    const url = await qr.getAttribute("data-phone-url");
-    expect(url).toBeTruthy();
-    return url!;
-  }
-
   it("logs in by redirect to the QR page, shows the profile, and logs out", async () => {
     const context = await browser.newContext();
     const page = await context.newPage();
     await page.goto(`${demo.url}/`);
     await page.click("#login-redirect");
     await page.waitForURL(/\/connect\/qrconnect\?/);
-    await answerOnPhone(await phoneUrlOf(page.locator("#wx-qr")), "allow");
+    expect(await answerOnPhone(browser, await phoneUrlOf(page.locator("#wx-qr")), "allow")).toBe("confirmed");
     await page.waitForURL(`${demo.url}/profile`);
     expect(await page.textContent("#nickname")).toBe("Lily 🌸");
     await page.screenshot({ path: join(screenshots, "demo-profile.png"), fullPage: true });
@@ -97,7 +67,7 @@ describe.skipIf(!chromiumCheck.available)("the demo in Chromium", () => {
     await page.click("#login-embedded");
     await page.waitForURL(`${demo.url}/embedded`);
     const qr = page.frameLocator("#login_container iframe").locator("#wx-qr");
-    await answerOnPhone(await phoneUrlOf(qr), "allow", "zhangsan");
+    expect(await answerOnPhone(browser, await phoneUrlOf(qr), "allow", "zhangsan")).toBe("confirmed");
     await page.waitForURL(`${demo.url}/profile`);
     expect(await page.textContent("#nickname")).toBe("张三");
     await context.close();
@@ -109,7 +79,7 @@ describe.skipIf(!chromiumCheck.available)("the demo in Chromium", () => {
     await page.goto(`${demo.url}/`);
     await page.click("#login-redirect");
     await page.waitForURL(/\/connect\/qrconnect\?/);
-    await answerOnPhone(await phoneUrlOf(page.locator("#wx-qr")), "deny");
+    expect(await answerOnPhone(browser, await phoneUrlOf(page.locator("#wx-qr")), "deny")).toBe("refused");
     await page.waitForURL(/\/auth\/callback\?/);
     expect(await page.getAttribute("main", "data-outcome")).toBe("login_cancelled");
     expect(await page.textContent("h1")).toBe("已取消登录");

@@ -1,79 +1,23 @@
-import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { promisify } from "node:util";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CliBuild, stop } from "../support/cli.js";
 
-const root = resolve(import.meta.dirname, "../..");
-// A private build, so this test never reads a stale dist/ nor races another test rebuilding it.
-const outDir = join(root, "node_modules/.cache", `cli-test-${process.pid}`);
-const cli = join(outDir, "cli/index.js");
+const build = new CliBuild();
+const run = (args: string[], env?: Record<string, string>) => build.run(args, env);
+const start = (args: string[], env?: Record<string, string>) => build.start(args, env);
 let configDir: string;
 
 beforeAll(async () => {
-  await promisify(execFile)(
-    join(root, "node_modules/.bin/tsc"),
-    ["-p", "tsconfig.build.json", "--outDir", outDir],
-    {
-      cwd: root,
-    },
-  );
+  await build.build();
   configDir = await mkdtemp(join(tmpdir(), "emulator-cli-"));
 }, 60_000);
 
 afterAll(async () => {
-  await rm(outDir, { recursive: true, force: true });
+  await build.remove();
   if (configDir) await rm(configDir, { recursive: true, force: true });
 });
-
-interface Finished {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function run(args: string[], env: Record<string, string> = {}): Promise<Finished> {
-  return new Promise((resolvePromise, reject) => {
-    execFile(
-      process.execPath,
-      [cli, ...args],
-      { env: { PATH: process.env.PATH ?? "", LANG: "en_US.UTF-8", ...env }, timeout: 15_000 },
-      (error, stdout, stderr) => {
-        if (error && typeof error.code !== "number") reject(error);
-        else resolvePromise({ code: error ? (error.code as number) : 0, stdout, stderr });
-      },
-    );
-  });
-}
-
-/** Starts a long-running CLI and resolves once stdout shows "Press Ctrl-C". */
-function start(args: string[], env: Record<string, string> = {}) {
-  const child = spawn(process.execPath, [cli, ...args], {
-    env: { PATH: process.env.PATH ?? "", LANG: "en_US.UTF-8", ...env },
-  });
-  let stdout = "";
-  let stderr = "";
-  child.stderr.on("data", (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  const ready = new Promise<void>((resolvePromise, reject) => {
-    child.stdout.on("data", (chunk: Buffer) => {
-      stdout += chunk.toString();
-      if (/Ctrl-C/.test(stdout)) resolvePromise();
-    });
-    child.once("exit", (code) => reject(new Error(`exited early (${code}): ${stderr}`)));
-  });
-  const exited = new Promise<number | null>((resolvePromise) =>
-    child.once("exit", (code) => resolvePromise(code)),
-  );
-  return { child, ready, exited, output: () => ({ stdout, stderr }) };
-}
-
-async function stop(child: ChildProcess, exited: Promise<number | null>, signal: NodeJS.Signals) {
-  child.kill(signal);
-  return exited;
-}
 
 describe("wechat-login emulator", () => {
   it("prints its URL, a QR login URL and the default app, serves, and exits 0 on SIGTERM", async () => {

@@ -1,6 +1,6 @@
 // One Login for the whole Next.js app (lib/login.ts). Route handlers and server components import it.
 import { createLogin } from "wechat-login";
-import { sqliteStore } from "wechat-login/stores/sqlite";
+import { storeFromUrl } from "wechat-login/stores";
 
 const env = process.env;
 
@@ -11,5 +11,6 @@ export const login = createLogin({
   sessionSecret: env.SESSION_SECRET ?? "",
   openBase: env.WECHAT_OPEN_BASE,
   apiBase: env.WECHAT_API_BASE,
-  store: await sqliteStore({ filename: "./data/login.db" }),
+  // A file or a server, not memory: Next.js may evaluate this module more than once (per route bundle, per worker).
+  store: await storeFromUrl(env.STORE_URL ?? "sqlite:./data/login.db"),
 });

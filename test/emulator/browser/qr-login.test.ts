@@ -1,14 +1,11 @@
-import { constants } from "node:fs";
-import { access } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type RunningEmulator, startEmulator } from "../../../src/emulator/index.js";
-import { requireService } from "../../support/services.js";
+import { answerOnPhone, launchChromium, requireChromium } from "../../support/browser.js";
 
-const CHROMIUM = "/usr/bin/chromium";
-const chromiumCheck = await requireService("Chromium", () => access(CHROMIUM, constants.X_OK));
+const chromiumCheck = await requireChromium();
 
 const APPID = "wx8f3a6b2c1d0e4f57";
 const SECRET = "3b9e2f71c4a8d6e05f1a7c3b9d2e8f40";
@@ -63,17 +60,7 @@ describe.skipIf(!chromiumCheck.available)("QR login in Chromium", () => {
   beforeAll(async () => {
     emulator = await startEmulator({ port: 0 });
     site = await startSite(() => emulator.url);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--no-first-run",
-      ],
-    });
+    browser = await launchChromium();
   });
 
   beforeEach(async () => {
@@ -85,19 +72,6 @@ describe.skipIf(!chromiumCheck.available)("QR login in Chromium", () => {
     await new Promise((resolve) => site?.server.close(resolve));
     await emulator?.close();
   });
-
-  /** Opens the phone URL in a second page (another "device"), picks a user and answers. */
-  async function answerOnPhone(phoneUrl: string, decision: "allow" | "deny", userId = "lily") {
-    const phoneContext = await browser.newContext({ viewport: { width: 375, height: 667 } });
-    const phone = await phoneContext.newPage();
-    await phone.goto(phoneUrl);
-    await phone.check(`input[name="userId"][value="${userId}"]`);
-    await phone.click(decision === "allow" ? "#allow" : "#deny");
-    await phone.waitForSelector("#phone-result");
-    const status = await phone.getAttribute("#phone-result", "data-status");
-    await phoneContext.close();
-    return status;
-  }
 
   async function exchange(code: string) {
     const query = new URLSearchParams({
@@ -154,7 +128,7 @@ describe.skipIf(!chromiumCheck.available)("QR login in Chromium", () => {
     await page.goto(`${site.url}/embedded?self=1`);
     const qr = page.frameLocator("#login_container iframe").locator("#wx-qr");
     const phoneUrl = await qr.getAttribute("data-phone-url");
-    expect(await answerOnPhone(phoneUrl!, "allow", "zhangsan")).toBe("confirmed");
+    expect(await answerOnPhone(browser, phoneUrl!, "allow", "zhangsan")).toBe("confirmed");
     await expect
       .poll(
         () =>
@@ -176,7 +150,9 @@ describe.skipIf(!chromiumCheck.available)("QR login in Chromium", () => {
     const uuid = await page.locator("#wx-qr").getAttribute("data-uuid");
     const tickets = await (await fetch(`${emulator.url}/_emulator/tickets`)).json();
     expect(tickets.tickets[0].uuid).toBe(uuid);
-    expect(await answerOnPhone(`${emulator.url}${tickets.tickets[0].phonePath}`, "deny")).toBe("refused");
+    expect(await answerOnPhone(browser, `${emulator.url}${tickets.tickets[0].phonePath}`, "deny")).toBe(
+      "refused",
+    );
     await page.waitForURL(/\/callback\?/);
     expect(page.url()).toBe(`${site.url}/callback?state=redirect1`);
     await page.context().close();
@@ -186,7 +162,7 @@ describe.skipIf(!chromiumCheck.available)("QR login in Chromium", () => {
     const page = await newPage();
     await page.goto(`${site.url}/login`);
     const phoneUrl = await page.locator("#wx-qr").getAttribute("data-phone-url");
-    expect(await answerOnPhone(phoneUrl!, "allow", "zhangsan")).toBe("confirmed");
+    expect(await answerOnPhone(browser, phoneUrl!, "allow", "zhangsan")).toBe("confirmed");
     await page.waitForURL(/\/callback\?/);
     const landed = new URL(page.url());
     expect(landed.searchParams.get("state")).toBe("redirect1");

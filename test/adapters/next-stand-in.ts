@@ -1,10 +1,11 @@
-// Runs the route handlers of app/auth/[...wechat]/route.ts the way Next.js does (a Web Request in,
-// a Response out) on plain node:http, so the suite tests them without a Next.js build.
+// Runs the Next.js adapter's route handlers the way Next.js does (a Web Request in, a Response out) on
+// plain node:http, in-process: the adapter's conversion tests run against it in milliseconds, with a
+// fake Login. next.test.ts builds and starts the real examples/next app.
 import { once } from "node:events";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { Login } from "wechat-login";
-import { getSession, nextRouteHandlers } from "wechat-login/adapters/next";
-import { toWebRequest, writeWebResponse } from "wechat-login/adapters/node";
+import { getSession, nextRouteHandlers } from "../../src/adapters/next.js";
+import { toWebRequest, writeWebResponse } from "../../src/adapters/node.js";
+import type { Login } from "../../src/flow/index.js";
 
 export async function start({ port, login }: { port: number; login: Login }) {
   const routes = nextRouteHandlers(login);
