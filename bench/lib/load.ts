@@ -49,6 +49,24 @@ export async function closedLoop(call: () => Promise<unknown>, options: LoadOpti
   };
 }
 
+/** Two measured phases of one contender as one: throughput over both, latencies and CPU averaged by calls. */
+export function combine(a: LoadResult, b: LoadResult): LoadResult {
+  const calls = a.calls + b.calls;
+  const weighted = (pick: (result: LoadResult) => number) =>
+    calls === 0 ? 0 : (pick(a) * a.calls + pick(b) * b.calls) / calls;
+  const firstError = a.firstError ?? b.firstError;
+  return {
+    calls,
+    errors: a.errors + b.errors,
+    seconds: a.seconds + b.seconds,
+    callsPerSec: calls / (a.seconds + b.seconds),
+    p50Ms: weighted((result) => result.p50Ms),
+    p99Ms: weighted((result) => result.p99Ms),
+    cpuUsPerCall: weighted((result) => result.cpuUsPerCall),
+    ...(firstError === undefined ? {} : { firstError }),
+  };
+}
+
 async function phase(call: () => Promise<unknown>, concurrency: number, durationMs: number): Promise<Phase> {
   const result: Phase = { latencies: [], errors: 0, firstError: undefined };
   const deadline = performance.now() + durationMs;

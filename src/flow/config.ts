@@ -128,7 +128,11 @@ export interface LoginOptions {
   sessionIdleSeconds?: number | undefined;
   /** A session ends this many seconds after login, however active. Default 2592000 (30 days). */
   sessionAbsoluteSeconds?: number | undefined;
-  /** Store the user's WeChat access and refresh tokens (encrypted) to call WeChat for them later. Default false. */
+  /**
+   * Store the user's WeChat access and refresh tokens (encrypted with a key
+   * derived from `sessionSecret`) to call WeChat for them later through
+   * `login.tokens(appid)`. Default false.
+   */
   keepTokens?: boolean | undefined;
   /**
    * Called after WeChat confirmed the user and before the session starts: map
