@@ -1,23 +1,7 @@
 import { expect } from "vitest";
 import type { RunningEmulator } from "../../src/emulator/index.js";
+import { confirmOnPhone } from "../support/confirm.js";
 import { CookieClient } from "./sites.js";
-
-/** What a user confirming on the phone does: WeChat's redirect back to the site's callback. */
-async function confirmOnPhone(emulator: RunningEmulator, authorizeLocation: string): Promise<string> {
-  const url = new URL(authorizeLocation);
-  const response = await fetch(`${emulator.url}/_emulator/authorize`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({
-      appid: url.searchParams.get("appid"),
-      redirect_uri: url.searchParams.get("redirect_uri"),
-      state: url.searchParams.get("state"),
-      scope: url.searchParams.get("scope"),
-    }),
-  });
-  if (!response.ok) throw new Error(`emulator authorize failed: ${response.status} ${await response.text()}`);
-  return ((await response.json()) as { location: string }).location;
-}
 
 /**
  * The whole login every framework's example must pass, with a cookie-jar
@@ -33,7 +17,7 @@ export async function loginAndLogOut(siteUrl: string, emulator: RunningEmulator,
   const authorize = started.headers.get("location")!;
   expect(authorize.startsWith(`${emulator.url}/connect/qrconnect?`)).toBe(true);
 
-  const callback = await confirmOnPhone(emulator, authorize);
+  const callback = await confirmOnPhone(emulator.url, authorize);
   expect(callback.startsWith(`${siteUrl}/auth/callback?`)).toBe(true);
   const landed = await browser.request(callback);
   expect(landed.status).toBe(302);

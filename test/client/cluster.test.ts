@@ -6,6 +6,7 @@ import { TokenManager, type WeChatClient } from "../../src/client/index.js";
 import { postgresStore } from "../../src/stores/postgres.js";
 import { redisStore } from "../../src/stores/redis.js";
 import type { Store } from "../../src/stores/types.js";
+import { deleteRedisKeys, dropSchema } from "../support/backends.js";
 import { POSTGRES_URL, REDIS_URL, requirePostgres, requireRedis } from "../support/databases.js";
 import { runTogether } from "../support/together.js";
 import { transpileSources } from "../support/transpile.js";
@@ -51,13 +52,12 @@ function openStore(spec: StoreSpec): Promise<Store> | Store {
 async function dropStore(spec: StoreSpec): Promise<void> {
   if (spec.kind === "redis") {
     const admin = new Redis(spec.url);
-    const keys = await admin.keys(`${spec.prefix}*`);
-    if (keys.length > 0) await admin.del(...keys);
+    await deleteRedisKeys(admin, spec.prefix);
     admin.disconnect();
   } else {
     const admin = new pg.Client({ connectionString: spec.url });
     await admin.connect();
-    await admin.query(`DROP SCHEMA IF EXISTS "${spec.schema}" CASCADE`);
+    await dropSchema(admin, spec.schema);
     await admin.end();
   }
 }

@@ -1,4 +1,5 @@
 import { type RunningEmulator, startEmulator } from "../../src/emulator/index.js";
+import { confirmOnPhone } from "../support/confirm.js";
 import { type TcpProxy, tcpProxy } from "../support/tcp-proxy.js";
 import type { ClusterBackend } from "./backends.js";
 import type { ClusterBrowser } from "./browser.js";
@@ -78,19 +79,7 @@ export async function beginLogin(
   const login = await browser.request(`${server.origin}/auth/login`);
   if (login.status !== 302) throw new Error(`${server.name}/auth/login answered ${login.status}`);
   const authorize = new URL(login.headers.get("location") ?? "");
-  const confirmed = await fetch(`${cluster.emulator.url}/_emulator/authorize`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({
-      appid: authorize.searchParams.get("appid"),
-      redirect_uri: authorize.searchParams.get("redirect_uri"),
-      state: authorize.searchParams.get("state"),
-      scope: authorize.searchParams.get("scope"),
-      decision: "allow",
-    }),
-  });
-  if (!confirmed.ok) throw new Error(`emulator authorize answered ${confirmed.status}`);
-  const { location } = (await confirmed.json()) as { location: string };
+  const location = await confirmOnPhone(cluster.emulator.url, authorize.href);
   return { callbackUrl: location, state: authorize.searchParams.get("state") ?? "" };
 }
 

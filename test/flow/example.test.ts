@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createSite } from "../../examples/login-quickstart.js";
 import { type RunningEmulator, startEmulator } from "../../src/emulator/index.js";
+import { confirmOnPhone } from "../support/confirm.js";
 
 let emulator: RunningEmulator;
 let workdir: string;
@@ -34,17 +35,7 @@ describe("the README's login quick start", () => {
       expect(start.status).toBe(302);
       const preLogin = start.headers.getSetCookie()[0]!.split(";")[0]!;
       const authorize = new URL(start.headers.get("location")!);
-      const confirmed = await fetch(`${emulator.url}/_emulator/authorize`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({
-          appid: authorize.searchParams.get("appid"),
-          redirect_uri: authorize.searchParams.get("redirect_uri"),
-          state: authorize.searchParams.get("state"),
-          userId: "zhangsan",
-        }),
-      });
-      const { location } = (await confirmed.json()) as { location: string };
+      const location = await confirmOnPhone(emulator.url, authorize.href, { userId: "zhangsan" });
       const callback = await site.request(location, { headers: { cookie: preLogin } });
       expect(callback.status).toBe(302);
       const session = callback.headers

@@ -3,6 +3,7 @@ import { type RunningEmulator, startEmulator } from "../../src/emulator/index.js
 import { createLogin, type Login, type LoginOptions } from "../../src/flow/index.js";
 import { memoryStore } from "../../src/stores/memory.js";
 import type { Store } from "../../src/stores/types.js";
+import { confirmOnPhone } from "../support/confirm.js";
 
 /** Everything the flow wrote to its logger and every body it served, for the secrets scan. */
 export const transcript: string[] = [];
@@ -89,25 +90,7 @@ export async function startHarness(overrides: Partial<LoginOptions> = {}): Promi
     website,
     officialAccount,
     clock,
-    async confirm(authorizeLocation, options = {}) {
-      const url = new URL(authorizeLocation);
-      const response = await fetch(`${emulator.url}/_emulator/authorize`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({
-          appid: url.searchParams.get("appid"),
-          redirect_uri: url.searchParams.get("redirect_uri"),
-          state: url.searchParams.get("state"),
-          scope: url.searchParams.get("scope"),
-          userId: options.userId,
-          decision: options.decision ?? "allow",
-        }),
-      });
-      if (!response.ok)
-        throw new Error(`emulator authorize failed: ${response.status} ${await response.text()}`);
-      const { location } = (await response.json()) as { location: string };
-      return location;
-    },
+    confirm: (authorizeLocation, options = {}) => confirmOnPhone(emulator.url, authorizeLocation, options),
     async close() {
       await login.close();
       await store.close();

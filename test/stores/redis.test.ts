@@ -2,6 +2,7 @@ import { Redis } from "ioredis";
 import { afterAll, describe, expect, it } from "vitest";
 import { StoreError } from "../../src/stores/errors.js";
 import { redisStore } from "../../src/stores/redis.js";
+import { deleteRedisKeys, redisKeys } from "../support/backends.js";
 import { REDIS_URL, requireRedis } from "../support/databases.js";
 import { closedPort, silentServer } from "../support/silent-server.js";
 import { describeStoreConformance } from "./conformance.js";
@@ -12,26 +13,10 @@ const runPrefix = `wechat-login-test:${randomId(4)}:`;
 
 const service = await requireRedis();
 
-async function scanKeys(client: Redis, prefix: string): Promise<string[]> {
-  const found: string[] = [];
-  let cursor = "0";
-  do {
-    const [next, keys] = await client.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 500);
-    cursor = next;
-    found.push(...keys);
-  } while (cursor !== "0");
-  return found;
-}
-
-async function deleteKeys(client: Redis, prefix: string): Promise<void> {
-  const keys = await scanKeys(client, prefix);
-  if (keys.length > 0) await client.del(...keys);
-}
-
 if (service.available) {
   const admin = new Redis(url);
   afterAll(async () => {
-    await deleteKeys(admin, runPrefix);
+    await deleteRedisKeys(admin, runPrefix);
     admin.disconnect();
   });
 
@@ -43,7 +28,7 @@ if (service.available) {
       sibling: async () => redisStore({ url, prefix }),
       cleanup: async () => {
         await store.close();
-        await deleteKeys(admin, prefix);
+        await deleteRedisKeys(admin, prefix);
       },
     };
   });
@@ -66,13 +51,13 @@ if (service.available) {
       await store.close();
       expect(client.status).toBe("ready");
       const marker = prefix.slice(runPrefix.length);
-      const ours = (await scanKeys(client, "")).filter((k) => k.includes(marker));
+      const ours = (await redisKeys(client, "")).filter((k) => k.includes(marker));
       expect(ours.length).toBeGreaterThan(5);
       expect(ours.every((k) => k.startsWith(prefix))).toBe(true);
       const ttl = await client.pttl(ours.find((k) => k.startsWith(`${prefix}state:`))!);
       expect(ttl).toBeGreaterThan(10 * 60_000);
       await lock!.release();
-      await deleteKeys(client, prefix);
+      await deleteRedisKeys(client, prefix);
       client.disconnect();
     });
 
