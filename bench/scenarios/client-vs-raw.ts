@@ -42,7 +42,12 @@ export async function clientVsRaw(base: string, token: OAuthToken, settings: Set
       const firstOurs = await measure(ourClient(base, token, settings.poolSize), name, concurrency, settings);
       const firstRaw = await measure(rawUndici(base, token, settings.poolSize), name, concurrency, settings);
       const secondRaw = await measure(rawUndici(base, token, settings.poolSize), name, concurrency, settings);
-      const secondOurs = await measure(ourClient(base, token, settings.poolSize), name, concurrency, settings);
+      const secondOurs = await measure(
+        ourClient(base, token, settings.poolSize),
+        name,
+        concurrency,
+        settings,
+      );
       const client = combine(firstOurs, secondOurs);
       const raw = combine(firstRaw, secondRaw);
       report.measure(scenario, key(name, concurrency), "wechat-login", client);
