@@ -13,6 +13,8 @@ import type { CallOptions, WeChatClient } from "./client.js";
 import { memoryTokenStore } from "./memory-token-store.js";
 import { refreshAcrossProcesses } from "./refresh-across-processes.js";
 
+// Spec §7: the codes WeChat answers for an app credential that was replaced or expired early.
+const APP_TOKEN_REJECTED = new Set([40001, 40014, 42001]);
 // Spec §3.2: a refresh_token lives 30 days from the authorization.
 const REFRESH_TOKEN_LIFETIME_MS = 30 * 24 * 3600 * 1000;
 
@@ -150,7 +152,7 @@ export class TokenManager {
   async getAppAccessToken(options: CallOptions = {}): Promise<AppAccessToken> {
     const fetchAppAccessToken = this.#client.fetchAppAccessToken?.bind(this.#client);
     if (!fetchAppAccessToken) throw new ConfigError("client", "must be a WeChatClient");
-    const key = `app:${this.#client.appid}`;
+    const key = this.#appKey();
     let record = await this.#store.getToken(key, this.#now());
     if (!record || !this.#isFresh(record)) {
       record = await abortable(
@@ -183,6 +185,26 @@ export class TokenManager {
       accessToken: record.accessToken,
       expiresIn: Math.max(0, Math.floor((record.accessExpiresAt - this.#now()) / 1000)),
     };
+  }
+
+  /**
+   * Runs `fn` with the cluster's app credential. When WeChat rejects it
+   * (40001, 40014 or 42001: replaced or expired early, spec §7), the stored
+   * one is expired only if it is still the one that failed, a fresh one is
+   * fetched once for the cluster, and `fn` is retried once; a second failure surfaces.
+   * @example
+   * const ips = await tokens.callWithAppToken((accessToken) => getCallbackIp(accessToken));
+   */
+  async callWithAppToken<T>(fn: (accessToken: string) => Promise<T>, options: CallOptions = {}): Promise<T> {
+    const { accessToken } = await this.getAppAccessToken(options);
+    try {
+      return await fn(accessToken);
+    } catch (error) {
+      if (!(error instanceof WeChatApiError && APP_TOKEN_REJECTED.has(error.errcode))) throw error;
+      await this.#store.expireToken(this.#appKey(), accessToken);
+      const fresh = await this.getAppAccessToken(options);
+      return fn(fresh.accessToken);
+    }
   }
 
   /** One refresh per openid at a time in this process (the store lock covers other processes); joiners wait with their own signal. */
@@ -256,6 +278,10 @@ export class TokenManager {
   #isUsable(record: TokenRecord, rejected: Rejected | undefined): boolean {
     if (!this.#isFresh(record)) return false;
     return !rejected || record.accessToken !== rejected.accessToken || record.updatedAt > rejected.updatedAt;
+  }
+
+  #appKey(): string {
+    return `app:${this.#client.appid}`;
   }
 
   #key(openid: string): string {

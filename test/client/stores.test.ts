@@ -1,12 +1,13 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import {
   ConfigError,
   type OAuthToken,
   ReauthorizationRequired,
   TokenManager,
+  WeChatApiError,
   type WeChatClient,
 } from "../../src/client/index.js";
 import { sqliteStore } from "../../src/stores/sqlite.js";
@@ -127,5 +128,49 @@ describe("TokenManager over sqliteStore", () => {
     });
     const error = await caught(manager.getAppAccessToken());
     expect(error).toBeInstanceOf(ConfigError);
+  });
+
+  it("replaces a rejected app credential once for both processes and retries the call once", async () => {
+    const both = stores.map((store) => new TokenManager({ client, store }));
+    const original = track(await both[0]!.getAppAccessToken()).accessToken;
+    // Someone force-refreshes the stable token; 6 minutes later (past WeChat's overlap) the old one is refused.
+    const forced = await fetch(`${emulator.url}/cgi-bin/stable_token`, {
+      method: "POST",
+      body: JSON.stringify({
+        grant_type: "client_credential",
+        appid: client.appid,
+        secret: emulator.website.secret,
+        force_refresh: true,
+      }),
+    });
+    const replacement = track({
+      accessToken: ((await forced.json()) as { access_token: string }).access_token,
+    });
+    await emulator.advance(360);
+
+    const used: string[] = [];
+    const callbackIp = async (accessToken: string) => {
+      used.push(accessToken);
+      const response = await fetch(`${emulator.url}/cgi-bin/getcallbackip?access_token=${accessToken}`);
+      const body = (await response.json()) as { errcode?: number; errmsg?: string; ip_list?: string[] };
+      if (body.errcode) throw new WeChatApiError("cgi-bin/token", body.errcode, body.errmsg ?? "");
+      return body.ip_list;
+    };
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => both[i % 2]!.callWithAppToken(callbackIp)),
+    );
+    expect(results.every((ips) => ips?.[0] === "127.0.0.1")).toBe(true);
+    expect(new Set(used)).toEqual(new Set([original, replacement.accessToken]));
+    // The first fetch, the forced one, and one refetch for the whole cluster.
+    expect(await count("/cgi-bin/stable_token")).toBe(3);
+    expect((await stores[1]!.getToken(`app:${client.appid}`, Date.now()))?.accessToken).toBe(
+      replacement.accessToken,
+    );
+
+    const refused = vi.fn(async () => {
+      throw new WeChatApiError("cgi-bin/token", 40001, "invalid credential");
+    });
+    expect(await caught(both[0]!.callWithAppToken(refused))).toBeInstanceOf(WeChatApiError);
+    expect(refused).toHaveBeenCalledTimes(2);
   });
 });
