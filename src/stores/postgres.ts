@@ -16,6 +16,7 @@ import {
   toUser,
   type UserRow,
 } from "./postgres/rows.js";
+import { inTransaction } from "./postgres/transaction.js";
 import { checkLease, tokenGoneAt } from "./rules.js";
 import type { ConsumeStateResult, Store } from "./types.js";
 
@@ -151,24 +152,7 @@ function createPostgresStore(pool: pg.Pool, owned: boolean, s: string): Store {
       }),
 
     linkIdentity: (input) =>
-      run("linkIdentity", async () => {
-        const client = await pool.connect();
-        // A connection that cannot even roll back is broken: release(error) drops it instead of reusing it.
-        let broken: Error | undefined;
-        try {
-          await client.query("BEGIN");
-          const result = await linkInTransaction(client, s, input);
-          await client.query("COMMIT");
-          return result;
-        } catch (error) {
-          await client.query("ROLLBACK").catch((rollbackError: Error) => {
-            broken = rollbackError;
-          });
-          throw error;
-        } finally {
-          client.release(broken);
-        }
-      }),
+      run("linkIdentity", () => inTransaction(pool, (client) => linkInTransaction(client, s, input))),
 
     getUser: (userId) =>
       run("getUser", async () => {

@@ -1,6 +1,7 @@
 import type { Pool } from "pg";
 import { Umzug, type UmzugStorage } from "umzug";
 import { type PostgresMigrationContext, postgresMigrations } from "./migrations/index.js";
+import { inTransaction } from "./transaction.js";
 
 function storage({ client, schema }: PostgresMigrationContext): UmzugStorage<PostgresMigrationContext> {
   return {
@@ -27,11 +28,8 @@ function storage({ client, schema }: PostgresMigrationContext): UmzugStorage<Pos
  * transactional). The advisory lock makes instances that start together
  * migrate one after the other; the later ones find nothing left to do.
  */
-export async function migrate(pool: Pool, schema: string, lockKey: string): Promise<void> {
-  const client = await pool.connect();
-  let broken: Error | undefined;
-  try {
-    await client.query("BEGIN");
+export function migrate(pool: Pool, schema: string, lockKey: string): Promise<void> {
+  return inTransaction(pool, async (client) => {
     await client.query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", [lockKey]);
     await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
     const context: PostgresMigrationContext = { client, schema };
@@ -42,13 +40,5 @@ export async function migrate(pool: Pool, schema: string, lockKey: string): Prom
       logger: undefined,
     });
     await umzug.up();
-    await client.query("COMMIT");
-  } catch (error) {
-    await client.query("ROLLBACK").catch((rollbackError: Error) => {
-      broken = rollbackError;
-    });
-    throw error;
-  } finally {
-    client.release(broken);
-  }
+  });
 }
