@@ -1,7 +1,8 @@
 import type { AppAccessToken } from "../protocol/index.js";
 import { abortable } from "./abortable.js";
+import { refreshDueAt } from "./refresh-due.js";
 
-// Spec §7: refresh ahead of expiry; 300 s is the common margin (half the lifetime for short-lived tokens).
+// Spec §7: refresh ahead of expiry; 300 s is the common margin.
 const MARGIN_MS = 300_000;
 
 /**
@@ -34,12 +35,12 @@ export class AppTokenCache {
 
   async #fetch(): Promise<AppAccessToken> {
     const token = await this.load();
-    const lifetimeMs = token.expiresIn * 1000;
     const fetchedAt = this.now();
+    const expiresAt = fetchedAt + token.expiresIn * 1000;
     this.#cached = {
       accessToken: token.accessToken,
-      expiresAt: fetchedAt + lifetimeMs,
-      refreshAt: fetchedAt + lifetimeMs - Math.min(MARGIN_MS, lifetimeMs / 2),
+      expiresAt,
+      refreshAt: refreshDueAt(fetchedAt, expiresAt, MARGIN_MS),
     };
     return token;
   }

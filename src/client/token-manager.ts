@@ -12,6 +12,7 @@ import { assertOpenid } from "./arguments.js";
 import type { CallOptions, WeChatClient } from "./client.js";
 import { memoryTokenStore } from "./memory-token-store.js";
 import { refreshAcrossProcesses } from "./refresh-across-processes.js";
+import { refreshDueAt } from "./refresh-due.js";
 
 // Spec §7: the codes WeChat answers for an app credential that was replaced or expired early.
 const APP_TOKEN_REJECTED = new Set([40001, 40014, 42001]);
@@ -268,10 +269,8 @@ export class TokenManager {
     return record;
   }
 
-  /** Fresh until the margin before expiry, or half its lifetime for a token handed out with little time left (stable_token near its end). */
   #isFresh(record: TokenRecord): boolean {
-    const lifetimeMs = record.accessExpiresAt - record.updatedAt;
-    return record.accessExpiresAt - Math.min(this.#marginMs, lifetimeMs / 2) > this.#now();
+    return refreshDueAt(record.updatedAt, record.accessExpiresAt, this.#marginMs) > this.#now();
   }
 
   /** Fresh, and not the record whose token WeChat just rejected. */
