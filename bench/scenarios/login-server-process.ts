@@ -57,6 +57,7 @@ async function seedStates(store: Store, count: number) {
       browserBinding: sha256(secret),
       returnTo: "/",
       appid: WEBSITE.appid,
+      restarted: false,
       createdAt: now,
       expiresAt: now + 600_000,
     });

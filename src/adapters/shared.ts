@@ -1,4 +1,6 @@
+import { isSecureSite } from "../flow/cookies.js";
 import type { Login } from "../flow/index.js";
+import { withSecurityHeaders } from "../flow/security-headers.js";
 
 /** What `requireSession` does when a request has no session. */
 export interface RequireSessionOptions {
@@ -20,9 +22,9 @@ export async function handleSafely(login: Login, request: Request): Promise<Resp
     return await login.handle(request);
   } catch (error) {
     reportUnexpected(login, error);
-    return new Response("Internal error / 内部错误", {
-      status: 500,
-      headers: { "content-type": "text/plain; charset=utf-8", "cache-control": "no-store" },
+    const headers = { "content-type": "text/plain; charset=utf-8" };
+    return withSecurityHeaders(new Response("Internal error / 内部错误", { status: 500, headers }), {
+      secure: isSecureSite(login.config.redirectUri),
     });
   }
 }
@@ -43,16 +45,17 @@ export function sessionMissing(
   request: Request,
   options: RequireSessionOptions = {},
 ): Response {
-  const headers = new Headers({ "cache-control": "no-store" });
+  const secure = { secure: isSecureSite(login.config.redirectUri) };
   if (options.onMissing === "redirect") {
     const url = new URL(request.url);
     // The flow checks returnTo again (same-origin relative paths only), so passing the path through is safe.
     const returnTo = encodeURIComponent(`${url.pathname}${url.search}`);
-    headers.set("location", `${login.config.routePrefix}/login?returnTo=${returnTo}`);
-    return new Response(null, { status: 302, headers });
+    const location = `${login.config.routePrefix}/login?returnTo=${returnTo}`;
+    return withSecurityHeaders(new Response(null, { status: 302, headers: { location } }), secure);
   }
-  headers.set("content-type", "application/json; charset=utf-8");
-  return new Response(JSON.stringify({ error: "not_logged_in" }), { status: 401, headers });
+  const body = JSON.stringify({ error: "not_logged_in" });
+  const headers = { "content-type": "application/json; charset=utf-8" };
+  return withSecurityHeaders(new Response(body, { status: 401, headers }), secure);
 }
 
 /**

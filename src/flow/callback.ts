@@ -1,59 +1,85 @@
 import { WeChatApiError, WeChatError } from "../protocol/errors.js";
 import type { OAuthToken, UserInfo } from "../protocol/schemas.js";
 import type { SessionRecord } from "../stores/types.js";
-import { type FlowContext, WECHAT_UA } from "./context.js";
+import type { FlowContext, LoginApp } from "./context.js";
 import { randomToken, sha256 } from "./crypto.js";
 import { redirect } from "./responses.js";
+import { safeReturnTo } from "./return-to.js";
+import { beginLogin } from "./start.js";
 
-const CODE_PATTERN = /^[A-Za-z0-9_-]{1,256}$/;
+/**
+ * The characters a WeChat code is made of. Real codes are 32 characters of
+ * letters and digits; `-` and `_` (base64url) and up to 128 characters leave
+ * room for a format change, while anything else (or longer) never reaches
+ * WeChat: it is an attack or a broken link, not a code.
+ */
+const CODE_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;
+/** The states this flow issues: 256 bits, hex (`randomToken`). */
 const STATE_PATTERN = /^[a-f0-9]{64}$/;
 
-/** WeChat's redirect back: check the state, exchange the code, link the identity, open a session. */
-export async function callback(ctx: FlowContext, request: Request, url: URL): Promise<Response> {
-  const state = url.searchParams.get("state");
-  const code = url.searchParams.get("code");
-  if (!state || !STATE_PATTERN.test(state) || (code !== null && !CODE_PATTERN.test(code))) {
-    ctx.log?.warn(
-      { event: "callback_rejected", reason: "malformed" },
-      "callback with a malformed state or code",
-    );
-    return ctx.page(request, state ? "invalid_request" : "state_invalid", 400);
+/**
+ * WeChat's redirect back to `app`'s callback: check the parameters, the state
+ * and its browser binding, exchange the code, check what WeChat said, link
+ * the identity, open a session.
+ */
+export async function callback(
+  ctx: FlowContext,
+  request: Request,
+  url: URL,
+  app: LoginApp,
+): Promise<Response> {
+  const states = url.searchParams.getAll("state");
+  const codes = url.searchParams.getAll("code");
+  // Two values are two readings of one URL (RFC 9700 §4.1); decide before any store or WeChat call.
+  if (states.length > 1 || codes.length > 1) return rejected(ctx, request, "duplicate_parameter");
+  const state = states[0];
+  const code = codes[0];
+  if (!state) return rejected(ctx, request, "state_missing", "state_invalid");
+  if (!STATE_PATTERN.test(state) || (code !== undefined && !CODE_PATTERN.test(code))) {
+    return rejected(ctx, request, "malformed");
   }
-  const browser = ctx.cookies.read(request);
   const consumed = await ctx.guard(ctx.store.consumeState(state, ctx.now()));
-  if (consumed.status === "missing") {
-    ctx.log?.warn(
-      { event: "callback_rejected", reason: "state_unknown_or_expired" },
-      "unknown or expired state",
-    );
-    return ctx.page(request, "state_invalid", 400);
-  }
-  const bound = browser.preLogin !== undefined && sha256(browser.preLogin) === consumed.record.browserBinding;
+  if (consumed.status === "missing")
+    return rejected(ctx, request, "state_unknown_or_expired", "state_invalid");
+  const { record } = consumed;
+  if (record.appid !== app.appid) return rejected(ctx, request, "app_mismatch", "state_invalid");
+  const returnTo = safeReturnTo(record.returnTo, ctx.siteOrigin);
+  const browser = ctx.cookies.read(request);
   if (consumed.status === "used") {
     // A double callback (prefetch, back button, WeChat's in-app browser) from the browser that already
     // logged in: its session cookie, a secret only that browser holds, proves it is the same one.
     const current = browser.session ? sha256(browser.session) : undefined;
-    if (current !== undefined && current === consumed.sessionIdHash) {
-      return redirect(consumed.record.returnTo, []);
-    }
-    ctx.log?.warn({ event: "callback_rejected", reason: "state_reused" }, "state already used");
-    return ctx.page(request, "state_used", 400);
+    if (current !== undefined && current === consumed.sessionIdHash) return redirect(returnTo, []);
+    return rejected(ctx, request, "state_reused", "state_used");
   }
-  const inWeChat = WECHAT_UA.test(request.headers.get("user-agent") ?? "");
-  // WeChat's in-app browser sometimes drops cookies on the way back (spec §8): there the single-use,
-  // short-lived server-side state is the check; everywhere else the browser binding must match too.
-  if (!bound && !(browser.preLogin === undefined && inWeChat)) {
-    ctx.log?.warn(
-      { event: "callback_rejected", reason: "browser_mismatch" },
-      "state bound to another browser",
-    );
-    return ctx.page(request, "state_other_browser", 400);
-  }
-  if (code === null) {
+  if (code === undefined) {
     ctx.log?.info({ event: "login_cancelled" }, "user declined");
     return ctx.page(request, "login_cancelled", 200);
   }
-  const app = consumed.record.appid === ctx.officialAccount?.appid ? ctx.officialAccount : ctx.website;
+  if (browser.preLogin === undefined) {
+    // Exactly what an attacker's link looks like (their own code and state, shared in a chat): never
+    // exchanged. A browser that merely dropped the cookie gets one fresh login, silent for snsapi_base.
+    if (!record.restarted) {
+      ctx.log?.warn({ event: "callback_rejected", reason: "cookie_missing_restart" }, "login restarted");
+      return beginLogin(ctx, app, returnTo, true);
+    }
+    return rejected(ctx, request, "cookie_missing_again", "cookies_required");
+  }
+  if (sha256(browser.preLogin) !== record.browserBinding) {
+    return rejected(ctx, request, "browser_mismatch", "state_other_browser");
+  }
+  return completeLogin(ctx, request, app, state, code, returnTo, browser.session);
+}
+
+async function completeLogin(
+  ctx: FlowContext,
+  request: Request,
+  app: LoginApp,
+  state: string,
+  code: string,
+  returnTo: string,
+  previousSession: string | undefined,
+): Promise<Response> {
   let token: OAuthToken;
   let profile: UserInfo | undefined;
   try {
@@ -65,11 +91,32 @@ export async function callback(ctx: FlowContext, request: Request, url: URL): Pr
   } catch (error) {
     return upstreamFailure(ctx, request, error);
   }
+  // Two answers about one login must name one person; anything else is a broken or hostile upstream.
+  const mismatch =
+    profile === undefined
+      ? undefined
+      : profile.openid !== token.openid
+        ? "openid"
+        : token.unionid !== undefined && profile.unionid !== undefined && token.unionid !== profile.unionid
+          ? "unionid"
+          : undefined;
+  if (mismatch) {
+    ctx.log?.error(
+      { event: "upstream_integrity", appid: app.appid, field: mismatch },
+      "userinfo names another user than the token",
+    );
+    return ctx.page(request, "wechat_integrity", 502);
+  }
+  const unionid = token.unionid ?? profile?.unionid;
+  if (ctx.config.requireUnionid && unionid === undefined) {
+    ctx.log?.warn({ event: "login_refused", reason: "unionid_missing", appid: app.appid }, "no unionid");
+    return ctx.page(request, "unionid_required", 403);
+  }
   const linked = await ctx.guard(
     ctx.store.linkIdentity({
       appid: app.appid,
       openid: token.openid,
-      unionid: token.unionid ?? profile?.unionid,
+      unionid,
       profile: profile && { nickname: profile.nickname, headimgurl: profile.headimgurl },
       now: ctx.now(),
     }),
@@ -98,7 +145,7 @@ export async function callback(ctx: FlowContext, request: Request, url: URL): Pr
   try {
     await ctx.guard(ctx.store.completeState(state, session.idHash));
     // A new id at every login: an id planted before login (fixation) never becomes a logged-in one.
-    if (browser.session) await ctx.guard(ctx.store.deleteSession(sha256(browser.session)));
+    if (previousSession) await ctx.guard(ctx.store.deleteSession(sha256(previousSession)));
   } catch (error) {
     await ctx.store.deleteSession(session.idHash).catch(() => undefined);
     throw error;
@@ -107,10 +154,22 @@ export async function callback(ctx: FlowContext, request: Request, url: URL): Pr
     { event: "login_completed", userId: linked.user.id, appid: app.appid, created: linked.created },
     "logged in",
   );
-  return redirect(consumed.record.returnTo, [
-    ctx.cookies.session(sessionId, ctx.config.sessionAbsoluteSeconds),
-    ctx.cookies.clearPreLogin(),
-  ]);
+  return redirect(returnTo, [ctx.cookies.session(sessionId, ctx.config.sessionAbsoluteSeconds)]);
+}
+
+function rejected(
+  ctx: FlowContext,
+  request: Request,
+  reason: string,
+  kind:
+    | "invalid_request"
+    | "state_invalid"
+    | "state_used"
+    | "state_other_browser"
+    | "cookies_required" = "invalid_request",
+): Response {
+  ctx.log?.warn({ event: "callback_rejected", reason }, "callback rejected");
+  return ctx.page(request, kind, 400);
 }
 
 function newSession(
@@ -133,6 +192,11 @@ function newSession(
   };
 }
 
+/**
+ * A failed WeChat call as a page: a spent, expired or missing code (40029, 40163, 42003, 41008) asks
+ * the user to log in again (400); a configuration errcode is the site's fault (502); nothing is retried
+ * here (the client retries only what is safe, and never a code exchange that reached WeChat).
+ */
 function upstreamFailure(ctx: FlowContext, request: Request, error: unknown): Response {
   if (!(error instanceof WeChatError)) throw error;
   const rid = error instanceof WeChatApiError ? error.rid : undefined;

@@ -61,6 +61,7 @@ const schema = z.object({
   sessionIdleSeconds: seconds.default(7 * 24 * 3600),
   sessionAbsoluteSeconds: seconds.default(30 * 24 * 3600),
   keepTokens: z.boolean().default(false),
+  requireUnionid: z.boolean().default(false),
   onLogin: z.custom<(event: LoginEvent) => unknown>((value) => typeof value === "function").optional(),
   logger: z.custom<FlowLogger>((value) => typeof value === "object" && value !== null).optional(),
   now: z.custom<() => number>((value) => typeof value === "function").optional(),
@@ -94,7 +95,10 @@ export interface LoginOptions {
   /**
    * An Official Account (公众号) for logins inside WeChat's in-app browser,
    * which cannot scan a QR code: such browsers get `/connect/oauth2/authorize`
-   * with this app instead of the website app's QR page.
+   * with this app instead of the website app's QR page. WeChat sends them
+   * back to the Official Account's own callback, `redirectUri` + `"/mp"`
+   * (e.g. `https://example.com/auth/callback/mp`), on the same domain: a
+   * state is only accepted at the callback of the app it was issued for.
    */
   officialAccount?:
     | {
@@ -134,6 +138,13 @@ export interface LoginOptions {
    * `login.tokens(appid)`. Default false.
    */
   keepTokens?: boolean | undefined;
+  /**
+   * Refuse a login that brings no `unionid` (a clear page; no user is created
+   * or matched). Turn it on when your users must be one account across all
+   * your apps of one Open Platform (开放平台) account: a login without a
+   * unionid then never falls back to a per-app openid account. Default false.
+   */
+  requireUnionid?: boolean | undefined;
   /**
    * Called after WeChat confirmed the user and before the session starts: map
    * the identity to the app's own user here. Throwing refuses the login (a 403 page).

@@ -4,10 +4,21 @@ import type { FlowLogger, LoginConfig } from "./config.js";
 import type { CookiePolicy } from "./cookies.js";
 import type { PageKind } from "./pages.js";
 
-/** One of the login's WeChat apps: the website app, or the official account used inside WeChat. */
-export interface AppClient {
-  appid: string;
-  client: WeChatClient;
+/**
+ * One of the login's WeChat apps: the website app (QR), or the official
+ * account used inside WeChat. Each has its own callback route, so a state
+ * issued for one app is never accepted at the other's (RFC 9700 §4.4, mix-up).
+ */
+export interface LoginApp {
+  readonly kind: "website" | "officialAccount";
+  readonly appid: string;
+  readonly client: WeChatClient;
+  /** Where WeChat sends the browser back for this app. */
+  readonly redirectUri: string;
+  /** The route under the prefix that receives that redirect: `/callback` or `/callback/mp`. */
+  readonly callbackRoute: string;
+  /** WeChat's page that asks the user, for one state. */
+  authorizeUrl(state: string): string;
 }
 
 /** What every route of one login shares, built once by `createLogin`. */
@@ -17,8 +28,10 @@ export interface FlowContext {
   readonly store: Store;
   readonly cookies: CookiePolicy;
   readonly log: FlowLogger | undefined;
-  readonly website: AppClient;
-  readonly officialAccount: AppClient | undefined;
+  readonly website: LoginApp;
+  readonly officialAccount: LoginApp | undefined;
+  /** The site's public origin (from `redirectUri`): the only origin `returnTo` may name. */
+  readonly siteOrigin: string;
   /** Bounds a store call by `storeTimeoutMs`; its failure becomes a 503. */
   guard<T>(operation: Promise<T>): Promise<T>;
   tokensOf(appid: string): TokenManager;

@@ -1,4 +1,10 @@
-import { parse, serialize } from "cookie";
+import { parse, type SerializeOptions, serialize } from "cookie";
+
+/** Secure mode: everywhere but a plain-http site on localhost (development). */
+export function isSecureSite(redirectUri: string): boolean {
+  const url = new URL(redirectUri);
+  return !(url.protocol === "http:" && ["localhost", "127.0.0.1", "[::1]"].includes(url.hostname));
+}
 
 export interface CookieNames {
   session: string;
@@ -7,22 +13,18 @@ export interface CookieNames {
 
 /**
  * Cookie policy. `Secure` is on unless the site runs on plain http on
- * localhost; with Secure the session cookie takes the `__Host-` prefix, which
- * browsers only accept with Secure, Path=/ and no Domain (no subdomain can plant one).
+ * localhost. With Secure both cookies take the `__Host-` prefix, which
+ * browsers only accept with Secure, Path=/ and no Domain: no subdomain and no
+ * plain-http page can plant or overwrite one (RFC 6265bis §4.1.3.2).
  */
 export class CookiePolicy {
   readonly secure: boolean;
   readonly names: CookieNames;
 
-  constructor(
-    redirectUri: string,
-    private readonly preLoginPath: string,
-  ) {
-    const url = new URL(redirectUri);
-    const localHttp = url.protocol === "http:" && ["localhost", "127.0.0.1", "[::1]"].includes(url.hostname);
-    this.secure = !localHttp;
+  constructor(redirectUri: string) {
+    this.secure = isSecureSite(redirectUri);
     this.names = this.secure
-      ? { session: "__Host-wl_session", preLogin: "__Secure-wl_login" }
+      ? { session: "__Host-wl_session", preLogin: "__Host-wl_login" }
       : { session: "wl_session", preLogin: "wl_login" };
   }
 
@@ -34,43 +36,29 @@ export class CookiePolicy {
   }
 
   session(value: string, maxAgeSeconds: number): string {
-    return serialize(this.names.session, value, {
-      httpOnly: true,
-      secure: this.secure,
-      sameSite: "lax",
-      path: "/",
-      maxAge: maxAgeSeconds,
-    });
+    return serialize(this.names.session, value, this.attributes(maxAgeSeconds));
   }
 
   clearSession(): string {
-    return serialize(this.names.session, "", {
-      httpOnly: true,
-      secure: this.secure,
-      sameSite: "lax",
-      path: "/",
-      maxAge: 0,
-    });
+    return serialize(this.names.session, "", this.attributes(0));
   }
 
   preLogin(value: string, maxAgeSeconds: number): string {
-    return serialize(this.names.preLogin, value, {
+    return serialize(this.names.preLogin, value, this.attributes(maxAgeSeconds));
+  }
+
+  clearPreLogin(): string {
+    return serialize(this.names.preLogin, "", this.attributes(0));
+  }
+
+  private attributes(maxAgeSeconds: number): SerializeOptions {
+    return {
       httpOnly: true,
       secure: this.secure,
       // Lax: WeChat sends the browser back with a top-level GET, which carries Lax cookies.
       sameSite: "lax",
-      path: this.preLoginPath,
+      path: "/",
       maxAge: maxAgeSeconds,
-    });
-  }
-
-  clearPreLogin(): string {
-    return serialize(this.names.preLogin, "", {
-      httpOnly: true,
-      secure: this.secure,
-      sameSite: "lax",
-      path: this.preLoginPath,
-      maxAge: 0,
-    });
+    };
   }
 }

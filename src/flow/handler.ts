@@ -1,14 +1,16 @@
 import { TokenManager, WeChatClient } from "../client/index.js";
 import { InvalidArgumentError } from "../protocol/errors.js";
-import type { WxLoginOptions } from "../protocol/urls.js";
+import { authorizeUrl, qrConnectUrl, type WxLoginOptions } from "../protocol/urls.js";
 import type { Store } from "../stores/types.js";
 import { callback } from "./callback.js";
 import { type LoginConfig, type LoginOptions, parseLoginConfig } from "./config.js";
-import type { AppClient, FlowContext } from "./context.js";
+import type { FlowContext, LoginApp } from "./context.js";
 import { CookiePolicy } from "./cookies.js";
 import { TokenCipher } from "./crypto.js";
 import { pickLang, renderPage } from "./pages.js";
+import { withCookies } from "./responses.js";
 import { sealedTokenStore } from "./sealed-token-store.js";
+import { withSecurityHeaders } from "./security-headers.js";
 import { logout, readSession, sessionRoute } from "./session.js";
 import { embeddedLogin, login, qrRoute } from "./start.js";
 import { StoreUnavailable, withDeadline } from "./store-guard.js";
@@ -71,27 +73,53 @@ export function createLogin(options: LoginOptions): Login {
   const now = config.now ?? Date.now;
   const prefix = config.routePrefix;
   const timeouts = { totalMs: config.upstreamTimeoutMs };
-  const appClient = (appid: string, secret: string): AppClient => ({
-    appid,
-    client: new WeChatClient({ appid, secret, apiBase: config.apiBase, openBase: config.openBase, timeouts }),
-  });
-  const website = appClient(config.appid, config.secret);
-  const officialAccount =
-    config.officialAccount && appClient(config.officialAccount.appid, config.officialAccount.secret);
+  const client = (appid: string, secret: string) =>
+    new WeChatClient({ appid, secret, apiBase: config.apiBase, openBase: config.openBase, timeouts });
+  const website: LoginApp = {
+    kind: "website",
+    appid: config.appid,
+    client: client(config.appid, config.secret),
+    redirectUri: config.redirectUri,
+    callbackRoute: "/callback",
+    authorizeUrl: (state) =>
+      qrConnectUrl({
+        appid: config.appid,
+        redirectUri: config.redirectUri,
+        state,
+        openBase: config.openBase,
+      }),
+  };
+  const officialAccount: LoginApp | undefined = config.officialAccount && {
+    kind: "officialAccount",
+    appid: config.officialAccount.appid,
+    client: client(config.officialAccount.appid, config.officialAccount.secret),
+    redirectUri: officialAccountRedirectUri(config.redirectUri),
+    callbackRoute: "/callback/mp",
+    authorizeUrl(state) {
+      return authorizeUrl({
+        appid: this.appid,
+        redirectUri: this.redirectUri,
+        scope: config.officialAccount?.scope ?? "snsapi_userinfo",
+        state,
+        openBase: config.openBase,
+      });
+    },
+  };
+  const apps = [website, officialAccount].filter((app) => app !== undefined);
   const sealedStore = sealedTokenStore(config.store, new TokenCipher(config.sessionSecret));
   const tokenManagers = new Map(
-    [website, officialAccount]
-      .filter((app) => app !== undefined)
-      .map((app) => [app.appid, new TokenManager({ client: app.client, store: sealedStore, now })]),
+    apps.map((app) => [app.appid, new TokenManager({ client: app.client, store: sealedStore, now })]),
   );
+  const cookies = new CookiePolicy(config.redirectUri);
   const ctx: FlowContext = {
     config,
     now,
     store: config.store,
-    cookies: new CookiePolicy(config.redirectUri, prefix || "/"),
+    cookies,
     log: config.logger,
     website,
     officialAccount,
+    siteOrigin: new URL(config.redirectUri).origin,
     guard: (operation) => withDeadline(operation, config.storeTimeoutMs),
     tokensOf(appid) {
       const manager = tokenManagers.get(appid);
@@ -107,33 +135,56 @@ export function createLogin(options: LoginOptions): Login {
   };
   const { log, page, store } = ctx;
 
+  /** The one route table: dispatch, the 405 answer and `matches` all read it. */
+  const routes: Record<string, Route> = {
+    "/login": { methods: ["GET"], run: (request, url) => login(ctx, request, url) },
+    "/session": { methods: ["GET"], run: (request) => sessionRoute(ctx, request) },
+    "/logout": { methods: ["POST"], run: (request, url) => logout(ctx, request, url) },
+    "/qr": { methods: ["GET"], run: (_request, url) => qrRoute(ctx, url) },
+  };
+  for (const app of apps) {
+    routes[app.callbackRoute] = {
+      methods: ["GET"],
+      // Every outcome but a restart (which binds a new login) ends the pre-login cookie.
+      run: async (request, url) => endPreLogin(await callback(ctx, request, url, app), cookies),
+    };
+  }
+
   function routeOf(url: URL): string | undefined {
     if (!url.pathname.startsWith(`${prefix}/`)) return undefined;
     return url.pathname.slice(prefix.length);
   }
 
-  async function handle(request: Request): Promise<Response> {
+  let warnedPlainHttp = false;
+
+  async function answer(request: Request): Promise<Response> {
     let url: URL;
     try {
       url = new URL(request.url);
     } catch {
       return page(request, "invalid_request", 400);
     }
-    const route = routeOf(url);
+    const path = routeOf(url);
+    const route = path === undefined ? undefined : routes[path];
+    if (!route) return page(request, "not_found", 404);
     const method = request.method === "HEAD" ? "GET" : request.method;
-    try {
-      if (route === "/login" && method === "GET") return await login(ctx, request, url);
-      if (route === "/callback" && method === "GET") return await callback(ctx, request, url);
-      if (route === "/session" && method === "GET") return await sessionRoute(ctx, request);
-      if (route === "/logout" && method === "POST") return await logout(ctx, request, url);
-      if (route === "/qr" && method === "GET") return await qrRoute(ctx, request, url);
-      if (route !== undefined && ["/login", "/callback", "/session", "/logout", "/qr"].includes(route)) {
-        return new Response(null, {
-          status: 405,
-          headers: { allow: route === "/logout" ? "POST" : "GET, HEAD" },
-        });
+    if (!route.methods.includes(method)) {
+      return new Response(null, { status: 405, headers: { allow: allowHeader(route.methods) } });
+    }
+    if (cookies.secure && url.protocol === "http:") {
+      // A Secure cookie must never be offered over plain http; behind a TLS-terminating proxy this means
+      // the adapter was not told to trust X-Forwarded-Proto.
+      if (!warnedPlainHttp) {
+        warnedPlainHttp = true;
+        log?.warn(
+          { event: "plain_http_request", route: path },
+          "a login route was reached over http while redirectUri is https; behind a TLS-terminating proxy, turn on the adapter's trustProxy",
+        );
       }
-      return page(request, "not_found", 404);
+      return page(request, "https_required", 403);
+    }
+    try {
+      return await route.run(request, url);
     } catch (error) {
       if (error instanceof StoreUnavailable) {
         log?.error(
@@ -149,7 +200,7 @@ export function createLogin(options: LoginOptions): Login {
 
   return {
     config,
-    handle,
+    handle: async (request) => withSecurityHeaders(await answer(request), { secure: cookies.secure }),
     matches: (request) => {
       try {
         return routeOf(new URL(request.url)) !== undefined;
@@ -158,12 +209,35 @@ export function createLogin(options: LoginOptions): Login {
       }
     },
     getSession: async (request) => (await readSession(ctx, request))?.session,
-    embeddedLogin: (request, embedded) => embeddedLogin(ctx, request, embedded),
+    embeddedLogin: (_request, embedded) => embeddedLogin(ctx, embedded),
     tokens: (appid = config.appid) => ctx.tokensOf(appid),
     close: async () => {
-      await Promise.all([website.client.close(), officialAccount?.client.close()]);
+      await Promise.all(apps.map((app) => app.client.close()));
     },
   };
+}
+
+interface Route {
+  methods: readonly string[];
+  run(request: Request, url: URL): Promise<Response>;
+}
+
+function allowHeader(methods: readonly string[]): string {
+  return methods.includes("GET") ? [...methods, "HEAD"].join(", ") : methods.join(", ");
+}
+
+/** The official account's callback: the website's, one segment deeper (`…/callback/mp`), same origin. */
+function officialAccountRedirectUri(redirectUri: string): string {
+  const url = new URL(redirectUri);
+  url.pathname = `${url.pathname.replace(/\/+$/, "")}/mp`;
+  return url.toString();
+}
+
+function endPreLogin(response: Response, cookies: CookiePolicy): Response {
+  const rebinds = response.headers
+    .getSetCookie()
+    .some((cookie) => cookie.startsWith(`${cookies.names.preLogin}=`) && !/max-age=0/i.test(cookie));
+  return rebinds ? response : withCookies(response, [cookies.clearPreLogin()]);
 }
 
 function describe(error: unknown): string {

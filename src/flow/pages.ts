@@ -6,12 +6,16 @@ export type PageKind =
   | "state_invalid"
   | "state_used"
   | "state_other_browser"
+  | "cookies_required"
   | "login_cancelled"
   | "code_invalid"
   | "snapshot_user"
   | "login_denied"
   | "wechat_unavailable"
   | "wechat_misconfigured"
+  | "wechat_integrity"
+  | "unionid_required"
+  | "https_required"
   | "store_unavailable"
   | "not_found"
   | "internal_error";
@@ -49,11 +53,21 @@ const texts: Record<PageKind, Record<Lang, PageText>> = {
   state_other_browser: {
     "zh-CN": {
       title: "无法完成登录",
-      body: "这次登录是在另一个浏览器中发起的。请在同一个浏览器中重新发起微信登录。",
+      body: "这次登录是在另一个浏览器中发起的，或已在另一个标签页重新发起。请在当前页面重新发起微信登录。",
     },
     en: {
       title: "Cannot complete the login",
-      body: "This login was started in another browser. Please start the WeChat login again in this browser.",
+      body: "This login was started in another browser, or started again in another tab. Please start the WeChat login again here.",
+    },
+  },
+  cookies_required: {
+    "zh-CN": {
+      title: "需要开启 Cookie",
+      body: "浏览器没有保存登录所需的 Cookie，无法确认是你本人发起的登录。请在浏览器设置中允许本站使用 Cookie 后重试；如果在微信中打开，请点击右上角「···」选择「在浏览器打开」，再重新登录。",
+    },
+    en: {
+      title: "Cookies are needed to log in",
+      body: "Your browser did not keep the cookie this login needs, so we cannot tell that you started it. Allow cookies for this site and try again; inside WeChat, tap ··· (top right) and choose Open in Browser, then log in again.",
     },
   },
   login_cancelled: {
@@ -99,6 +113,33 @@ const texts: Record<PageKind, Record<Lang, PageText>> = {
     en: {
       title: "Login is misconfigured",
       body: "This site's WeChat login settings (AppID or AppSecret) are wrong. Please contact the site's administrator.",
+    },
+  },
+  wechat_integrity: {
+    "zh-CN": {
+      title: "登录已中止",
+      body: "微信返回的用户身份前后不一致，为安全起见本次登录已中止。请重新登录；如果反复出现，请联系网站管理员。",
+    },
+    en: {
+      title: "Login stopped",
+      body: "WeChat's answers named different users, so this login was stopped to keep your account safe. Please log in again; if it keeps happening, contact the site's administrator.",
+    },
+  },
+  unionid_required: {
+    "zh-CN": {
+      title: "无法登录",
+      body: "微信没有返回这个账号的 UnionID，本站要求用 UnionID 识别用户，因此无法登录。请联系网站管理员（公众号或网站应用可能尚未绑定到同一个微信开放平台账号）。",
+    },
+    en: {
+      title: "Cannot log in",
+      body: "WeChat did not provide a UnionID for this account, and this site identifies users only by UnionID. Please contact the site's administrator (the app may not be bound to its WeChat Open Platform account yet).",
+    },
+  },
+  https_required: {
+    "zh-CN": { title: "请使用 HTTPS", body: "登录只能通过 HTTPS 进行。请使用 https:// 开头的地址访问本站。" },
+    en: {
+      title: "HTTPS required",
+      body: "Logging in only works over HTTPS. Please open this site with an https:// address.",
     },
   },
   store_unavailable: {
@@ -160,13 +201,12 @@ export function renderPage(options: PageOptions): Response {
 ${options.reference ? html`<p class="ref">Ref: <code>${options.reference}</code></p>` : ""}
 <p><a class="button" href="${options.retryHref}">${retry}</a> <a href="/">${home}</a></p>
 </main></body></html>`;
+  // The security headers every login response carries are added in one place (security-headers.ts).
   return new Response(String(body), {
     status: options.status,
     headers: {
       "content-type": "text/html; charset=utf-8",
-      "cache-control": "no-store",
       "content-security-policy": "default-src 'none'; style-src 'unsafe-inline'",
-      "x-content-type-options": "nosniff",
     },
   });
 }

@@ -2,6 +2,7 @@ import type { SessionRecord } from "../stores/types.js";
 import type { FlowContext } from "./context.js";
 import { sha256 } from "./crypto.js";
 import type { LoginSession } from "./handler.js";
+import { singleParam } from "./params.js";
 import { headersWith, json, redirect } from "./responses.js";
 import { safeReturnTo } from "./return-to.js";
 
@@ -37,16 +38,25 @@ export async function sessionRoute(ctx: FlowContext, request: Request): Promise<
   return json(found.session, 200);
 }
 
-export async function logout(ctx: FlowContext, request: Request, url: URL): Promise<Response> {
+/**
+ * Logout CSRF (OWASP CSRF cheat sheet, "Fetch Metadata"): a POST another site
+ * made the browser send is refused, by `Origin` when the browser sent one and
+ * by `Sec-Fetch-Site: cross-site` when it did not.
+ */
+function isCrossSite(ctx: FlowContext, request: Request, url: URL): boolean {
   const origin = request.headers.get("origin");
-  if (origin && origin !== url.origin && origin !== new URL(ctx.config.redirectUri).origin) {
-    return json({ error: "cross_origin_logout" }, 403);
-  }
+  const sameOrigin = origin !== null && (origin === url.origin || origin === ctx.siteOrigin);
+  if (origin !== null && !sameOrigin) return true;
+  return request.headers.get("sec-fetch-site") === "cross-site" && !sameOrigin;
+}
+
+export async function logout(ctx: FlowContext, request: Request, url: URL): Promise<Response> {
+  if (isCrossSite(ctx, request, url)) return json({ error: "cross_origin_logout" }, 403);
   const id = ctx.cookies.read(request).session;
   if (id && id.length <= 256) await ctx.guard(ctx.store.deleteSession(sha256(id)));
   const clear = [ctx.cookies.clearSession()];
   if ((request.headers.get("accept") ?? "").includes("application/json")) {
     return new Response(null, { status: 204, headers: headersWith(clear) });
   }
-  return redirect(safeReturnTo(url.searchParams.get("returnTo")), clear, 303);
+  return redirect(safeReturnTo(singleParam(url, "returnTo"), ctx.siteOrigin), clear, 303);
 }

@@ -1,15 +1,23 @@
-import { authorizeUrl, qrConnectUrl, wxLoginOptions, wxLoginScriptUrl } from "../protocol/urls.js";
-import { type FlowContext, WECHAT_UA } from "./context.js";
+import { wxLoginOptions, wxLoginScriptUrl } from "../protocol/urls.js";
+import { type FlowContext, type LoginApp, WECHAT_UA } from "./context.js";
 import { randomToken, sha256 } from "./crypto.js";
 import type { EmbeddedLogin } from "./handler.js";
-import { headersWith, redirect } from "./responses.js";
+import { singleParam } from "./params.js";
+import { json, redirect } from "./responses.js";
 import { safeReturnTo } from "./return-to.js";
 
-/** Starting a login: a single-use state bound to this browser, then WeChat's page (redirect or embedded QR). */
-async function startState(ctx: FlowContext, request: Request, returnTo: string, appid: string) {
-  const existing = ctx.cookies.read(request).preLogin;
-  // Reusing the browser's pre-login cookie lets two tabs log in at once without invalidating each other.
-  const browserSecret = existing && /^[a-f0-9]{64}$/.test(existing) ? existing : randomToken();
+/**
+ * A new single-use state, bound to this browser by a pre-login cookie whose
+ * value is generated here and never taken from the request: a value an
+ * attacker planted (a subdomain, a plain-http page) never binds a state.
+ */
+async function issueState(
+  ctx: FlowContext,
+  app: LoginApp,
+  returnTo: string,
+  restarted: boolean,
+): Promise<{ state: string; setCookie: string }> {
+  const browserSecret = randomToken();
   const state = randomToken();
   const createdAt = ctx.now();
   await ctx.guard(
@@ -17,7 +25,8 @@ async function startState(ctx: FlowContext, request: Request, returnTo: string, 
       state,
       browserBinding: sha256(browserSecret),
       returnTo,
-      appid,
+      appid: app.appid,
+      restarted,
       createdAt,
       expiresAt: createdAt + ctx.config.stateTtlSeconds * 1000,
     }),
@@ -25,47 +34,45 @@ async function startState(ctx: FlowContext, request: Request, returnTo: string, 
   return { state, setCookie: ctx.cookies.preLogin(browserSecret, ctx.config.stateTtlSeconds) };
 }
 
-export async function login(ctx: FlowContext, request: Request, url: URL): Promise<Response> {
-  const returnTo = safeReturnTo(url.searchParams.get("returnTo"));
-  const inWeChat =
-    WECHAT_UA.test(request.headers.get("user-agent") ?? "") && ctx.officialAccount !== undefined;
-  const app = inWeChat && ctx.officialAccount ? ctx.officialAccount : ctx.website;
-  const { state, setCookie } = await startState(ctx, request, returnTo, app.appid);
-  const location =
-    inWeChat && ctx.config.officialAccount
-      ? authorizeUrl({
-          appid: app.appid,
-          redirectUri: ctx.config.redirectUri,
-          scope: ctx.config.officialAccount.scope,
-          state,
-          openBase: ctx.config.openBase,
-        })
-      : qrConnectUrl({
-          appid: app.appid,
-          redirectUri: ctx.config.redirectUri,
-          state,
-          openBase: ctx.config.openBase,
-        });
-  ctx.log?.info({ event: "login_started", appid: app.appid, inWeChat }, "login started");
-  return redirect(location, [setCookie]);
+/** Sends the browser to WeChat's page for `app` with a state bound to it. */
+export async function beginLogin(
+  ctx: FlowContext,
+  app: LoginApp,
+  returnTo: string,
+  restarted = false,
+): Promise<Response> {
+  const { state, setCookie } = await issueState(ctx, app, returnTo, restarted);
+  ctx.log?.info({ event: "login_started", appid: app.appid, app: app.kind, restarted }, "login started");
+  return redirect(app.authorizeUrl(state), [setCookie]);
+}
+
+/** The official account inside WeChat's browser (which cannot scan a QR code), else the website app. */
+function appFor(ctx: FlowContext, request: Request): LoginApp {
+  const inWeChat = WECHAT_UA.test(request.headers.get("user-agent") ?? "");
+  return inWeChat && ctx.officialAccount ? ctx.officialAccount : ctx.website;
+}
+
+export function login(ctx: FlowContext, request: Request, url: URL): Promise<Response> {
+  const returnTo = safeReturnTo(singleParam(url, "returnTo"), ctx.siteOrigin);
+  return beginLogin(ctx, appFor(ctx, request), returnTo);
 }
 
 export async function embeddedLogin(
   ctx: FlowContext,
-  request: Request,
-  options: { containerId: string; returnTo?: string; selfRedirect?: boolean },
+  options: { containerId: string; returnTo?: string | undefined; selfRedirect?: boolean },
 ): Promise<EmbeddedLogin> {
-  const { state, setCookie } = await startState(
+  const app = ctx.website;
+  const { state, setCookie } = await issueState(
     ctx,
-    request,
-    safeReturnTo(options.returnTo),
-    ctx.website.appid,
+    app,
+    safeReturnTo(options.returnTo, ctx.siteOrigin),
+    false,
   );
   return {
     options: wxLoginOptions({
       id: options.containerId,
-      appid: ctx.website.appid,
-      redirectUri: ctx.config.redirectUri,
+      appid: app.appid,
+      redirectUri: app.redirectUri,
       state,
       selfRedirect: options.selfRedirect ?? false,
     }),
@@ -74,13 +81,11 @@ export async function embeddedLogin(
   };
 }
 
-export async function qrRoute(ctx: FlowContext, request: Request, url: URL): Promise<Response> {
-  const embedded = await embeddedLogin(ctx, request, {
-    containerId: url.searchParams.get("containerId") ?? "login_container",
-    returnTo: url.searchParams.get("returnTo") ?? "/",
-    selfRedirect: url.searchParams.get("selfRedirect") === "true",
+export async function qrRoute(ctx: FlowContext, url: URL): Promise<Response> {
+  const embedded = await embeddedLogin(ctx, {
+    containerId: singleParam(url, "containerId") ?? "login_container",
+    returnTo: singleParam(url, "returnTo"),
+    selfRedirect: singleParam(url, "selfRedirect") === "true",
   });
-  return new Response(JSON.stringify({ options: embedded.options, scriptUrl: embedded.scriptUrl }), {
-    headers: headersWith([embedded.setCookie], { "content-type": "application/json; charset=utf-8" }),
-  });
+  return json({ options: embedded.options, scriptUrl: embedded.scriptUrl }, 200, [embedded.setCookie]);
 }

@@ -123,6 +123,13 @@ const entries: readonly ErrcodeInfo[] = [
     hint: "The 30-day refresh_token expired; the user must authorize again.",
   },
   {
+    errcode: 41008,
+    reason: "missing_parameter",
+    errmsg: "missing code",
+    action: "restart_login",
+    hint: "No code reached WeChat's code exchange; send the user through the login again.",
+  },
+  {
     errcode: 42003,
     reason: "code_expired",
     errmsg: "code expired",
@@ -164,7 +171,6 @@ const missingParameters: ReadonlyArray<readonly [number, string]> = [
   [41002, "appid missing"],
   [41003, "refresh_token missing"],
   [41004, "appsecret missing"],
-  [41008, "missing code"],
   [41009, "missing openid"],
 ];
 

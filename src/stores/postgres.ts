@@ -87,11 +87,11 @@ function createPostgresStore(pool: pg.Pool, owned: boolean, s: string): Store {
     putState: (r) =>
       run("putState", async () => {
         await query(
-          `INSERT INTO ${s}.states (state, browser_binding, return_to, appid, created_at, expires_at)
-           VALUES ($1, $2, $3, $4, $5, $6)
+          `INSERT INTO ${s}.states (state, browser_binding, return_to, appid, created_at, expires_at, restarted)
+           VALUES ($1, $2, $3, $4, $5, $6, $7)
            ON CONFLICT (state) DO UPDATE SET browser_binding = $2, return_to = $3, appid = $4,
-             created_at = $5, expires_at = $6, used_at = NULL, session_id_hash = NULL`,
-          [r.state, r.browserBinding, r.returnTo, r.appid, r.createdAt, r.expiresAt],
+             created_at = $5, expires_at = $6, restarted = $7, used_at = NULL, session_id_hash = NULL`,
+          [r.state, r.browserBinding, r.returnTo, r.appid, r.createdAt, r.expiresAt, r.restarted],
         );
       }),
 

@@ -141,7 +141,15 @@ function createSqliteStore(db: Database.Database, owned: boolean, clock: () => n
 
     putState: (r) =>
       run("putState", () => {
-        sql.putState.run(r.state, r.browserBinding, r.returnTo, r.appid, r.createdAt, r.expiresAt);
+        sql.putState.run(
+          r.state,
+          r.browserBinding,
+          r.returnTo,
+          r.appid,
+          r.restarted ? 1 : 0,
+          r.createdAt,
+          r.expiresAt,
+        );
       }),
     consumeState: (state, now) => run("consumeState", () => consume.immediate(state, now)),
     completeState: (state, sessionIdHash) =>

@@ -29,6 +29,12 @@ export interface StateRecord {
   returnTo: string;
   /** The WeChat appid this login goes through. */
   appid: string;
+  /**
+   * True when the flow issued this state to restart a login whose callback
+   * came back without the pre-login cookie: a second such callback shows a
+   * "cookies needed" page instead of restarting again.
+   */
+  restarted: boolean;
   createdAt: number;
   expiresAt: number;
 }

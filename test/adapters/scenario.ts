@@ -28,7 +28,7 @@ export async function loginAndLogOut(siteUrl: string, emulator: RunningEmulator,
   expect(sessionCookie).toMatch(
     /^wl_session=[A-Za-z0-9_-]{43,}; Max-Age=\d+; Path=\/; HttpOnly; SameSite=Lax$/,
   );
-  expect(clearedPreLogin).toBe("wl_login=; Max-Age=0; Path=/auth; HttpOnly; SameSite=Lax");
+  expect(clearedPreLogin).toBe("wl_login=; Max-Age=0; Path=/; HttpOnly; SameSite=Lax");
 
   const session = await browser.request("/auth/session");
   expect(session.status).toBe(200);

@@ -120,22 +120,35 @@ describe("state checks", () => {
     expect((await attacker.request("/auth/session")).status).toBe(401);
   });
 
-  it("rejects a callback without the pre-login cookie outside WeChat", async () => {
+  it("never exchanges a callback without the pre-login cookie: it restarts the login once, then explains", async () => {
     const browser = new Browser(harness.login);
     const callback = await startLogin(harness, browser);
     browser.cookies.clear();
-    const response = await browser.request(callback);
-    expect(response.status).toBe(400);
-    expect(await response.text()).toContain('data-outcome="state_other_browser"');
+    const restart = await browser.request(callback);
+    expect(restart.status).toBe(302);
+    expect(restart.headers.get("location")).toContain(`${harness.emulator.url}/connect/qrconnect?`);
+    expect(browser.cookies.has("wl_login")).toBe(true);
+    expect((await browser.request("/auth/session")).status).toBe(401);
+
+    const again = await harness.confirm(restart.headers.get("location")!);
+    browser.cookies.clear();
+    const refused = await browser.request(again);
+    expect(refused.status).toBe(400);
+    expect(await refused.text()).toContain('data-outcome="cookies_required"');
+    expect((await browser.request("/auth/session")).status).toBe(401);
   });
 
-  it("accepts a cookie-less callback inside WeChat's browser, whose cookies WeChat sometimes drops", async () => {
+  it("inside WeChat, a browser that dropped the cookie logs in after one silent restart", async () => {
     const phone = new Browser(harness.login);
     phone.userAgent = "Mozilla/5.0 (iPhone) MicroMessenger/8.0.50";
-    const callback = await startLogin(harness, phone);
+    const callback = await startLogin(harness, phone, { returnTo: "/profile" });
     phone.cookies.clear();
-    const response = await phone.request(callback);
-    expect(response.status).toBe(302);
+    const restart = await phone.request(callback);
+    expect(restart.status).toBe(302);
+    expect(restart.headers.get("location")).toContain(`${harness.emulator.url}/connect/oauth2/authorize?`);
+    const landed = await phone.request(await harness.confirm(restart.headers.get("location")!));
+    expect(landed.status).toBe(302);
+    expect(landed.headers.get("location")).toBe("/profile");
     expect((await phone.request("/auth/session")).status).toBe(200);
   });
 

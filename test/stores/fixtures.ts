@@ -15,6 +15,7 @@ export function stateRecord(now: number, overrides: Partial<StateRecord> = {}): 
     browserBinding: randomId(32),
     returnTo: "/profile?tab=1",
     appid: "wx0123456789abcdef",
+    restarted: false,
     createdAt: now,
     expiresAt: now + 10 * minute,
     ...overrides,

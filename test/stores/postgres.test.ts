@@ -1,6 +1,7 @@
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
 import { StoreError } from "../../src/stores/errors.js";
+import { postgresMigrations } from "../../src/stores/postgres/migrations/index.js";
 import { postgresStore } from "../../src/stores/postgres.js";
 import { POSTGRES_URL, requirePostgres } from "../support/databases.js";
 import { closedPort, silentServer } from "../support/silent-server.js";
@@ -52,7 +53,7 @@ if (service.available) {
       );
       await Promise.all(stores.map((store) => store.close()));
       await (await postgresStore({ connectionString, schema })).close();
-      expect(await count(schema, "migrations")).toBe(1);
+      expect(await count(schema, "migrations")).toBe(postgresMigrations.length);
     });
 
     it("deletes expired rows on purgeExpired and leaves a pool it was given open", async () => {

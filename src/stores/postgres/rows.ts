@@ -9,6 +9,7 @@ export interface StateRow {
   browser_binding: string;
   return_to: string;
   appid: string;
+  restarted: boolean;
   created_at: Bigint;
   expires_at: Bigint;
   used_at: Bigint | null;
@@ -57,6 +58,7 @@ export const toState = (row: StateRow): StateRecord => ({
   browserBinding: row.browser_binding,
   returnTo: row.return_to,
   appid: row.appid,
+  restarted: row.restarted,
   createdAt: Number(row.created_at),
   expiresAt: Number(row.expires_at),
 });

@@ -33,7 +33,11 @@ function field(hash: Hash, name: string): string {
 
 const numberField = (hash: Hash, name: string) => Number(field(hash, name));
 
-export const parseState = (json: string): StateRecord => JSON.parse(json) as StateRecord;
+export const parseState = (json: string): StateRecord => {
+  const record = JSON.parse(json) as StateRecord;
+  // Written before `restarted` existed: such a state was never a restart.
+  return { ...record, restarted: record.restarted === true };
+};
 
 /** JSON has no `undefined`; put the optional fields back so records compare equal to what was written. */
 export const parseToken = (json: string): TokenRecord => {

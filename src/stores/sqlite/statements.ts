@@ -7,6 +7,7 @@ export interface StateRow {
   browser_binding: string;
   return_to: string;
   appid: string;
+  restarted: number;
   created_at: number;
   expires_at: number;
   used_at: number | null;
@@ -60,6 +61,7 @@ export const toState = (row: StateRow): StateRecord => ({
   browserBinding: row.browser_binding,
   returnTo: row.return_to,
   appid: row.appid,
+  restarted: row.restarted === 1,
   createdAt: row.created_at,
   expiresAt: row.expires_at,
 });
@@ -136,8 +138,8 @@ export function prepareStatements(db: Database.Database): Statements {
   return {
     putState: db.prepare(
       `INSERT OR REPLACE INTO wechat_login_states
-         (state, browser_binding, return_to, appid, created_at, expires_at, used_at, session_id_hash)
-       VALUES (?, ?, ?, ?, ?, ?, NULL, NULL)`,
+         (state, browser_binding, return_to, appid, restarted, created_at, expires_at, used_at, session_id_hash)
+       VALUES (?, ?, ?, ?, ?, ?, ?, NULL, NULL)`,
     ),
     // One statement, so exactly one connection wins even across processes.
     consumeState: db.prepare<[number, string, number], StateRow>(

@@ -23,6 +23,21 @@ export function describeStates(fixture: Fixture): void {
       });
     });
 
+    it("keeps whether the state restarted a login, through consume and replay", async () => {
+      const { store, now } = fixture();
+      const restarted = stateRecord(now, { restarted: true });
+      const first = stateRecord(now);
+      await store.putState(restarted);
+      await store.putState(first);
+      expect(await store.consumeState(restarted.state, now + 1)).toEqual({
+        status: "fresh",
+        record: restarted,
+      });
+      expect(await store.consumeState(first.state, now + 1)).toEqual({ status: "fresh", record: first });
+      const replay = await store.consumeState(restarted.state, now + 2);
+      expect(replay.status === "used" && replay.record.restarted).toBe(true);
+    });
+
     it("is missing when unknown, and completing an unknown state is a no-op", async () => {
       const { store, now } = fixture();
       expect(await store.consumeState(randomId(), now)).toEqual({ status: "missing" });
