@@ -1,6 +1,7 @@
-import { readdir, readFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { dirname, join, relative, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
+import { sourceFiles } from "./support/source-files.js";
 
 const root = resolve(import.meta.dirname, "..");
 
@@ -22,18 +23,6 @@ async function documentedLayers(): Promise<Map<string, Set<string>>> {
     layers.set(layer, new Set(allowed === "—" ? [] : allowed.split(",").map((name) => name.trim())));
   }
   return layers;
-}
-
-async function sourceFiles(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { withFileTypes: true });
-  const nested = await Promise.all(
-    entries.map((entry) => {
-      const path = join(dir, entry.name);
-      if (entry.isDirectory()) return sourceFiles(path);
-      return Promise.resolve(entry.name.endsWith(".ts") ? [path] : []);
-    }),
-  );
-  return nested.flat();
 }
 
 function layerOf(file: string): string {

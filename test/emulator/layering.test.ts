@@ -1,6 +1,7 @@
-import { readdir, readFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { dirname, join, relative, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
+import { sourceFiles } from "../support/source-files.js";
 
 const root = resolve(import.meta.dirname, "../..");
 const emulatorDir = join(root, "src/emulator");
@@ -9,18 +10,6 @@ const emulatorDir = join(root, "src/emulator");
 // constants (and types) from protocol/, never logic.
 const ALLOWED_VALUE_IMPORTS = new Set(["src/protocol/hosts.ts", "src/protocol/errcodes.ts"]);
 const ALLOWED_VALUE_NAMES = new Set(["PATHS", "ERRCODES", "DEFAULT_OPEN_BASE", "DEFAULT_API_BASE"]);
-
-async function sourceFiles(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { withFileTypes: true });
-  const nested = await Promise.all(
-    entries.map((entry) => {
-      const path = join(dir, entry.name);
-      if (entry.isDirectory()) return sourceFiles(path);
-      return Promise.resolve(entry.name.endsWith(".ts") ? [path] : []);
-    }),
-  );
-  return nested.flat();
-}
 
 describe("src/emulator layering", () => {
   it("imports nothing of ours outside src/emulator but protocol constants and types", async () => {

@@ -1,8 +1,8 @@
 import { parseSetCookie } from "cookie";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type RunningEmulator, startEmulator } from "../../src/emulator/index.js";
 import { confirmOnPhone } from "../support/confirm.js";
 import {
+  appsOf,
   countingStore,
   onSite,
   SecurityBrowser,
@@ -10,28 +10,15 @@ import {
   STORE_KINDS,
   startSite,
   stateOf,
+  useEmulator,
   useStore,
   WECHAT_BROWSER,
 } from "./support.js";
 
-let emulator: RunningEmulator;
-beforeAll(async () => {
-  emulator = await startEmulator({ port: 0 });
-});
-afterAll(async () => {
-  await emulator.close();
-});
+const emulator = useEmulator({ beforeAll, afterAll });
+const emulatorApps = () => appsOf(emulator());
 
-const tokenCalls = () => emulator.state.log.snapshot().counts["/sns/oauth2/access_token"] ?? 0;
-
-function emulatorApps() {
-  const website = emulator.apps.find((app) => app.kind === "website" && app.openAccount)!;
-  const officialAccount = emulator.apps.find((app) => app.kind === "official-account" && app.openAccount)!;
-  return {
-    website: { appid: website.appid, secret: website.secret },
-    officialAccount: { appid: officialAccount.appid, secret: officialAccount.secret },
-  };
-}
+const tokenCalls = () => emulator().state.log.snapshot().counts["/sns/oauth2/access_token"] ?? 0;
 
 for (const kind of STORE_KINDS) {
   const service = await kind.check();
@@ -42,7 +29,7 @@ for (const kind of STORE_KINDS) {
     beforeAll(async () => {
       const counted = countingStore(backing());
       calls = counted.calls;
-      site = await startSite({ store: counted.store, upstream: emulator.url, apps: emulatorApps() });
+      site = await startSite({ store: counted.store, upstream: emulator().url, apps: emulatorApps() });
     });
     afterAll(async () => {
       await site.close();
@@ -54,7 +41,9 @@ for (const kind of STORE_KINDS) {
       const start = await attacker.request(`${site.url}/auth/login`);
       return onSite(
         site,
-        await confirmOnPhone(emulator.url, start.headers.get("location")!, { userId: emulator.users[1]!.id }),
+        await confirmOnPhone(emulator().url, start.headers.get("location")!, {
+          userId: emulator().users[1]!.id,
+        }),
       );
     }
 
@@ -89,13 +78,13 @@ for (const kind of STORE_KINDS) {
       const start = await phone.request(`${site.url}/auth/login?returnTo=%2Forders`);
       phone.cookies.clear();
       const restart = await phone.request(
-        onSite(site, await confirmOnPhone(emulator.url, start.headers.get("location")!)),
+        onSite(site, await confirmOnPhone(emulator().url, start.headers.get("location")!)),
       );
       expect(restart.status).toBe(302);
       phone.cookies.clear();
       const tokensBefore = tokenCalls();
       const page = await phone.request(
-        onSite(site, await confirmOnPhone(emulator.url, restart.headers.get("location")!)),
+        onSite(site, await confirmOnPhone(emulator().url, restart.headers.get("location")!)),
       );
       expect(page.status).toBe(400);
       const body = await page.text();
@@ -110,10 +99,10 @@ for (const kind of STORE_KINDS) {
       const start = await phone.request(`${site.url}/auth/login?returnTo=%2Forders%3Fpage%3D2`);
       phone.cookies.clear();
       const restart = await phone.request(
-        onSite(site, await confirmOnPhone(emulator.url, start.headers.get("location")!)),
+        onSite(site, await confirmOnPhone(emulator().url, start.headers.get("location")!)),
       );
       const landed = await phone.request(
-        onSite(site, await confirmOnPhone(emulator.url, restart.headers.get("location")!)),
+        onSite(site, await confirmOnPhone(emulator().url, restart.headers.get("location")!)),
       );
       expect(landed.status).toBe(302);
       expect(landed.headers.get("location")).toBe("/orders?page=2");
@@ -125,7 +114,7 @@ for (const kind of STORE_KINDS) {
       const inWeChat = await phone.request(`${site.url}/auth/login`);
       const authorize = new URL(inWeChat.headers.get("location")!);
       expect(authorize.searchParams.get("redirect_uri")).toBe(`${site.url}/auth/callback/mp`);
-      const back = new URL(await confirmOnPhone(emulator.url, authorize.toString()));
+      const back = new URL(await confirmOnPhone(emulator().url, authorize.toString()));
       const tokensBefore = tokenCalls();
       const mixedUp = await phone.request(`${site.url}/auth/callback${back.search}`);
       expect(mixedUp.status).toBe(400);
@@ -133,7 +122,7 @@ for (const kind of STORE_KINDS) {
 
       const desktop = new SecurityBrowser();
       const qr = await desktop.request(`${site.url}/auth/login`);
-      const website = new URL(await confirmOnPhone(emulator.url, qr.headers.get("location")!));
+      const website = new URL(await confirmOnPhone(emulator().url, qr.headers.get("location")!));
       expect(website.pathname).toBe("/auth/callback");
       const wrongWay = await desktop.request(`${site.url}/auth/callback/mp${website.search}`);
       expect(wrongWay.status).toBe(400);
@@ -143,10 +132,10 @@ for (const kind of STORE_KINDS) {
     it("a QR login and an in-WeChat login of one person are one user, each through its own callback", async () => {
       const desktop = new SecurityBrowser();
       const qr = await desktop.request(`${site.url}/auth/login`);
-      await desktop.request(onSite(site, await confirmOnPhone(emulator.url, qr.headers.get("location")!)));
+      await desktop.request(onSite(site, await confirmOnPhone(emulator().url, qr.headers.get("location")!)));
       const phone = new SecurityBrowser(WECHAT_BROWSER);
       const oa = await phone.request(`${site.url}/auth/login`);
-      const back = await confirmOnPhone(emulator.url, oa.headers.get("location")!);
+      const back = await confirmOnPhone(emulator().url, oa.headers.get("location")!);
       expect(new URL(back).pathname).toBe("/auth/callback/mp");
       await phone.request(onSite(site, back));
       const a = (await (await desktop.request(`${site.url}/auth/session`)).json()) as {
@@ -171,7 +160,7 @@ for (const kind of STORE_KINDS) {
       expect(
         cleared(
           await success.request(
-            onSite(site, await confirmOnPhone(emulator.url, start.headers.get("location")!)),
+            onSite(site, await confirmOnPhone(emulator().url, start.headers.get("location")!)),
           ),
         ),
       ).toBe(true);
@@ -181,7 +170,7 @@ for (const kind of STORE_KINDS) {
       const cancelled = await refusal.request(
         onSite(
           site,
-          await confirmOnPhone(emulator.url, declined.headers.get("location")!, { decision: "deny" }),
+          await confirmOnPhone(emulator().url, declined.headers.get("location")!, { decision: "deny" }),
         ),
       );
       expect(cancelled.status).toBe(200);
@@ -189,8 +178,8 @@ for (const kind of STORE_KINDS) {
 
       const failure = new SecurityBrowser();
       const failing = await failure.request(`${site.url}/auth/login`);
-      const back = onSite(site, await confirmOnPhone(emulator.url, failing.headers.get("location")!));
-      await emulator.state.faults.add({
+      const back = onSite(site, await confirmOnPhone(emulator().url, failing.headers.get("location")!));
+      await emulator().state.faults.add({
         endpoint: "/sns/oauth2/access_token",
         kind: "errcode",
         times: 1,
@@ -202,7 +191,7 @@ for (const kind of STORE_KINDS) {
 
       const mismatch = new SecurityBrowser();
       const other = await mismatch.request(`${site.url}/auth/login`);
-      const stolen = onSite(site, await confirmOnPhone(emulator.url, other.headers.get("location")!));
+      const stolen = onSite(site, await confirmOnPhone(emulator().url, other.headers.get("location")!));
       mismatch.cookies.set("wl_login", { value: "b".repeat(64), path: "/" });
       const refused = await mismatch.request(stolen);
       expect(refused.status).toBe(400);

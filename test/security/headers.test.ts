@@ -2,37 +2,24 @@ import { parseSetCookie } from "cookie";
 import { Hono } from "hono";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { requireSession } from "../../src/adapters/hono.js";
-import { type RunningEmulator, startEmulator } from "../../src/emulator/index.js";
 import { createLogin } from "../../src/flow/index.js";
 import { memoryStore } from "../../src/stores/memory.js";
 import type { Store } from "../../src/stores/types.js";
 import { confirmOnPhone } from "../support/confirm.js";
 import {
+  appsOf,
   onSite,
   SecurityBrowser,
   type SecuritySite,
   STORE_KINDS,
   startSite,
+  useEmulator,
   useStore,
   WECHAT_BROWSER,
 } from "./support.js";
 
-let emulator: RunningEmulator;
-beforeAll(async () => {
-  emulator = await startEmulator({ port: 0 });
-});
-afterAll(async () => {
-  await emulator.close();
-});
-
-function emulatorApps() {
-  const website = emulator.apps.find((app) => app.kind === "website" && app.openAccount)!;
-  const officialAccount = emulator.apps.find((app) => app.kind === "official-account" && app.openAccount)!;
-  return {
-    website: { appid: website.appid, secret: website.secret },
-    officialAccount: { appid: officialAccount.appid, secret: officialAccount.secret },
-  };
-}
+const emulator = useEmulator({ beforeAll, afterAll });
+const emulatorApps = () => appsOf(emulator());
 
 /** The headers every login response carries (security-headers.ts), checked one response at a time. */
 function expectSecurityHeaders(response: Response, options: { secure: boolean }, what: string) {
@@ -69,7 +56,7 @@ async function everyRoute(site: SecuritySite, behindTls: boolean): Promise<Array
   );
   await go(
     "GET /callback (success)",
-    onSite(site, await confirmOnPhone(emulator.url, start.headers.get("location")!)),
+    onSite(site, await confirmOnPhone(emulator().url, start.headers.get("location")!)),
   );
   await go("GET /session (200)", `${site.url}/auth/session`);
   await go("GET /qr", `${site.url}/auth/qr`);
@@ -90,7 +77,7 @@ async function everyRoute(site: SecuritySite, behindTls: boolean): Promise<Array
   seen.push(["GET /login in WeChat", inWeChat]);
   const denied = onSite(
     site,
-    await confirmOnPhone(emulator.url, inWeChat.headers.get("location")!, { decision: "deny" }),
+    await confirmOnPhone(emulator().url, inWeChat.headers.get("location")!, { decision: "deny" }),
   );
   seen.push(["GET /callback/mp (denied)", await phone.request(denied)]);
   return seen;
@@ -103,10 +90,10 @@ for (const kind of STORE_KINDS) {
     let local: SecuritySite;
     let secure: SecuritySite;
     beforeAll(async () => {
-      local = await startSite({ store: backing(), upstream: emulator.url, apps: emulatorApps() });
+      local = await startSite({ store: backing(), upstream: emulator().url, apps: emulatorApps() });
       secure = await startSite({
         store: backing(),
-        upstream: emulator.url,
+        upstream: emulator().url,
         apps: emulatorApps(),
         publicOrigin: "https://localhost",
       });
@@ -142,7 +129,7 @@ for (const kind of STORE_KINDS) {
       });
       expect(preLogin.domain).toBeUndefined();
       const landed = await browser.request(
-        onSite(secure, await confirmOnPhone(emulator.url, start.headers.get("location")!)),
+        onSite(secure, await confirmOnPhone(emulator().url, start.headers.get("location")!)),
       );
       const cookies = landed.headers.getSetCookie().map((header) => parseSetCookie(header));
       const session = cookies.find((cookie) => cookie.name === "__Host-wl_session");
@@ -173,7 +160,7 @@ describe("responses outside the flow's routes", () => {
         return value;
       },
     }) as Store;
-    const site = await startSite({ store: failing, upstream: emulator.url, apps: emulatorApps() });
+    const site = await startSite({ store: failing, upstream: emulator().url, apps: emulatorApps() });
     try {
       const response = await new SecurityBrowser().request(`${site.url}/auth/login`);
       expect(response.status).toBe(503);
@@ -189,8 +176,8 @@ describe("responses outside the flow's routes", () => {
       redirectUri: "https://login.example.com/auth/callback",
       sessionSecret: "security-session-secret-0123456789abcdef",
       store: memoryStore(),
-      openBase: emulator.url,
-      apiBase: emulator.url,
+      openBase: emulator().url,
+      apiBase: emulator().url,
     });
     const app = new Hono();
     app.get("/api/me", requireSession(login), (c) => c.json({}));

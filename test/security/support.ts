@@ -6,6 +6,7 @@ import { Redis } from "ioredis";
 import pg from "pg";
 import type { afterAll, beforeAll } from "vitest";
 import { toNodeHandler } from "../../src/adapters/node.js";
+import { type RunningEmulator, startEmulator } from "../../src/emulator/index.js";
 import { createLogin, type Login, type LoginOptions } from "../../src/flow/index.js";
 import { storeFromUrl } from "../../src/stores/from-url.js";
 import type { Store } from "../../src/stores/types.js";
@@ -243,5 +244,30 @@ export function useStore(kind: StoreKind, hooks: { beforeAll: typeof beforeAll; 
   return () => {
     if (!opened) throw new Error("store not open");
     return opened.store;
+  };
+}
+
+/** The emulator around a file's tests. */
+export function useEmulator(hooks: { beforeAll: typeof beforeAll; afterAll: typeof afterAll }) {
+  let emulator: RunningEmulator | undefined;
+  hooks.beforeAll(async () => {
+    emulator = await startEmulator({ port: 0 });
+  });
+  hooks.afterAll(async () => {
+    await emulator?.close();
+  });
+  return () => {
+    if (!emulator) throw new Error("emulator not started");
+    return emulator;
+  };
+}
+
+/** The emulator's website app and official account of one Open Platform account (one unionid per person). */
+export function appsOf(emulator: RunningEmulator) {
+  const website = emulator.apps.find((app) => app.kind === "website" && app.openAccount)!;
+  const officialAccount = emulator.apps.find((app) => app.kind === "official-account" && app.openAccount)!;
+  return {
+    website: { appid: website.appid, secret: website.secret },
+    officialAccount: { appid: officialAccount.appid, secret: officialAccount.secret },
   };
 }
