@@ -81,7 +81,7 @@ export const startCommand: CliCommand = {
       });
     } catch (error) {
       if (error instanceof ConfigError)
-        throw new UsageError(context.messages.badSetting(error.field, error.message));
+        throw new UsageError(context.messages.badSetting(error.field, error.problem));
       if (error instanceof Error && "code" in error && error.code === "EADDRINUSE") {
         context.stderr(context.messages.listenFailed(`${flags.host}`, "EADDRINUSE"));
         return 1;

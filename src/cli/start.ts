@@ -121,7 +121,7 @@ function withEnvNames<T>(build: () => T): T {
     return build();
   } catch (error) {
     if (error instanceof ConfigError && ENV_NAMES[error.field]) {
-      throw new ConfigError(ENV_NAMES[error.field]!, error.message.replace(/^.*?: /, "").split(" — ")[0]!);
+      throw new ConfigError(ENV_NAMES[error.field]!, error.problem);
     }
     throw error;
   }

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { type Endpoint, type TokenRecord, type TokenStore, WeChatTimeoutError } from "../protocol/index.js";
+import { type Endpoint, RefreshWaitTimeoutError, type TokenRecord, type TokenStore } from "../protocol/index.js";
 
 const LOCK_POLL_MS = 25;
 
@@ -12,7 +12,7 @@ export interface RefreshJob {
   /** How long a waiter polls for another holder's result before giving up. */
   waitMs: number;
   now: () => number;
-  /** Names the upstream call in the timeout error a waiter gets. */
+  /** Names the upstream call in the error a waiter gets when the holder never finishes. */
   endpoint: Endpoint;
   /** A record another process wrote is good enough to return instead of refreshing again. */
   isUsable(record: TokenRecord): boolean;
@@ -41,7 +41,7 @@ export async function refreshAcrossProcesses(job: RefreshJob): Promise<TokenReco
     }
     const current = await store.getToken(job.key, job.now());
     if (current && job.isUsable(current)) return current;
-    if (performance.now() >= giveUpAt) throw new WeChatTimeoutError(job.endpoint, job.waitMs, "total");
+    if (performance.now() >= giveUpAt) throw new RefreshWaitTimeoutError(job.endpoint, job.waitMs);
     await sleep(LOCK_POLL_MS);
   }
 }

@@ -38,7 +38,7 @@ export async function callback(
   if (!STATE_PATTERN.test(state) || (code !== undefined && !CODE_PATTERN.test(code))) {
     return rejected(ctx, request, "malformed");
   }
-  const consumed = await ctx.guard(ctx.store.consumeState(state, ctx.now()));
+  const consumed = await ctx.store.consumeState(state, ctx.now());
   if (consumed.status === "missing")
     return rejected(ctx, request, "state_unknown_or_expired", "state_invalid");
   const { record } = consumed;
@@ -112,15 +112,13 @@ async function completeLogin(
     ctx.log?.warn({ event: "login_refused", reason: "unionid_missing", appid: app.appid }, "no unionid");
     return ctx.page(request, "unionid_required", 403);
   }
-  const linked = await ctx.guard(
-    ctx.store.linkIdentity({
+  const linked = await ctx.store.linkIdentity({
       appid: app.appid,
       openid: token.openid,
       unionid,
       profile: profile && { nickname: profile.nickname, headimgurl: profile.headimgurl },
       now: ctx.now(),
-    }),
-  );
+    });
   if (ctx.config.onLogin) {
     try {
       await ctx.config.onLogin({ ...linked, profile, request });
@@ -137,15 +135,15 @@ async function completeLogin(
     }
   }
   if (ctx.config.keepTokens) {
-    await ctx.guard(ctx.tokensOf(app.appid).save(token));
+    await ctx.tokensOf(app.appid).save(token);
   }
   const sessionId = randomToken();
   const session = newSession(ctx, sha256(sessionId), linked.user.id, app.appid, token.openid);
-  await ctx.guard(ctx.store.putSession(session));
+  await ctx.store.putSession(session);
   try {
-    await ctx.guard(ctx.store.completeState(state, session.idHash));
+    await ctx.store.completeState(state, session.idHash);
     // A new id at every login: an id planted before login (fixation) never becomes a logged-in one.
-    if (previousSession) await ctx.guard(ctx.store.deleteSession(sha256(previousSession)));
+    if (previousSession) await ctx.store.deleteSession(sha256(previousSession));
   } catch (error) {
     await ctx.store.deleteSession(session.idHash).catch(() => undefined);
     throw error;

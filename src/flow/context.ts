@@ -25,6 +25,7 @@ export interface LoginApp {
 export interface FlowContext {
   readonly config: LoginConfig;
   readonly now: () => number;
+  /** The app's store, every call bounded by `storeTimeoutMs` and failing as `StoreUnavailable` (a 503). */
   readonly store: Store;
   readonly cookies: CookiePolicy;
   readonly log: FlowLogger | undefined;
@@ -32,8 +33,6 @@ export interface FlowContext {
   readonly officialAccount: LoginApp | undefined;
   /** The site's public origin (from `redirectUri`): the only origin `returnTo` may name. */
   readonly siteOrigin: string;
-  /** Bounds a store call by `storeTimeoutMs`; its failure becomes a 503. */
-  guard<T>(operation: Promise<T>): Promise<T>;
   tokensOf(appid: string): TokenManager;
   page(request: Request, kind: PageKind, status: number, reference?: string): Response;
 }

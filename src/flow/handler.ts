@@ -13,7 +13,7 @@ import { sealedTokenStore } from "./sealed-token-store.js";
 import { withSecurityHeaders } from "./security-headers.js";
 import { logout, readSession, sessionRoute } from "./session.js";
 import { embeddedLogin, login, qrRoute } from "./start.js";
-import { StoreUnavailable, withDeadline } from "./store-guard.js";
+import { guardedStore, StoreUnavailable } from "./store-guard.js";
 
 /** The logged-in user as `/session` and `getSession` return it. */
 export interface LoginSession {
@@ -106,7 +106,8 @@ export function createLogin(options: LoginOptions): Login {
     },
   };
   const apps = [website, officialAccount].filter((app) => app !== undefined);
-  const sealedStore = sealedTokenStore(config.store, new TokenCipher(config.sessionSecret));
+  const store = guardedStore(config.store, config.storeTimeoutMs);
+  const sealedStore = sealedTokenStore(store, new TokenCipher(config.sessionSecret));
   const tokenManagers = new Map(
     apps.map((app) => [app.appid, new TokenManager({ client: app.client, store: sealedStore, now })]),
   );
@@ -114,13 +115,12 @@ export function createLogin(options: LoginOptions): Login {
   const ctx: FlowContext = {
     config,
     now,
-    store: config.store,
+    store,
     cookies,
     log: config.logger,
     website,
     officialAccount,
     siteOrigin: new URL(config.redirectUri).origin,
-    guard: (operation) => withDeadline(operation, config.storeTimeoutMs),
     tokensOf(appid) {
       const manager = tokenManagers.get(appid);
       if (!manager)
@@ -133,7 +133,7 @@ export function createLogin(options: LoginOptions): Login {
     page: (request, kind, status, reference) =>
       renderPage({ kind, status, lang: pickLang(request), retryHref: `${prefix}/login`, reference }),
   };
-  const { log, page, store } = ctx;
+  const { log, page } = ctx;
 
   /** The one route table: dispatch, the 405 answer and `matches` all read it. */
   const routes: Record<string, Route> = {

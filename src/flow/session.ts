@@ -14,14 +14,14 @@ export async function readSession(
   const id = ctx.cookies.read(request).session;
   if (!id || id.length > 256) return undefined;
   const at = ctx.now();
-  const record = await ctx.guard(ctx.store.getSession(sha256(id), at));
+  const record = await ctx.store.getSession(sha256(id), at);
   if (!record) return undefined;
-  const user = await ctx.guard(ctx.store.getUser(record.userId));
+  const user = await ctx.store.getUser(record.userId);
   if (!user) return undefined;
   const idleExpiresAt = Math.min(at + ctx.config.sessionIdleSeconds * 1000, record.absoluteExpiresAt);
   // Renew at most once a minute so a busy page does not write on every request.
   if (idleExpiresAt - record.idleExpiresAt > 60_000)
-    await ctx.guard(ctx.store.touchSession(record.idHash, idleExpiresAt));
+    await ctx.store.touchSession(record.idHash, idleExpiresAt);
   return {
     record,
     session: {
@@ -53,7 +53,7 @@ function isCrossSite(ctx: FlowContext, request: Request, url: URL): boolean {
 export async function logout(ctx: FlowContext, request: Request, url: URL): Promise<Response> {
   if (isCrossSite(ctx, request, url)) return json({ error: "cross_origin_logout" }, 403);
   const id = ctx.cookies.read(request).session;
-  if (id && id.length <= 256) await ctx.guard(ctx.store.deleteSession(sha256(id)));
+  if (id && id.length <= 256) await ctx.store.deleteSession(sha256(id));
   const clear = [ctx.cookies.clearSession()];
   if ((request.headers.get("accept") ?? "").includes("application/json")) {
     return new Response(null, { status: 204, headers: headersWith(clear) });

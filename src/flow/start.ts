@@ -20,8 +20,7 @@ async function issueState(
   const browserSecret = randomToken();
   const state = randomToken();
   const createdAt = ctx.now();
-  await ctx.guard(
-    ctx.store.putState({
+  await ctx.store.putState({
       state,
       browserBinding: sha256(browserSecret),
       returnTo,
@@ -29,8 +28,7 @@ async function issueState(
       restarted,
       createdAt,
       expiresAt: createdAt + ctx.config.stateTtlSeconds * 1000,
-    }),
-  );
+    });
   return { state, setCookie: ctx.cookies.preLogin(browserSecret, ctx.config.stateTtlSeconds) };
 }
 

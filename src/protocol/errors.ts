@@ -2,27 +2,51 @@ import { describeErrcode, type ErrcodeAction, type ErrcodeReason } from "./errco
 import type { Endpoint } from "./hosts.js";
 
 /**
- * Root of every error this package throws. `code` is stable and meant for
- * `switch`; `message` is for humans and never holds a secret, a code or a token.
+ * The stable codes of every error this package throws: `switch` on them (or
+ * on the classes), never on messages. Namespaced `WL_` so they cannot be
+ * mistaken for Node's (`ERR_…`) or a driver's codes.
  */
-export abstract class WeChatError extends Error {
-  abstract readonly code: string;
+export const ErrorCode = {
+  Config: "WL_CONFIG",
+  InvalidArgument: "WL_INVALID_ARGUMENT",
+  WeChatApi: "WL_WECHAT_API",
+  WeChatHttp: "WL_WECHAT_HTTP",
+  WeChatTimeout: "WL_WECHAT_TIMEOUT",
+  WeChatNetwork: "WL_WECHAT_NETWORK",
+  WeChatProtocol: "WL_WECHAT_PROTOCOL",
+  Reauthorize: "WL_REAUTHORIZE",
+  RefreshWaitTimeout: "WL_REFRESH_WAIT_TIMEOUT",
+  Store: "WL_STORE",
+  StoreUnavailable: "WL_STORE_UNAVAILABLE",
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/**
+ * Root of every error this package throws. `code` is stable and meant for
+ * `switch`; `message` says what happened and `hint` what to do, as separate
+ * fields; neither ever holds a secret, a code or a token.
+ */
+export abstract class WeChatLoginError extends Error {
+  abstract readonly code: ErrorCode;
   /** What to do about it, in one sentence. */
   readonly hint: string;
 
   constructor(message: string, hint: string, options?: ErrorOptions) {
-    super(`${message} — ${hint}`, options);
+    super(message, options);
     this.name = new.target.name;
     this.hint = hint;
   }
 }
 
-/** A configuration value is missing or malformed; `field` names it. */
-export class ConfigError extends WeChatError {
-  readonly code = "CONFIG";
+/** WeChat's side of a call failed: an errcode, a bad answer, no answer. */
+export abstract class WeChatError extends WeChatLoginError {}
+
+/** A configuration value is missing or malformed; `field` names it and `problem` says what is wrong with it. */
+export class ConfigError extends WeChatLoginError {
+  readonly code = ErrorCode.Config;
   constructor(
     readonly field: string,
-    problem: string,
+    readonly problem: string,
     hint = `Fix "${field}" in the configuration.`,
   ) {
     super(`Invalid configuration "${field}": ${problem}`, hint);
@@ -30,11 +54,11 @@ export class ConfigError extends WeChatError {
 }
 
 /** An argument passed to a function of ours is empty, of the wrong type or malformed. */
-export class InvalidArgumentError extends WeChatError {
-  readonly code = "INVALID_ARGUMENT";
+export class InvalidArgumentError extends WeChatLoginError {
+  readonly code = ErrorCode.InvalidArgument;
   constructor(
     readonly argument: string,
-    problem: string,
+    readonly problem: string,
     hint = `Pass a valid "${argument}".`,
   ) {
     super(`Invalid argument "${argument}": ${problem}`, hint);
@@ -57,7 +81,7 @@ export function extractRid(errmsg: string): string | undefined {
  * `action` come from the errcode table; match on them or on `errcode`, never on `errmsg`.
  */
 export class WeChatApiError extends WeChatError {
-  readonly code = "API";
+  readonly code = ErrorCode.WeChatApi;
   readonly reason: ErrcodeReason;
   readonly action: ErrcodeAction;
   readonly rid: string | undefined;
@@ -81,7 +105,7 @@ export class WeChatApiError extends WeChatError {
 
 /** WeChat answered, but not with a JSON body: a non-200 status, an HTML error page, garbage or an oversized body. */
 export class WeChatHttpError extends WeChatError {
-  readonly code = "HTTP";
+  readonly code = ErrorCode.WeChatHttp;
   constructor(
     readonly endpoint: Endpoint,
     readonly status: number,
@@ -96,7 +120,7 @@ export class WeChatHttpError extends WeChatError {
 
 /** No complete answer within the deadline. */
 export class WeChatTimeoutError extends WeChatError {
-  readonly code = "TIMEOUT";
+  readonly code = ErrorCode.WeChatTimeout;
   constructor(
     readonly endpoint: Endpoint,
     readonly timeoutMs: number,
@@ -111,7 +135,7 @@ export class WeChatTimeoutError extends WeChatError {
 
 /** The connection failed or broke (refused, reset, DNS, closed mid-body). */
 export class WeChatNetworkError extends WeChatError {
-  readonly code = "NETWORK";
+  readonly code = ErrorCode.WeChatNetwork;
   constructor(
     readonly endpoint: Endpoint,
     /** The system or undici error code, e.g. `ECONNREFUSED`, `UND_ERR_SOCKET`. */
@@ -128,7 +152,7 @@ export class WeChatNetworkError extends WeChatError {
 
 /** A JSON body without the fields the spec promises; `issues` names the fields, never their values. */
 export class WeChatProtocolError extends WeChatError {
-  readonly code = "PROTOCOL";
+  readonly code = ErrorCode.WeChatProtocol;
   constructor(
     readonly endpoint: Endpoint,
     readonly issues: readonly string[],
@@ -141,8 +165,8 @@ export class WeChatProtocolError extends WeChatError {
 }
 
 /** The user's refresh_token is invalid or expired (40030/42002): only a new login fixes it. */
-export class ReauthorizationRequired extends WeChatError {
-  readonly code = "REAUTHORIZE";
+export class ReauthorizationRequired extends WeChatLoginError {
+  readonly code = ErrorCode.Reauthorize;
   constructor(
     readonly openid: string,
     options?: ErrorOptions,
@@ -151,6 +175,24 @@ export class ReauthorizationRequired extends WeChatError {
       "The user's WeChat authorization is no longer valid",
       "Send the user through the login again.",
       options,
+    );
+  }
+}
+
+/**
+ * Another process holds the store's refresh lock for this token and did not
+ * finish within the wait: the store or that process is slow, not WeChat.
+ */
+export class RefreshWaitTimeoutError extends WeChatLoginError {
+  readonly code = ErrorCode.RefreshWaitTimeout;
+  constructor(
+    /** What the lock holder is refreshing: the endpoint it calls. */
+    readonly endpoint: Endpoint,
+    readonly waitMs: number,
+  ) {
+    super(
+      `Waited ${waitMs} ms for another process to refresh through ${endpoint}`,
+      "Another instance holds the refresh lock and is slow or stuck; check the store and that instance, or raise lockWaitMs.",
     );
   }
 }

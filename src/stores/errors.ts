@@ -1,4 +1,4 @@
-import { WeChatError } from "../protocol/errors.js";
+import { ErrorCode, WeChatLoginError } from "../protocol/errors.js";
 
 /**
  * A store's backend failed (unreachable, timed out, rejected a query). The
@@ -6,8 +6,8 @@ import { WeChatError } from "../protocol/errors.js";
  * only; the backend's own error is kept as `cause` for logs, because a
  * driver's message may quote the values (hashes, tokens) it was given.
  */
-export class StoreError extends WeChatError {
-  readonly code = "STORE";
+export class StoreError extends WeChatLoginError {
+  readonly code = ErrorCode.Store;
   constructor(
     readonly store: string,
     readonly operation: string,
@@ -33,7 +33,7 @@ export async function guard<T>(store: string, operation: string, run: () => T | 
   try {
     return await run();
   } catch (error) {
-    if (error instanceof WeChatError) throw error;
+    if (error instanceof WeChatLoginError) throw error;
     throw new StoreError(store, operation, { cause: error });
   }
 }

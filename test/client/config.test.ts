@@ -1,7 +1,7 @@
 import { inspect } from "node:util";
 import { Agent } from "undici";
 import { describe, expect, it } from "vitest";
-import { ConfigError, WeChatClient, type WeChatClientOptions } from "../../src/client/index.js";
+import { ConfigError, ErrorCode, WeChatClient, type WeChatClientOptions } from "../../src/client/index.js";
 import { APPID, caughtSync, SECRET } from "./support.js";
 
 const valid: WeChatClientOptions = { appid: APPID, secret: SECRET };
@@ -42,7 +42,7 @@ describe("WeChatClient options", () => {
     const error = configError(options);
     expect(error.field).toBe(field);
     expect(error.message).toContain(`"${field}"`);
-    expect(error.code).toBe("CONFIG");
+    expect(error.code).toBe(ErrorCode.Config);
   });
 
   it("rejects a missing options object", () => {

@@ -4,7 +4,7 @@ import { join, relative } from "node:path";
 import { Redis } from "ioredis";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
-import { ConfigError } from "../../src/protocol/errors.js";
+import { ConfigError, ErrorCode } from "../../src/protocol/errors.js";
 import { type DriverLoaders, openStoreFromUrl } from "../../src/stores/from-url.js";
 import { storeFromUrl } from "../../src/stores/index.js";
 import { memoryStore } from "../../src/stores/memory.js";
@@ -54,7 +54,7 @@ describe("storeFromUrl", () => {
   it("loads the PostgreSQL driver for postgres:// and reports an unreachable server as a StoreError", async () => {
     const port = await closedPort();
     const error = await storeFromUrl(`postgres://postgres@127.0.0.1:${port}/test`).catch((e: unknown) => e);
-    expect(error).toMatchObject({ code: "STORE", store: "postgres" });
+    expect(error).toMatchObject({ code: ErrorCode.Store, store: "postgres" });
   });
 
   it.each([
@@ -90,12 +90,12 @@ describe("storeFromUrl without the optional drivers", () => {
     const redis = await openStoreFromUrl("redis://127.0.0.1:6379", withoutDrivers).catch((e: unknown) => e);
     expect(redis).toBeInstanceOf(ConfigError);
     expect(redis).toMatchObject({ field: "STORE_URL" });
-    expect((redis as Error).message).toMatch(/npm install ioredis/);
+    expect((redis as ConfigError).hint).toMatch(/npm install ioredis/);
     const postgres = await openStoreFromUrl("postgresql://127.0.0.1/db", withoutDrivers).catch(
       (e: unknown) => e,
     );
     expect(postgres).toBeInstanceOf(ConfigError);
-    expect((postgres as Error).message).toMatch(/npm install pg/);
+    expect((postgres as ConfigError).hint).toMatch(/npm install pg/);
   });
 
   it("passes on other import failures unchanged", async () => {
