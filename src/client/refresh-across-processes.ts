@@ -1,5 +1,10 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { type Endpoint, RefreshWaitTimeoutError, type TokenRecord, type TokenStore } from "../protocol/index.js";
+import {
+  type Endpoint,
+  RefreshWaitTimeoutError,
+  type TokenRecord,
+  type TokenStore,
+} from "../protocol/index.js";
 
 const LOCK_POLL_MS = 25;
 

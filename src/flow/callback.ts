@@ -113,12 +113,12 @@ async function completeLogin(
     return ctx.page(request, "unionid_required", 403);
   }
   const linked = await ctx.store.linkIdentity({
-      appid: app.appid,
-      openid: token.openid,
-      unionid,
-      profile: profile && { nickname: profile.nickname, headimgurl: profile.headimgurl },
-      now: ctx.now(),
-    });
+    appid: app.appid,
+    openid: token.openid,
+    unionid,
+    profile: profile && { nickname: profile.nickname, headimgurl: profile.headimgurl },
+    now: ctx.now(),
+  });
   if (ctx.config.onLogin) {
     try {
       await ctx.config.onLogin({ ...linked, profile, request });

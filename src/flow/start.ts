@@ -21,14 +21,14 @@ async function issueState(
   const state = randomToken();
   const createdAt = ctx.now();
   await ctx.store.putState({
-      state,
-      browserBinding: sha256(browserSecret),
-      returnTo,
-      appid: app.appid,
-      restarted,
-      createdAt,
-      expiresAt: createdAt + ctx.config.stateTtlSeconds * 1000,
-    });
+    state,
+    browserBinding: sha256(browserSecret),
+    returnTo,
+    appid: app.appid,
+    restarted,
+    createdAt,
+    expiresAt: createdAt + ctx.config.stateTtlSeconds * 1000,
+  });
   return { state, setCookie: ctx.cookies.preLogin(browserSecret, ctx.config.stateTtlSeconds) };
 }
 

@@ -65,7 +65,9 @@ export function guardedStore(store: Store, timeoutMs: number): Store {
           result = Promise.reject(error);
         }
         const bounded = withDeadline(Promise.resolve(result), timeoutMs);
-        return property === "acquireLock" ? bounded.then((lock) => guardLock(lock as Lock | undefined)) : bounded;
+        return property === "acquireLock"
+          ? bounded.then((lock) => guardLock(lock as Lock | undefined))
+          : bounded;
       };
     },
   });
