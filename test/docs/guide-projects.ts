@@ -155,6 +155,35 @@ export const GUIDE_PROJECTS: GuideProject[] = [
     project: "express",
     page: { path: "/", greeting: "Hello " },
   },
+  { name: "Koa", doc: "docs/frameworks/koa.md", project: "koa", page: { path: "/", greeting: "Hello " } },
+  {
+    name: "Fastify",
+    doc: "docs/frameworks/fastify.md",
+    project: "fastify",
+    page: { path: "/", greeting: "Hello " },
+  },
+  { name: "Hono", doc: "docs/frameworks/hono.md", project: "hono", page: { path: "/", greeting: "Hello " } },
+  {
+    name: "node:http",
+    doc: "docs/frameworks/node-http.md",
+    project: "node-http",
+    page: { path: "/", greeting: "Hello " },
+  },
+  {
+    name: "Next.js (App Router, next dev)",
+    doc: "docs/frameworks/next.md",
+    project: "next",
+    page: { path: "/profile", greeting: "Hello " },
+    scaffold: nextApp,
+    // next dev compiles each route on its first request.
+    startTimeoutMs: 180_000,
+  },
+  {
+    name: "NestJS (CommonJS)",
+    doc: "docs/frameworks/nestjs.md",
+    project: "nestjs",
+    page: { path: "/", greeting: "Hello " },
+    scaffold: nestApp,
+    needsCommonJs: true,
+  },
 ];
-
-export const SCAFFOLDS = { nextApp, nestApp };

@@ -4,19 +4,14 @@ import ts from "typescript";
  * A block's code with its comments and layout dropped: what the zh-CN and English guides must share.
  * Comments are prose and get translated; everything the computer reads (strings included) is identical.
  */
+// Printing the parsed block drops its comments and evens out its layout.
+const printer = ts.createPrinter({ removeComments: true });
+
 export function codeWithoutComments(lang: string, code: string): string {
   if (lang === "ts" || lang === "tsx" || lang === "js" || lang === "mjs" || lang === "cjs") {
-    const scanner = ts.createScanner(
-      ts.ScriptTarget.Latest,
-      true,
-      lang === "tsx" ? ts.LanguageVariant.JSX : ts.LanguageVariant.Standard,
-      code,
-    );
-    const tokens: string[] = [];
-    for (let kind = scanner.scan(); kind !== ts.SyntaxKind.EndOfFileToken; kind = scanner.scan()) {
-      tokens.push(scanner.getTokenText());
-    }
-    return tokens.join(" ");
+    const kind = lang === "tsx" ? ts.ScriptKind.TSX : ts.ScriptKind.TS;
+    const source = ts.createSourceFile(`block.${lang}`, code, ts.ScriptTarget.Latest, false, kind);
+    return printer.printFile(source);
   }
   if (lang === "sh" || lang === "bash" || lang === "shell") {
     return code
