@@ -1,0 +1,78 @@
+import { expect } from "vitest";
+import { DEFAULT_CONFIG } from "../../src/emulator/defaults.js";
+import { CookieClient } from "../adapters/sites.js";
+import { confirmOnPhone } from "../support/confirm.js";
+
+/** The emulator's default apps and first user, which every guide's "Try it" quotes. */
+const website = DEFAULT_CONFIG.apps.find((app) => app.kind === "website")!;
+const officialAccount = DEFAULT_CONFIG.apps.find((app) => app.kind === "official-account")!;
+const firstUser = DEFAULT_CONFIG.users[0]!;
+const WECHAT_UA = "Mozilla/5.0 (Linux; Android 14) AppleWebKit/537.36 MicroMessenger/8.0.50.2701";
+
+async function sessionOf(browser: CookieClient) {
+  const response = await browser.request("/auth/session");
+  return {
+    status: response.status,
+    body: response.status === 200 ? ((await response.json()) as SessionBody) : undefined,
+  };
+}
+interface SessionBody {
+  user: { nickname: string };
+  identity: { appid: string };
+}
+
+/**
+ * A user logging in on a site built from a guide, against the emulator the guide started: on the desktop
+ * (QR page, confirmed on the phone), then inside WeChat (the guide's `officialAccount`), then out again.
+ * `page` is the guide's own page that greets a logged-in user. Returns when the first login completed.
+ */
+export async function logInThroughGuide(
+  siteUrl: string,
+  emulatorUrl: string,
+  page: { path: string; greeting: string },
+): Promise<{ firstLoginAt: number }> {
+  const browser = new CookieClient(siteUrl);
+  expect((await sessionOf(browser)).status).toBe(401);
+
+  const started = await browser.request(`/auth/login?returnTo=${encodeURIComponent(page.path)}`);
+  expect(started.status).toBe(302);
+  const authorize = new URL(started.headers.get("location")!);
+  // The guide's step 2 points the login at the emulator, not at WeChat.
+  expect(`${authorize.origin}${authorize.pathname}`).toBe(`${emulatorUrl}/connect/qrconnect`);
+  expect(authorize.searchParams.get("appid")).toBe(website.appid);
+  const landed = await browser.request(await confirmOnPhone(emulatorUrl, authorize.href));
+  expect(landed.status).toBe(302);
+  expect(landed.headers.get("location")).toBe(page.path);
+  const session = await sessionOf(browser);
+  const firstLoginAt = Date.now();
+  expect(session.status).toBe(200);
+  expect(session.body?.user.nickname).toBe(firstUser.nickname);
+  expect(session.body?.identity.appid).toBe(website.appid);
+  const greeting = await browser.request(page.path);
+  expect(greeting.status).toBe(200);
+  expect(await greeting.text()).toContain(`${page.greeting}${firstUser.nickname}`);
+
+  // WeChat's in-app browser: the official account's authorization instead of a QR page.
+  const inWeChat = new CookieClient(siteUrl);
+  const inApp = await inWeChat.request("/auth/login?returnTo=%2F", { headers: { "user-agent": WECHAT_UA } });
+  expect(inApp.status).toBe(302);
+  const oauth = new URL(inApp.headers.get("location")!);
+  expect(`${oauth.origin}${oauth.pathname}`).toBe(`${emulatorUrl}/connect/oauth2/authorize`);
+  expect(oauth.searchParams.get("appid")).toBe(officialAccount.appid);
+  const back = await inWeChat.request(await confirmOnPhone(emulatorUrl, oauth.href), {
+    headers: { "user-agent": WECHAT_UA },
+  });
+  expect(back.status).toBe(302);
+  const inAppSession = await sessionOf(inWeChat);
+  expect(inAppSession.body?.identity.appid).toBe(officialAccount.appid);
+  expect(inAppSession.body?.user.nickname).toBe(firstUser.nickname);
+
+  const logout = await browser.request("/auth/logout", {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded", origin: siteUrl },
+    body: "returnTo=%2F",
+  });
+  expect(logout.status).toBe(303);
+  expect((await sessionOf(browser)).status).toBe(401);
+  return { firstLoginAt };
+}
