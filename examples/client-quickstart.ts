@@ -1,4 +1,4 @@
-import { ReauthorizationRequired, TokenManager, WeChatApiError, WeChatClient } from "wechat-login/client";
+import { ReauthorizationRequired, UserTokens, WeChatApiError, WeChatClient } from "wechat-login/client";
 
 // One client per app, created once at startup. apiBase is unset in production;
 // in development point it at the local emulator (`npx wechat-login emulator`).
@@ -8,7 +8,7 @@ const client = new WeChatClient({
   apiBase: process.env.WECHAT_API_BASE || undefined,
 });
 // Keeps each user's tokens fresh; pass a store from wechat-login/stores to share them across servers.
-const tokens = new TokenManager({ client });
+const tokens = new UserTokens({ client });
 
 /** Your callback route: WeChat sent the browser back with ?code=…&state=… (check the state first). */
 export async function onCallback(code: string) {

@@ -1,5 +1,5 @@
 import { fileURLToPath } from "node:url";
-import { memoryTokenStore, TokenManager, WeChatClient } from "wechat-login/client";
+import { memoryTokenStore, UserTokens, WeChatClient } from "wechat-login/client";
 import type { OAuthToken, TokenRecord } from "wechat-login/protocol";
 import { redisStore } from "wechat-login/stores/redis";
 import { dropRedisPrefix, REDIS_URL, RUN_ID, redisMissing } from "../lib/backends.js";
@@ -59,11 +59,11 @@ export async function refreshStorm(base: string, settings: Settings, report: Rep
     const store = memoryTokenStore();
     const now = Date.now();
     for (const token of tokens) await store.putToken(expired(token, now));
-    const manager = new TokenManager({ client, store });
+    const manager = new UserTokens({ client, store });
     const before = await callCount(base, REFRESH_PATH);
     const result = await storm(manager, openids, settings.stormCalls);
     const refreshes = (await callCount(base, REFRESH_PATH)) - before;
-    report.value(scenario, `${label}, in-process`, "TokenManager", refreshes, "refreshes");
+    report.value(scenario, `${label}, in-process`, "UserTokens", refreshes, "refreshes");
     report.check(
       scenario,
       `${label}, in-process: upstream refreshes`,
@@ -98,7 +98,7 @@ export async function refreshStorm(base: string, settings: Settings, report: Rep
     );
     const refreshes = (await callCount(base, REFRESH_PATH)) - before;
     const caseName = `${label}, 2 processes on Redis`;
-    report.value(scenario, caseName, "TokenManager", refreshes, "refreshes");
+    report.value(scenario, caseName, "UserTokens", refreshes, "refreshes");
     report.check(scenario, `${caseName}: upstream refreshes`, refreshes, "==", users.length, "", true);
     checkStorm(report, scenario, caseName, results);
   } finally {

@@ -1,4 +1,4 @@
-import { TokenManager, WeChatClient } from "wechat-login/client";
+import { UserTokens, WeChatClient } from "wechat-login/client";
 import { redisStore } from "wechat-login/stores/redis";
 import { REDIS_URL } from "../lib/backends.js";
 import { sendReady, serveParent } from "../lib/child.js";
@@ -9,7 +9,7 @@ import { storm } from "./storm.js";
 const [base, prefix] = process.argv.slice(2) as [string, string];
 const client = new WeChatClient({ ...WEBSITE, apiBase: base, openBase: base });
 const store = redisStore({ url: REDIS_URL, prefix });
-const tokens = new TokenManager({ client, store });
+const tokens = new UserTokens({ client, store });
 
 serveParent(
   async (message) => {

@@ -1,4 +1,4 @@
-import type { TokenManager } from "wechat-login/client";
+import type { UserTokens } from "wechat-login/client";
 
 export interface StormResult {
   failed: number;
@@ -8,7 +8,7 @@ export interface StormResult {
 }
 
 /** `calls` concurrent getAccessToken spread evenly over `openids`. */
-export async function storm(tokens: TokenManager, openids: readonly string[], calls: number) {
+export async function storm(tokens: UserTokens, openids: readonly string[], calls: number) {
   const seen = openids.map(() => new Set<string>());
   let failed = 0;
   let firstError: string | undefined;

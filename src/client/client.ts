@@ -245,7 +245,7 @@ export class WeChatClient {
 
   /**
    * `POST cgi-bin/stable_token` every time, without a cache: for your own
-   * cache. `TokenManager#getAppAccessToken()` builds a cluster-wide one on it.
+   * cache. `AppCredential` builds a cluster-wide one on it.
    * @example
    * const { accessToken, expiresIn } = await client.fetchAppAccessToken();
    */

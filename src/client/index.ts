@@ -2,10 +2,10 @@
  * `wechat-login/client`: talks to WeChat's login API over HTTP.
  *
  * @example
- * import { TokenManager, WeChatClient } from "wechat-login/client";
+ * import { UserTokens, WeChatClient } from "wechat-login/client";
  *
  * const client = new WeChatClient({ appid: "wx0123456789abcdef", secret: process.env.WECHAT_SECRET! });
- * const tokens = new TokenManager({ client });
+ * const tokens = new UserTokens({ client });
  * await tokens.save(await client.exchangeCode(code));
  */
 export type {
@@ -44,8 +44,10 @@ export {
   WeChatTimeoutError,
   wxLoginOptions,
 } from "../protocol/index.js";
+export { AppCredential, type AppCredentialOptions } from "./app-credential.js";
 export { type CallOptions, type UserInfoOptions, WeChatClient } from "./client.js";
 export type { RetryOptions, TimeoutOptions, WeChatClientOptions } from "./config.js";
 export type { PoolStats } from "./http.js";
 export { type MemoryTokenStoreOptions, memoryTokenStore } from "./memory-token-store.js";
-export { TokenManager, type TokenManagerOptions } from "./token-manager.js";
+export type { TokenRefreshOptions } from "./token-refresh.js";
+export { UserTokens, type UserTokensOptions } from "./user-tokens.js";

@@ -12,11 +12,11 @@ export interface MemoryTokenStoreOptions {
 
 /**
  * A {@link TokenStore} in this process's memory, with leased locks: for
- * tests and single-process apps. Several TokenManagers sharing one instance
+ * tests and single-process apps. Several token holders sharing one instance
  * behave like several servers sharing Redis. Tokens are lost on restart.
  *
  * @example
- * const tokens = new TokenManager({ client, store: memoryTokenStore() });
+ * const tokens = new UserTokens({ client, store: memoryTokenStore() });
  */
 export function memoryTokenStore(options: MemoryTokenStoreOptions = {}): TokenStore {
   const now = options.now ?? Date.now;

@@ -1,4 +1,4 @@
-import type { TokenManager, WeChatClient } from "../client/index.js";
+import type { UserTokens, WeChatClient } from "../client/index.js";
 import type { Store } from "../stores/types.js";
 import type { FlowLogger, LoginConfig } from "./config.js";
 import type { CookiePolicy } from "./cookies.js";
@@ -33,7 +33,7 @@ export interface FlowContext {
   readonly officialAccount: LoginApp | undefined;
   /** The site's public origin (from `redirectUri`): the only origin `returnTo` may name. */
   readonly siteOrigin: string;
-  tokensOf(appid: string): TokenManager;
+  tokensOf(appid: string): UserTokens;
   page(request: Request, kind: PageKind, status: number, reference?: string): Response;
 }
 

@@ -1,4 +1,4 @@
-import { TokenManager, WeChatClient } from "../client/index.js";
+import { UserTokens, WeChatClient } from "../client/index.js";
 import { InvalidArgumentError } from "../protocol/errors.js";
 import { authorizeUrl, qrConnectUrl, type WxLoginOptions } from "../protocol/urls.js";
 import type { Store } from "../stores/types.js";
@@ -55,7 +55,7 @@ export interface Login {
    * const { appid, openid } = session.identity;
    * const accessToken = await login.tokens(appid).getAccessToken(openid);
    */
-  tokens(appid?: string): TokenManager;
+  tokens(appid?: string): UserTokens;
   readonly config: LoginConfig;
   /** Closes the WeChat clients' connection pools (not the store, which the app owns). */
   close(): Promise<void>;
@@ -109,7 +109,7 @@ export function createLogin(options: LoginOptions): Login {
   const store = guardedStore(config.store, config.storeTimeoutMs);
   const sealedStore = sealedTokenStore(store, new TokenCipher(config.sessionSecret));
   const tokenManagers = new Map(
-    apps.map((app) => [app.appid, new TokenManager({ client: app.client, store: sealedStore, now })]),
+    apps.map((app) => [app.appid, new UserTokens({ client: app.client, store: sealedStore, now })]),
   );
   const cookies = new CookiePolicy(config.redirectUri);
   const ctx: FlowContext = {

@@ -1,5 +1,5 @@
 /**
- * Shapes shared by the client's TokenManager and the stores: a `Store`
+ * Shapes shared by the client's token holders (UserTokens, AppCredential) and the stores: a `Store`
  * (stores/) is a `TokenStore`, and the client layer never imports stores/.
  */
 
@@ -28,7 +28,7 @@ export interface Lock {
   release(): Promise<void>;
 }
 
-/** Where a TokenManager keeps tokens. Every `Store` is one; the client ships an in-memory one. */
+/** Where UserTokens and AppCredential keep tokens. Every `Store` is one; the client ships an in-memory one. */
 export interface TokenStore {
   /**
    * A token record stays readable after its access token expires (it is
@@ -44,7 +44,7 @@ export interface TokenStore {
   expireToken(key: string, accessToken: string): Promise<boolean>;
   /**
    * Tries once to take a lease on `name`; undefined when someone else holds
-   * it. Optional: a TokenManager without it is single-flight per process only.
+   * it. Optional: without it a refresh is single-flight per process only.
    */
   acquireLock?(name: string, leaseMs: number): Promise<Lock | undefined>;
 }

@@ -13,7 +13,7 @@ export type { Lock, TokenRecord, TokenStore };
  * backend's own TTL says; backend TTLs are only garbage collection.
  *
  * Token records and locks are defined in `protocol/records.ts` (the client's
- * TokenManager uses them too); a `Store` is a `TokenStore`.
+ * UserTokens and AppCredential use them too); a `Store` is a `TokenStore`.
  *
  * Secrets: the store never sees a raw session id (only its hash) and stores
  * token fields as the opaque strings it is given (the flow encrypts them).

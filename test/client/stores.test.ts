@@ -3,10 +3,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import {
+  AppCredential,
   ConfigError,
   type OAuthToken,
   ReauthorizationRequired,
-  TokenManager,
+  UserTokens,
   WeChatApiError,
   type WeChatClient,
 } from "../../src/client/index.js";
@@ -15,7 +16,7 @@ import type { Store } from "../../src/stores/types.js";
 import { type Emulator, track, useEmulator } from "./emulator.js";
 import { caught } from "./support.js";
 
-// The TokenManager over the package's real stores: two store instances on one SQLite file stand for two processes.
+// UserTokens and AppCredential over the package's real stores: two store instances on one SQLite file stand for two processes.
 let emulator: Emulator;
 let client: WeChatClient;
 let directory: string;
@@ -45,13 +46,13 @@ const count = async (path: string) => (await emulator.counts())[path] ?? 0;
 async function managers() {
   const time = { now: Date.now() };
   const now = () => time.now;
-  const both = stores.map((store) => new TokenManager({ client, store, now }));
+  const both = stores.map((store) => new UserTokens({ client, store, now }));
   const token: OAuthToken = track(await client.exchangeCode(await emulator.code(emulator.website.appid)));
   await both[0]!.save(token);
   return { both, token, time };
 }
 
-describe("TokenManager over sqliteStore", () => {
+describe("UserTokens and AppCredential over sqliteStore", () => {
   it("100 callers across two processes on an expired token cause one upstream refresh", async () => {
     const { both, token, time } = await managers();
     await emulator.advance(7300);
@@ -88,16 +89,16 @@ describe("TokenManager over sqliteStore", () => {
 
   it("fetches the app credential once for both processes and serves it from the store until it expires", async () => {
     const time = { now: Date.now() };
-    const both = stores.map((store) => new TokenManager({ client, store, now: () => time.now }));
+    const both = stores.map((store) => new AppCredential({ client, store, now: () => time.now }));
     const STABLE = "/cgi-bin/stable_token";
-    const first = await Promise.all(Array.from({ length: 100 }, (_, i) => both[i % 2]!.getAppAccessToken()));
+    const first = await Promise.all(Array.from({ length: 100 }, (_, i) => both[i % 2]!.getAccessToken()));
     expect(new Set(first.map((token) => track(token).accessToken)).size).toBe(1);
     expect(await count(STABLE)).toBe(1);
     const stored = await stores[1]!.getToken(`app:${client.appid}`, time.now);
     expect(stored?.accessToken).toBe(first[0]!.accessToken);
 
     time.now += 3_600_000;
-    const later = await both[1]!.getAppAccessToken();
+    const later = await both[1]!.getAccessToken();
     expect(later.accessToken).toBe(first[0]!.accessToken);
     expect(later.expiresIn).toBeLessThanOrEqual(3_600);
     expect(await count(STABLE)).toBe(1);
@@ -105,15 +106,15 @@ describe("TokenManager over sqliteStore", () => {
     // Inside the refresh margin stable_token answers the same token with little time left: kept, not refetched per call.
     await emulator.advance(7_000);
     time.now += 3_400_000;
-    const nearEnd = await both[0]!.getAppAccessToken();
+    const nearEnd = await both[0]!.getAccessToken();
     expect(nearEnd.accessToken).toBe(first[0]!.accessToken);
-    await both[1]!.getAppAccessToken();
+    await both[1]!.getAccessToken();
     expect(await count(STABLE)).toBe(2);
 
     // Past its lifetime WeChat hands out a new one: fetched once, for everyone.
     await emulator.advance(300);
     time.now += 300_000;
-    const renewed = await Promise.all(Array.from({ length: 20 }, (_, i) => both[i % 2]!.getAppAccessToken()));
+    const renewed = await Promise.all(Array.from({ length: 20 }, (_, i) => both[i % 2]!.getAccessToken()));
     expect(new Set(renewed.map((token) => track(token).accessToken))).toEqual(
       new Set([renewed[0]!.accessToken]),
     );
@@ -122,17 +123,16 @@ describe("TokenManager over sqliteStore", () => {
   });
 
   it("refuses the app credential with a stand-in client that cannot fetch it", async () => {
-    const manager = new TokenManager({
-      client: { appid: client.appid, refreshToken: client.refreshToken },
-      store: stores[0],
-    });
-    const error = await caught(manager.getAppAccessToken());
+    const standIn = { appid: client.appid, refreshToken: client.refreshToken };
+    const error = await caught(
+      (async () => new AppCredential({ client: standIn as unknown as WeChatClient, store: stores[0] }))(),
+    );
     expect(error).toBeInstanceOf(ConfigError);
   });
 
   it("replaces a rejected app credential once for both processes and retries the call once", async () => {
-    const both = stores.map((store) => new TokenManager({ client, store }));
-    const original = track(await both[0]!.getAppAccessToken()).accessToken;
+    const both = stores.map((store) => new AppCredential({ client, store }));
+    const original = track(await both[0]!.getAccessToken()).accessToken;
     // Someone force-refreshes the stable token; 6 minutes later (past WeChat's overlap) the old one is refused.
     const forced = await fetch(`${emulator.url}/cgi-bin/stable_token`, {
       method: "POST",
@@ -156,9 +156,7 @@ describe("TokenManager over sqliteStore", () => {
       if (body.errcode) throw new WeChatApiError("cgi-bin/token", body.errcode, body.errmsg ?? "");
       return body.ip_list;
     };
-    const results = await Promise.all(
-      Array.from({ length: 20 }, (_, i) => both[i % 2]!.callWithAppToken(callbackIp)),
-    );
+    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => both[i % 2]!.call(callbackIp)));
     expect(results.every((ips) => ips?.[0] === "127.0.0.1")).toBe(true);
     expect(new Set(used)).toEqual(new Set([original, replacement.accessToken]));
     // The first fetch, the forced one, and one refetch for the whole cluster.
@@ -170,7 +168,7 @@ describe("TokenManager over sqliteStore", () => {
     const refused = vi.fn(async () => {
       throw new WeChatApiError("cgi-bin/token", 40001, "invalid credential");
     });
-    expect(await caught(both[0]!.callWithAppToken(refused))).toBeInstanceOf(WeChatApiError);
+    expect(await caught(both[0]!.call(refused))).toBeInstanceOf(WeChatApiError);
     expect(refused).toHaveBeenCalledTimes(2);
   });
 });

@@ -4,8 +4,8 @@ import {
   type OAuthToken,
   ReauthorizationRequired,
   RefreshWaitTimeoutError,
-  TokenManager,
   type TokenStore,
+  UserTokens,
   WeChatApiError,
   WeChatTimeoutError,
 } from "../../src/client/index.js";
@@ -56,11 +56,11 @@ function clock(start = 1_000_000) {
   };
 }
 
-describe("TokenManager", () => {
+describe("UserTokens", () => {
   it("returns the stored token while it is fresh, refreshes within the margin", async () => {
     const client = fakeClient();
     const time = clock();
-    const manager = new TokenManager({ client, now: time.now });
+    const manager = new UserTokens({ client, now: time.now });
     const record = await manager.save(token("AT1"));
     expect(record.key).toBe(`${APPID}:${OPENID}`);
     expect(await manager.getAccessToken(OPENID)).toBe("AT1");
@@ -77,7 +77,7 @@ describe("TokenManager", () => {
     const client = fakeClient({ delayMs: 20 });
     const time = clock();
     const store = shape(memoryTokenStore({ now: time.now }));
-    const manager = new TokenManager({ client, now: time.now, store });
+    const manager = new UserTokens({ client, now: time.now, store });
     await manager.save(token("AT1"));
     time.advance(3 * HOUR);
     const tokens = await Promise.all(Array.from({ length: 100 }, () => manager.getAccessToken(OPENID)));
@@ -89,7 +89,7 @@ describe("TokenManager", () => {
     const time = clock();
     const store = memoryTokenStore();
     const clients = [fakeClient({ delayMs: 50 }), fakeClient({ delayMs: 50 })];
-    const managers = clients.map((client) => new TokenManager({ client, store, now: time.now }));
+    const managers = clients.map((client) => new UserTokens({ client, store, now: time.now }));
     await managers[0]!.save(token("AT1"));
     time.advance(3 * HOUR);
     const tokens = await Promise.all(
@@ -102,7 +102,7 @@ describe("TokenManager", () => {
   it("gives up waiting for a lock someone else holds, after lockWaitMs", async () => {
     const time = clock();
     const store = memoryTokenStore();
-    const manager = new TokenManager({ client: fakeClient(), store, now: time.now, lockWaitMs: 150 });
+    const manager = new UserTokens({ client: fakeClient(), store, now: time.now, lockWaitMs: 150 });
     await manager.save(token("AT1"));
     time.advance(3 * HOUR);
     await store.acquireLock!(`token-refresh:${APPID}:${OPENID}`, 60_000);
@@ -113,7 +113,7 @@ describe("TokenManager", () => {
   });
 
   it("requires re-authorization when nothing is stored", async () => {
-    const error = await caught(new TokenManager({ client: fakeClient() }).getAccessToken(OPENID));
+    const error = await caught(new UserTokens({ client: fakeClient() }).getAccessToken(OPENID));
     expect(error).toBeInstanceOf(ReauthorizationRequired);
     expect((error as ReauthorizationRequired).openid).toBe(OPENID);
   });
@@ -123,7 +123,7 @@ describe("TokenManager", () => {
     async (errcode) => {
       const client = fakeClient({ fail: errcode });
       const time = clock();
-      const manager = new TokenManager({ client, now: time.now });
+      const manager = new UserTokens({ client, now: time.now });
       await manager.save(token("AT1"));
       time.advance(3 * HOUR);
       const error = await caught(manager.getAccessToken(OPENID));
@@ -137,7 +137,7 @@ describe("TokenManager", () => {
   it("surfaces other refresh errors unchanged and keeps the record", async () => {
     const client = fakeClient({ fail: 45011 });
     const time = clock();
-    const manager = new TokenManager({ client, now: time.now });
+    const manager = new UserTokens({ client, now: time.now });
     await manager.save(token("AT1"));
     time.advance(3 * HOUR);
     expect(await caught(manager.getAccessToken(OPENID))).toMatchObject({ errcode: 45011 });
@@ -150,7 +150,7 @@ describe("TokenManager", () => {
 
     it("on 42001 expires the token, refreshes once and retries once", async () => {
       const client = fakeClient();
-      const manager = new TokenManager({ client });
+      const manager = new UserTokens({ client });
       await manager.save(token("AT1"));
       const seen: string[] = [];
       const result = await manager.call(OPENID, async (accessToken) => {
@@ -166,7 +166,7 @@ describe("TokenManager", () => {
 
     it("does not recurse: a second 42001 surfaces", async () => {
       const client = fakeClient();
-      const manager = new TokenManager({ client });
+      const manager = new UserTokens({ client });
       await manager.save(token("AT1"));
       let calls = 0;
       const error = await caught(
@@ -182,7 +182,7 @@ describe("TokenManager", () => {
 
     it("leaves other errors alone", async () => {
       const client = fakeClient();
-      const manager = new TokenManager({ client });
+      const manager = new UserTokens({ client });
       await manager.save(token("AT1"));
       const error = await caught(
         manager.call(OPENID, async () => {
@@ -203,7 +203,7 @@ describe("TokenManager", () => {
       const now = () => tick++;
       const store = memoryTokenStore();
       const clients = [1, 2].map(() => fakeClient({ delayMs: 30, sameToken: true, onRefresh }));
-      const managers = clients.map((client) => new TokenManager({ client, store, now }));
+      const managers = clients.map((client) => new UserTokens({ client, store, now }));
       await managers[0]!.save(token("AT1"));
       const results = await Promise.all(
         Array.from({ length: 20 }, (_, i) =>
@@ -219,7 +219,7 @@ describe("TokenManager", () => {
 
     it("many callers hitting 42001 together cause one refresh", async () => {
       const client = fakeClient({ delayMs: 20 });
-      const manager = new TokenManager({ client });
+      const manager = new UserTokens({ client });
       await manager.save(token("AT1"));
       const results = await Promise.all(
         Array.from({ length: 20 }, () =>

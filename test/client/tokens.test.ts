@@ -3,7 +3,7 @@ import {
   memoryTokenStore,
   type OAuthToken,
   ReauthorizationRequired,
-  TokenManager,
+  UserTokens,
   type WeChatClient,
 } from "../../src/client/index.js";
 import { type Emulator, track, useEmulator } from "./emulator.js";
@@ -23,13 +23,13 @@ afterAll(() => emulator.close());
 
 const count = async (path: string) => (await emulator.counts())[path] ?? 0;
 
-/** A TokenManager on a clock the test moves, holding a fresh token from the emulator. */
+/** UserTokens on a clock the test moves, holding a fresh token from the emulator. */
 async function managerWithToken(userId = "zhangsan", lock = true) {
   const time = { now: Date.now() };
   const now = () => time.now;
   const { acquireLock, ...withoutLock } = memoryTokenStore({ now });
   const store = lock ? { ...withoutLock, acquireLock } : withoutLock;
-  const manager = new TokenManager({ client, store, now });
+  const manager = new UserTokens({ client, store, now });
   const token: OAuthToken = track(
     await client.exchangeCode(await emulator.code(emulator.website.appid, { userId })),
   );
@@ -37,7 +37,7 @@ async function managerWithToken(userId = "zhangsan", lock = true) {
   return { manager, token, time };
 }
 
-describe("TokenManager against the emulator", () => {
+describe("UserTokens against the emulator", () => {
   it.each([
     ["with", true],
     ["without", false],

@@ -3,7 +3,7 @@
 // argv: compiled src dir, job JSON. Started by runTogether (test/support/together.ts).
 const [srcDir, jobJson] = process.argv.slice(2);
 const job = JSON.parse(jobJson);
-const { WeChatClient, TokenManager } = await import(`${srcDir}/client/index.js`);
+const { WeChatClient, UserTokens, AppCredential } = await import(`${srcDir}/client/index.js`);
 const store =
   job.store.kind === "redis"
     ? (await import(`${srcDir}/stores/redis.js`)).redisStore({ url: job.store.url, prefix: job.store.prefix })
@@ -12,14 +12,15 @@ const store =
         schema: job.store.schema,
       });
 const client = new WeChatClient({ appid: job.appid, secret: job.secret, apiBase: job.apiBase });
-const tokens = new TokenManager({ client, store });
+const tokens = new UserTokens({ client, store });
+const credential = new AppCredential({ client, store });
 // Everyone connects first, then all start together when the test says go, so the calls really overlap.
 await store.getToken(`${job.appid}:${job.openid}`, Date.now());
 process.stdout.write("ready\n");
 await new Promise((resolve) => process.stdin.once("data", resolve));
 const [accessTokens, appTokens] = await Promise.all([
   Promise.all(Array.from({ length: job.callers }, () => tokens.getAccessToken(job.openid))),
-  Promise.all(Array.from({ length: job.callers }, () => tokens.getAppAccessToken())),
+  Promise.all(Array.from({ length: job.callers }, () => credential.getAccessToken())),
 ]);
 await client.close();
 await store.close();
