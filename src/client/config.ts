@@ -1,4 +1,5 @@
 import type { Dispatcher } from "undici";
+import { appidProblem, baseUrlProblem, normalizeBaseUrl, secretProblem } from "../protocol/identifiers.js";
 import { ConfigError, DEFAULT_API_BASE, DEFAULT_OPEN_BASE } from "../protocol/index.js";
 
 /**
@@ -76,23 +77,19 @@ export interface ClientConfig {
   readonly now: () => number;
 }
 
-const APPID_PATTERN = /^wx[0-9a-f]{16}$/i;
-// A WeChat AppSecret is 32 hex characters; other lengths are accepted for emulators and proxies, whitespace never.
-const SECRET_PATTERN = /^[\x21-\x7e]{16,128}$/;
-
 /** Validates the client options; throws a {@link ConfigError} naming the first bad field. */
 export function resolveConfig(options: WeChatClientOptions): ClientConfig {
   if (typeof options !== "object" || options === null) {
     throw new ConfigError("options", "must be an object with at least appid and secret");
   }
-  if (typeof options.appid !== "string" || !APPID_PATTERN.test(options.appid)) {
+  if (appidProblem(options.appid)) {
     throw new ConfigError(
       "appid",
       options.appid === undefined ? "missing" : "not a WeChat AppID",
       'A WeChat AppID is "wx" followed by 16 hexadecimal characters; copy it from the WeChat platform.',
     );
   }
-  if (typeof options.secret !== "string" || !SECRET_PATTERN.test(options.secret)) {
+  if (secretProblem(options.secret)) {
     // The value is never echoed: a near-miss secret is still a secret.
     throw new ConfigError(
       "secret",
@@ -141,17 +138,9 @@ function objectOrUndefined(field: string, value: unknown): void {
 
 /** An absolute http(s) URL without query or fragment, returned without its trailing slash. */
 function base(field: string, value: unknown): string {
-  if (typeof value !== "string" || !URL.canParse(value)) {
-    throw new ConfigError(field, "not an absolute URL", `Set "${field}" to an absolute http(s) URL.`);
-  }
-  const url = new URL(value);
-  if (url.protocol !== "https:" && url.protocol !== "http:") {
-    throw new ConfigError(field, "must be an http(s) URL");
-  }
-  if (url.search || url.hash || url.username || url.password) {
-    throw new ConfigError(field, "must not carry a query, fragment or credentials");
-  }
-  return url.href.replace(/\/+$/, "");
+  const problem = baseUrlProblem(value);
+  if (problem) throw new ConfigError(field, problem, `Set "${field}" to an absolute http(s) URL.`);
+  return normalizeBaseUrl(value as string);
 }
 
 function positiveInteger(field: string, value: unknown, fallback: number): number {

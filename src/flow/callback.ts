@@ -2,7 +2,7 @@ import { WeChatApiError, WeChatError } from "../protocol/errors.js";
 import type { OAuthToken, UserInfo } from "../protocol/schemas.js";
 import type { SessionRecord } from "../stores/types.js";
 import type { FlowContext, LoginApp } from "./context.js";
-import { randomToken, sha256 } from "./crypto.js";
+import { isRandomToken, randomToken, sha256 } from "./crypto.js";
 import { redirect } from "./responses.js";
 import { safeReturnTo } from "./return-to.js";
 import { beginLogin } from "./start.js";
@@ -14,8 +14,6 @@ import { beginLogin } from "./start.js";
  * WeChat: it is an attack or a broken link, not a code.
  */
 const CODE_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;
-/** The states this flow issues: 256 bits, hex (`randomToken`). */
-const STATE_PATTERN = /^[a-f0-9]{64}$/;
 
 /**
  * WeChat's redirect back to `app`'s callback: check the parameters, the state
@@ -35,7 +33,7 @@ export async function callback(
   const state = states[0];
   const code = codes[0];
   if (!state) return rejected(ctx, request, "state_missing", "state_invalid");
-  if (!STATE_PATTERN.test(state) || (code !== undefined && !CODE_PATTERN.test(code))) {
+  if (!isRandomToken(state) || (code !== undefined && !CODE_PATTERN.test(code))) {
     return rejected(ctx, request, "malformed");
   }
   const consumed = await ctx.store.consumeState(state, ctx.now());

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { ConfigError } from "../protocol/errors.js";
 import { DEFAULT_API_BASE, DEFAULT_OPEN_BASE } from "../protocol/hosts.js";
+import { appidProblem, baseUrlProblem, redirectUriProblem, secretProblem } from "../protocol/identifiers.js";
 import type { UserInfo } from "../protocol/schemas.js";
 import type { IdentityRecord, Store, UserRecord } from "../stores/types.js";
 
@@ -22,22 +23,20 @@ export interface FlowLogger {
   error(object: object, message?: string): void;
 }
 
-const appidSchema = z
-  .string()
-  .regex(/^wx[0-9a-f]{16}$/i, "a WeChat AppID is `wx` followed by 16 hex characters");
-const secretSchema = z.string().min(16, "too short for a WeChat AppSecret");
-const httpUrl = z
-  .string()
-  .refine(
-    (value) => URL.canParse(value) && /^https?:$/.test(new URL(value).protocol),
-    "must be an http(s) URL",
-  );
+const rule = (problem: (value: unknown) => string | undefined) =>
+  z.string().superRefine((value, context) => {
+    const message = problem(value);
+    if (message) context.addIssue({ code: "custom", message });
+  });
+const appidSchema = rule(appidProblem);
+const secretSchema = rule(secretProblem);
+const baseUrl = rule(baseUrlProblem);
 const seconds = z.number().int().positive();
 
 const schema = z.object({
   appid: appidSchema,
   secret: secretSchema,
-  redirectUri: httpUrl.refine((value) => !value.includes("#"), "must not contain a fragment"),
+  redirectUri: rule(redirectUriProblem),
   officialAccount: z
     .object({
       appid: appidSchema,
@@ -51,8 +50,8 @@ const schema = z.object({
     "must be a Store (memoryStore(), sqliteStore(), redisStore() or postgresStore())",
   ),
   sessionSecret: z.string().min(32, "must be at least 32 characters (use a random value)"),
-  openBase: httpUrl.default(DEFAULT_OPEN_BASE),
-  apiBase: httpUrl.default(DEFAULT_API_BASE),
+  openBase: baseUrl.default(DEFAULT_OPEN_BASE),
+  apiBase: baseUrl.default(DEFAULT_API_BASE),
   routePrefix: z
     .string()
     .regex(/^(\/[A-Za-z0-9._~-]+)*$/, 'must look like "/auth" (or "" for the root)')

@@ -1,8 +1,13 @@
 import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from "node:crypto";
 
-/** Random token of `bytes` bytes as hex: only [0-9a-f], so it is a valid WeChat `state` too. */
-export function randomToken(bytes = 32): string {
-  return randomBytes(bytes).toString("hex");
+/** Random token of 32 bytes as hex: only [0-9a-f], so it is a valid WeChat `state` too. */
+export function randomToken(): string {
+  return randomBytes(32).toString("hex");
+}
+
+/** True for a value {@link randomToken} could have made: the shape of our states and secrets. */
+export function isRandomToken(value: string): boolean {
+  return /^[a-f0-9]{64}$/.test(value);
 }
 
 /** SHA-256 hex: the store keeps hashes of session ids and pre-login cookies, never the raw values. */

@@ -1,13 +1,17 @@
 import { InvalidArgumentError } from "./errors.js";
 import { DEFAULT_OPEN_BASE, DEFAULT_WXLOGIN_SCRIPT, PATHS } from "./hosts.js";
-
-const APPID_PATTERN = /^wx[0-9a-f]{16}$/i;
-// Spec §2: state is up to 128 bytes of [a-zA-Z0-9]; a `#` or `&` in it breaks WxLogin.js redirects.
-const STATE_PATTERN = /^[A-Za-z0-9]{1,128}$/;
+import {
+  appidProblem,
+  baseUrlProblem,
+  normalizeBaseUrl,
+  redirectUriProblem,
+  STATE_RULE,
+  stateProblem,
+} from "./identifiers.js";
 
 /** Throws unless `appid` looks like a WeChat AppID (`wx` + 16 hex characters). */
 export function assertAppid(appid: unknown, argument = "appid"): asserts appid is string {
-  if (typeof appid !== "string" || !APPID_PATTERN.test(appid)) {
+  if (appidProblem(appid)) {
     throw new InvalidArgumentError(
       argument,
       "not a WeChat AppID",
@@ -18,8 +22,8 @@ export function assertAppid(appid: unknown, argument = "appid"): asserts appid i
 
 /** Throws unless `state` is 1–128 ASCII letters and digits, the only state WeChat round-trips safely. */
 export function assertState(state: unknown): asserts state is string {
-  if (typeof state !== "string" || !STATE_PATTERN.test(state)) {
-    throw new InvalidArgumentError("state", "must be 1-128 characters of [A-Za-z0-9]");
+  if (stateProblem(state)) {
+    throw new InvalidArgumentError("state", STATE_RULE);
   }
 }
 
@@ -28,26 +32,23 @@ export function assertRedirectUri(
   redirectUri: unknown,
   argument = "redirectUri",
 ): asserts redirectUri is string {
-  if (typeof redirectUri !== "string" || !URL.canParse(redirectUri)) {
-    throw new InvalidArgumentError(argument, "not an absolute URL");
-  }
-  const url = new URL(redirectUri);
-  if (url.protocol !== "https:" && url.protocol !== "http:") {
-    throw new InvalidArgumentError(argument, "must be an http(s) URL");
-  }
-  if (redirectUri.includes("#")) {
+  const problem = redirectUriProblem(redirectUri);
+  if (problem === undefined) return;
+  if (problem === "must not contain a fragment") {
     throw new InvalidArgumentError(
       argument,
-      "must not contain a fragment",
+      problem,
       "WeChat appends ?code= to the redirect URI; a hash route puts it in the wrong place. Use a path route for the callback.",
     );
   }
+  throw new InvalidArgumentError(argument, problem);
 }
 
 function baseUrl(openBase: string | undefined): string {
   const base = openBase ?? DEFAULT_OPEN_BASE;
-  if (!URL.canParse(base)) throw new InvalidArgumentError("openBase", "not an absolute URL");
-  return base.replace(/\/+$/, "");
+  const problem = baseUrlProblem(base);
+  if (problem) throw new InvalidArgumentError("openBase", problem);
+  return normalizeBaseUrl(base);
 }
 
 /**

@@ -1,0 +1,53 @@
+/**
+ * The rules for the identifiers and addresses WeChat login is configured with,
+ * in one place: the client's option checks, the login's zod schema and the URL
+ * builders all ask these. Each `…Problem` function answers what is wrong with
+ * a value (for an error message that never repeats the value), or undefined.
+ */
+
+/** A WeChat AppID: `wx` and 16 hexadecimal characters. */
+const APPID_PATTERN = /^wx[0-9a-f]{16}$/i;
+/** WeChat's AppSecrets are 32 hex characters; emulators and proxies may use others, whitespace never. */
+const SECRET_PATTERN = /^[\x21-\x7e]{16,128}$/;
+/** Spec §2: a state WeChat round-trips safely is up to 128 letters and digits (`#` or `&` break WxLogin.js). */
+const STATE_PATTERN = /^[A-Za-z0-9]{1,128}$/;
+
+export const APPID_RULE = "a WeChat AppID is `wx` followed by 16 hexadecimal characters";
+export const SECRET_RULE = "an AppSecret is 16 to 128 visible characters without spaces (WeChat's are 32)";
+export const STATE_RULE = "must be 1-128 characters of [A-Za-z0-9]";
+
+export function appidProblem(value: unknown): string | undefined {
+  return typeof value === "string" && APPID_PATTERN.test(value) ? undefined : APPID_RULE;
+}
+
+export function secretProblem(value: unknown): string | undefined {
+  return typeof value === "string" && SECRET_PATTERN.test(value) ? undefined : SECRET_RULE;
+}
+
+export function stateProblem(value: unknown): string | undefined {
+  return typeof value === "string" && STATE_PATTERN.test(value) ? undefined : STATE_RULE;
+}
+
+/** An absolute http(s) URL without a fragment: WeChat appends `?code=` to it, which a hash route would swallow. */
+export function redirectUriProblem(value: unknown): string | undefined {
+  if (typeof value !== "string" || !URL.canParse(value)) return "not an absolute URL";
+  if (!/^https?:$/.test(new URL(value).protocol)) return "must be an http(s) URL";
+  if (value.includes("#")) return "must not contain a fragment";
+  return undefined;
+}
+
+/** A base URL (`openBase`, `apiBase`): absolute http(s), no query, fragment or credentials. */
+export function baseUrlProblem(value: unknown): string | undefined {
+  if (typeof value !== "string" || !URL.canParse(value)) return "not an absolute URL";
+  const url = new URL(value);
+  if (url.protocol !== "https:" && url.protocol !== "http:") return "must be an http(s) URL";
+  if (url.search || url.hash || url.username || url.password) {
+    return "must not carry a query, fragment or credentials";
+  }
+  return undefined;
+}
+
+/** A valid base URL as the builders join it: normalised by URL, without trailing slashes. */
+export function normalizeBaseUrl(value: string): string {
+  return new URL(value).href.replace(/\/+$/, "");
+}
