@@ -1,4 +1,5 @@
 import type { Lock, TokenRecord, TokenStore } from "../protocol/index.js";
+import { LeaseTable } from "../protocol/leases.js";
 
 /**
  * Options of {@link memoryTokenStore}.
@@ -21,8 +22,7 @@ export interface MemoryTokenStoreOptions {
 export function memoryTokenStore(options: MemoryTokenStoreOptions = {}): TokenStore {
   const now = options.now ?? Date.now;
   const records = new Map<string, TokenRecord>();
-  const locks = new Map<string, { fencingToken: number; expiresAt: number }>();
-  const fencing = new Map<string, number>();
+  const leases = new LeaseTable();
 
   return {
     async getToken(key, at) {
@@ -43,16 +43,13 @@ export function memoryTokenStore(options: MemoryTokenStoreOptions = {}): TokenSt
       return true;
     },
     async acquireLock(name, leaseMs): Promise<Lock | undefined> {
-      const held = locks.get(name);
-      if (held && held.expiresAt > now()) return undefined;
-      const fencingToken = (fencing.get(name) ?? 0) + 1;
-      fencing.set(name, fencingToken);
-      locks.set(name, { fencingToken, expiresAt: now() + leaseMs });
+      const fencingToken = leases.acquire(name, leaseMs, now());
+      if (fencingToken === undefined) return undefined;
       return {
         name,
         fencingToken,
         async release() {
-          if (locks.get(name)?.fencingToken === fencingToken) locks.delete(name);
+          leases.release(name, fencingToken);
         },
       };
     },

@@ -1,3 +1,4 @@
+import { LeaseTable } from "../protocol/leases.js";
 import type { Lock, TokenRecord } from "../protocol/records.js";
 import { guard } from "./errors.js";
 import { type LinkRepository, linkWith } from "./link.js";
@@ -14,19 +15,14 @@ import type {
 } from "./types.js";
 
 export interface MemoryStoreOptions {
-  /** Clock for lock leases (they run on real time, unlike records). Default `Date.now`. */
-  clock?: () => number;
+  /** The clock of lock leases, in epoch ms (they run on real time, unlike records). Default `Date.now`. */
+  now?: () => number;
 }
 
 interface StoredState {
   record: StateRecord;
   used: boolean;
   sessionIdHash: string | undefined;
-}
-
-interface HeldLock {
-  fencingToken: number;
-  leaseEndsAt: number;
 }
 
 const identityKey = (appid: string, openid: string) => `${appid}\n${openid}`;
@@ -44,15 +40,14 @@ const identityKey = (appid: string, openid: string) => `${appid}\n${openid}`;
  * ```
  */
 export function memoryStore(options: MemoryStoreOptions = {}): Store {
-  const clock = options.clock ?? Date.now;
+  const leaseClock = options.now ?? Date.now;
   const states = new Map<string, StoredState>();
   const sessions = new Map<string, SessionRecord>();
   const users = new Map<string, UserRecord>();
   const usersByUnionid = new Map<string, string>();
   const identities = new Map<string, IdentityRecord>();
   const tokens = new Map<string, TokenRecord>();
-  const locks = new Map<string, HeldLock>();
-  const fencing = new Map<string, number>();
+  const leases = new LeaseTable();
 
   const repo: LinkRepository = {
     findIdentity: (appid, openid) => identities.get(identityKey(appid, openid)),
@@ -168,17 +163,14 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
     acquireLock: (name, leaseMs) =>
       run("acquireLock", (): Lock | undefined => {
         checkLease(leaseMs);
-        const held = locks.get(name);
-        if (held && held.leaseEndsAt > clock()) return undefined;
-        const fencingToken = (fencing.get(name) ?? 0) + 1;
-        fencing.set(name, fencingToken);
-        locks.set(name, { fencingToken, leaseEndsAt: clock() + leaseMs });
+        const fencingToken = leases.acquire(name, leaseMs, leaseClock());
+        if (fencingToken === undefined) return undefined;
         return {
           name,
           fencingToken,
           release: () =>
             run("releaseLock", () => {
-              if (locks.get(name)?.fencingToken === fencingToken) locks.delete(name);
+              leases.release(name, fencingToken);
             }),
         };
       }),

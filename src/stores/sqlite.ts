@@ -10,8 +10,8 @@ import { prepareStatements, toIdentity, toSession, toState, toToken, toUser } fr
 import type { ConsumeStateResult, LinkIdentityResult, Store } from "./types.js";
 
 interface CommonOptions {
-  /** Clock for lock leases (they run on real time, unlike records). Default `Date.now`. */
-  clock?: () => number;
+  /** The clock of lock leases, in epoch ms (they run on real time, unlike records). Default `Date.now`. */
+  now?: () => number;
 }
 
 export type SqliteStoreOptions = CommonOptions &
@@ -68,7 +68,7 @@ export async function sqliteStore(options: SqliteStoreOptions): Promise<Store> {
     if (owned) db.close();
     throw error;
   });
-  return guard("sqlite", "open", () => createSqliteStore(db, owned, options.clock ?? Date.now)).catch(
+  return guard("sqlite", "open", () => createSqliteStore(db, owned, options.now ?? Date.now)).catch(
     (error: unknown) => {
       if (owned) db.close();
       throw error;
@@ -76,7 +76,7 @@ export async function sqliteStore(options: SqliteStoreOptions): Promise<Store> {
   );
 }
 
-function createSqliteStore(db: Database.Database, owned: boolean, clock: () => number): Store {
+function createSqliteStore(db: Database.Database, owned: boolean, leaseClock: () => number): Store {
   const sql = prepareStatements(db);
   const run = <T>(operation: string, body: () => T) => guard("sqlite", operation, body);
 
@@ -125,9 +125,9 @@ function createSqliteStore(db: Database.Database, owned: boolean, clock: () => n
   });
   const takeLock = db.transaction((name: string, leaseMs: number): number | undefined => {
     const row = sql.getLock.get(name);
-    if (row && row.lease_ends_at > clock()) return undefined;
+    if (row && row.lease_ends_at > leaseClock()) return undefined;
     const fencingToken = (row?.fencing_token ?? 0) + 1;
-    sql.putLock.run(name, fencingToken, clock() + leaseMs);
+    sql.putLock.run(name, fencingToken, leaseClock() + leaseMs);
     return fencingToken;
   });
   const purge = db.transaction((now: number) => {
