@@ -1,6 +1,7 @@
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
 import { StoreError } from "../../src/stores/errors.js";
+import { postgresMigrations } from "../../src/stores/postgres/migrations/index.js";
 import { postgresStore } from "../../src/stores/postgres.js";
 import { POSTGRES_URL, requirePostgres } from "../support/databases.js";
 import { closedPort, silentServer } from "../support/silent-server.js";
@@ -52,7 +53,7 @@ if (service.available) {
       );
       await Promise.all(stores.map((store) => store.close()));
       await (await postgresStore({ connectionString, schema })).close();
-      expect(await count(schema, "migrations")).toBe(1);
+      expect(await count(schema, "migrations")).toBe(postgresMigrations.length);
     });
 
     it("deletes expired rows on purgeExpired and leaves a pool it was given open", async () => {
@@ -70,6 +71,28 @@ if (service.available) {
       expect(await count(schema, "tokens")).toBe(0);
       await store.close();
       expect((await pool.query("SELECT 1 AS one")).rows).toEqual([{ one: 1 }]);
+      await pool.end();
+    });
+
+    it("counts rate limits in its own schema, also when two schemas share one pool, and purges ended windows", async () => {
+      const [first, second] = [newSchema(), newSchema()];
+      const pool = new pg.Pool({ connectionString, max: 1 });
+      const stores = [
+        await postgresStore({ pool, schema: first }),
+        await postgresStore({ pool, schema: second }),
+      ];
+      const rule = { name: "login", points: 1, durationSeconds: 1 };
+      for (const store of stores) {
+        expect((await store.consumeRateLimit(rule, "192.0.2.1")).allowed).toBe(true);
+        expect((await store.consumeRateLimit(rule, "192.0.2.1")).allowed).toBe(false);
+      }
+      expect(await count(first, "rate_limits")).toBe(1);
+      expect(await count(second, "rate_limits")).toBe(1);
+      await new Promise((resolve) => setTimeout(resolve, 1_100));
+      await stores[0]!.purgeExpired(Date.now());
+      expect(await count(first, "rate_limits")).toBe(0);
+      expect(await count(second, "rate_limits")).toBe(1);
+      for (const store of stores) await store.close();
       await pool.end();
     });
 

@@ -1,5 +1,6 @@
 import type { PoolClient } from "pg";
 import { initial } from "./0001-initial.js";
+import { rateLimits } from "./0002-rate-limits.js";
 
 export interface PostgresMigrationContext {
   client: PoolClient;
@@ -14,4 +15,4 @@ export interface PostgresMigration {
 }
 
 /** In order. Add new ones at the end; never edit a released one. */
-export const postgresMigrations: readonly PostgresMigration[] = [initial];
+export const postgresMigrations: readonly PostgresMigration[] = [initial, rateLimits];

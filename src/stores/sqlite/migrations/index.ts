@@ -1,5 +1,6 @@
 import type Database from "better-sqlite3";
 import { initial } from "./0001-initial.js";
+import { rateLimits } from "./0002-rate-limits.js";
 
 export interface SqliteMigration {
   /** Recorded in `wechat_login_migrations`; never rename a released one. */
@@ -9,4 +10,4 @@ export interface SqliteMigration {
 }
 
 /** In order. Add new ones at the end; never edit a released one. */
-export const sqliteMigrations: readonly SqliteMigration[] = [initial];
+export const sqliteMigrations: readonly SqliteMigration[] = [initial, rateLimits];
