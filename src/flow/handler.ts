@@ -3,15 +3,18 @@ import { InvalidArgumentError } from "../protocol/errors.js";
 import type { WxLoginOptions } from "../protocol/urls.js";
 import type { Store } from "../stores/types.js";
 import { callback } from "./callback.js";
+import { proxyTrust } from "./client-address.js";
 import { type LoginConfig, type LoginOptions, parseLoginConfig } from "./config.js";
 import type { AppClient, FlowContext } from "./context.js";
 import { CookiePolicy } from "./cookies.js";
 import { TokenCipher } from "./crypto.js";
 import { pickLang, renderPage } from "./pages.js";
+import { type ClientConnection, LoginLimits } from "./rate-limit.js";
 import { sealedTokenStore } from "./sealed-token-store.js";
 import { logout, readSession, sessionRoute } from "./session.js";
 import { embeddedLogin, login, qrRoute } from "./start.js";
 import { StoreUnavailable, withDeadline } from "./store-guard.js";
+import { ExpirySweep } from "./sweep.js";
 
 /** The logged-in user as `/session` and `getSession` return it. */
 export interface LoginSession {
@@ -32,16 +35,33 @@ export interface EmbeddedLogin {
 }
 
 export interface Login {
-  /** Handles `{prefix}/login`, `/callback`, `/session`, `/logout`, `/qr`; anything else under the prefix is a 404 page. */
-  handle(request: Request): Promise<Response>;
+  /**
+   * Handles `{prefix}/login`, `/callback`, `/session`, `/logout`, `/qr`; anything else under the prefix is a 404 page.
+   * @param connection What a Web `Request` cannot carry: the socket's peer address, for the rate limits
+   *   (every adapter passes it; see {@link ClientConnection}).
+   * @example
+   * createServer(async (req, res) => {
+   *   const response = await login.handle(toWebRequest(req), { remoteAddress: req.socket.remoteAddress });
+   * });
+   */
+  handle(request: Request, connection?: ClientConnection): Promise<Response>;
   /** True when `request` is for one of the login routes. */
   matches(request: Request): boolean;
   /** The logged-in session of a request, or undefined. Renews the idle expiry. */
   getSession(request: Request): Promise<LoginSession | undefined>;
-  /** Creates a state for a page that embeds the QR (`WxLogin.js`). */
+  /**
+   * Creates a state for a page that embeds the QR (`WxLogin.js`). Counts as a
+   * login start for the rate limits: pass the socket's `remoteAddress`.
+   * @throws {RateLimited} when this client started too many logins (answer 429 with its `retryAfterSeconds`).
+   */
   embeddedLogin(
     request: Request,
-    options: { containerId: string; returnTo?: string; selfRedirect?: boolean },
+    options: {
+      containerId: string;
+      returnTo?: string;
+      selfRedirect?: boolean;
+      remoteAddress?: string | undefined;
+    },
   ): Promise<EmbeddedLogin>;
   /**
    * The WeChat tokens of users who logged in through app `appid` (default: the
@@ -106,13 +126,29 @@ export function createLogin(options: LoginOptions): Login {
       renderPage({ kind, status, lang: pickLang(request), retryHref: `${prefix}/login`, reference }),
   };
   const { log, page, store } = ctx;
+  // Rate limits and the periodic sweep (issue #11): rate-limit.ts, sweep.ts.
+  const limits = new LoginLimits({
+    config,
+    store,
+    trust: proxyTrust(config.trustProxy),
+    log,
+    guard: ctx.guard,
+    page,
+  });
+  const sweep = new ExpirySweep(
+    store,
+    config.purgeIntervalSeconds === false ? undefined : config.purgeIntervalSeconds * 1000,
+    now,
+    log,
+    ctx.guard,
+  );
 
   function routeOf(url: URL): string | undefined {
     if (!url.pathname.startsWith(`${prefix}/`)) return undefined;
     return url.pathname.slice(prefix.length);
   }
 
-  async function handle(request: Request): Promise<Response> {
+  async function handle(request: Request, connection: ClientConnection = {}): Promise<Response> {
     let url: URL;
     try {
       url = new URL(request.url);
@@ -122,6 +158,9 @@ export function createLogin(options: LoginOptions): Login {
     const route = routeOf(url);
     const method = request.method === "HEAD" ? "GET" : request.method;
     try {
+      sweep.poke();
+      const limited = await limits.check(request, route, connection);
+      if (limited) return limited;
       if (route === "/login" && method === "GET") return await login(ctx, request, url);
       if (route === "/callback" && method === "GET") return await callback(ctx, request, url);
       if (route === "/session" && method === "GET") return await sessionRoute(ctx, request);
@@ -158,10 +197,13 @@ export function createLogin(options: LoginOptions): Login {
       }
     },
     getSession: async (request) => (await readSession(ctx, request))?.session,
-    embeddedLogin: (request, embedded) => embeddedLogin(ctx, request, embedded),
+    embeddedLogin: async (request, embedded) => {
+      await limits.admitStart(request, embedded.remoteAddress);
+      return embeddedLogin(ctx, request, embedded);
+    },
     tokens: (appid = config.appid) => ctx.tokensOf(appid),
     close: async () => {
-      await Promise.all([website.client.close(), officialAccount?.client.close()]);
+      await Promise.all([website.client.close(), officialAccount?.client.close(), sweep.settled()]);
     },
   };
 }
