@@ -1,4 +1,4 @@
-import type { Login } from "../flow/index.js";
+import type { ClientConnection, Login } from "../flow/index.js";
 
 /** What `requireSession` does when a request has no session. */
 export interface RequireSessionOptions {
@@ -15,9 +15,13 @@ export interface RequireSessionOptions {
  * this is the last guard so a bug never takes the process or the framework's
  * error page with a stack trace in it.
  */
-export async function handleSafely(login: Login, request: Request): Promise<Response> {
+export async function handleSafely(
+  login: Login,
+  request: Request,
+  connection?: ClientConnection,
+): Promise<Response> {
   try {
-    return await login.handle(request);
+    return await login.handle(request, connection);
   } catch (error) {
     reportUnexpected(login, error);
     return new Response("Internal error / 内部错误", {
