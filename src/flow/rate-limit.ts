@@ -11,7 +11,14 @@ export interface RateLimitSetting {
   /** The window, in seconds; it starts at the client's first request. */
   durationSeconds: number;
   /** Extra requests allowed once `points` are used up, counted over their own (longer) window. */
-  burst?: { points: number; durationSeconds: number } | undefined;
+  burst?:
+    | {
+        /** Extra requests per client in the burst's window. */
+        points: number;
+        /** The burst's window, in seconds. */
+        durationSeconds: number;
+      }
+    | undefined;
 }
 
 /**
@@ -45,6 +52,7 @@ export const DEFAULT_RATE_LIMITS = {
 
 /** Thrown by `login.embeddedLogin()` when the client started too many logins; answer 429 with `Retry-After`. */
 export class RateLimited extends Error {
+  /** Stable code for `catch` blocks that cannot use `instanceof`. */
   readonly code = "RATE_LIMITED";
   constructor(
     /** Seconds until the client may try again: send it as `Retry-After`. */

@@ -112,7 +112,14 @@ export interface RateLimitRule {
    * A reserve for peaks: once `points` are used up, up to `burst.points` more
    * hits per key are allowed in the burst's own (usually longer) window.
    */
-  burst?: { points: number; durationSeconds: number } | undefined;
+  burst?:
+    | {
+        /** Extra hits per key in the burst's window (a positive integer). */
+        points: number;
+        /** The burst's window in seconds (a positive integer). */
+        durationSeconds: number;
+      }
+    | undefined;
 }
 
 /** How one hit of {@link Store.consumeRateLimit} stands. */
