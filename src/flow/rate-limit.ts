@@ -122,7 +122,9 @@ export class LoginLimits {
         : [];
     if (!rules.some((rule) => rule !== undefined)) return undefined;
     const retryAfter = await this.hit(rules, this.keyOf(request, client.remoteAddress));
-    return retryAfter === undefined ? undefined : this.tooMany(request, retryAfter);
+    // /qr is fetched by a script that reads JSON, whatever it sent as Accept.
+    const wantsJson = route === "/qr" || (request.headers.get("accept") ?? "").includes("application/json");
+    return retryAfter === undefined ? undefined : this.tooMany(request, retryAfter, wantsJson);
   }
 
   /** For `embeddedLogin`: throws {@link RateLimited} when this client may not start another login now. */
@@ -165,8 +167,8 @@ export class LoginLimits {
     return key;
   }
 
-  private tooMany(request: Request, retryAfterSeconds: number): Response {
-    const response = (request.headers.get("accept") ?? "").includes("application/json")
+  private tooMany(request: Request, retryAfterSeconds: number, wantsJson: boolean): Response {
+    const response = wantsJson
       ? json({ error: "rate_limited", retryAfterSeconds }, 429)
       : this.deps.page(request, "rate_limited", 429);
     response.headers.set("retry-after", String(retryAfterSeconds));

@@ -125,7 +125,9 @@ describe("the 429 answer", () => {
     expect(zhPage).toContain("登录请求过于频繁");
     const en = await browser.get(`${url}/auth/login`, { "accept-language": "en-US" });
     expect(await en.text()).toContain("Too many login attempts");
-    const api = await browser.get(`${url}/auth/qr`, { accept: "application/json" });
+    const script = await browser.get(`${url}/auth/qr`);
+    expect(script.headers.get("content-type")).toMatch(/^application\/json/);
+    const api = await browser.get(`${url}/auth/login`, { accept: "application/json" });
     expect(api.status).toBe(429);
     const body = (await api.json()) as { error: string; retryAfterSeconds: number };
     expect(body.error).toBe("rate_limited");
