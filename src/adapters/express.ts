@@ -5,7 +5,7 @@ import type {
   RequestHandler,
 } from "express";
 import type { Login, LoginSession } from "../flow/index.js";
-import { toWebRequest, writeWebResponse } from "./node.js";
+import { connectionOf, toWebRequest, writeWebResponse } from "./node.js";
 import { handleSafely, type RequireSessionOptions, reencodeParsedBody, sessionMissing } from "./shared.js";
 
 export type { RequireSessionOptions } from "./shared.js";
@@ -67,7 +67,7 @@ export function loginRouter(login: Login): RequestHandler {
       next();
       return;
     }
-    handleSafely(login, request)
+    handleSafely(login, request, connectionOf(req))
       .then((response) => writeWebResponse(res, response, req.method))
       .catch(() => res.destroy());
   };

@@ -6,7 +6,7 @@ import type {
   preHandlerAsyncHookHandler,
 } from "fastify";
 import type { Login, LoginSession } from "../flow/index.js";
-import { isBodyless, toNodeHeaders, toWebRequest, webBodyToNode } from "./node.js";
+import { connectionOf, isBodyless, toNodeHeaders, toWebRequest, webBodyToNode } from "./node.js";
 import { handleSafely, type RequireSessionOptions, sessionMissing } from "./shared.js";
 
 export type { RequireSessionOptions } from "./shared.js";
@@ -72,7 +72,11 @@ export async function wechatLogin(
     url: `${login.config.routePrefix}/*`,
     exposeHeadRoute: false,
     handler: async (request, reply) =>
-      send(reply, await handleSafely(login, webRequestOf(request, reply)), request.method),
+      send(
+        reply,
+        await handleSafely(login, webRequestOf(request, reply), connectionOf(request.raw)),
+        request.method,
+      ),
   });
 }
 

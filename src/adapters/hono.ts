@@ -1,5 +1,7 @@
+import { getConnInfo as nodeConnInfo } from "@hono/node-server/conninfo";
 import type { Context, MiddlewareHandler } from "hono";
-import type { Login, LoginSession } from "../flow/index.js";
+import type { GetConnInfo } from "hono/conninfo";
+import type { ClientConnection, Login, LoginSession } from "../flow/index.js";
 import { handleSafely, type RequireSessionOptions, sessionMissing } from "./shared.js";
 
 export type { RequireSessionOptions } from "./shared.js";
@@ -16,18 +18,43 @@ export interface WeChatSessionEnv {
   Variables: WeChatSessionVariables;
 }
 
+/** Options of {@link loginRoutes}. */
+export interface LoginRoutesOptions {
+  /**
+   * Reads the connection's peer address, for the rate limits: Hono's
+   * `getConnInfo` of your runtime (`hono/bun`, `hono/deno`,
+   * `hono/cloudflare-workers`, …). Default: @hono/node-server's.
+   */
+  getConnInfo?: GetConnInfo;
+}
+
+/**
+ * The socket's peer of a Hono request, or no address when the runtime does
+ * not say (the flow then counts the request under one shared key).
+ * @example
+ * const embedded = await login.embeddedLogin(c.req.raw, { containerId: "qr", ...connectionOf(c) });
+ */
+export function connectionOf(c: Context, getConnInfo: GetConnInfo = nodeConnInfo): ClientConnection {
+  try {
+    return { remoteAddress: getConnInfo(c).remote.address };
+  } catch {
+    // Not on @hono/node-server (no c.env.incoming) and no getConnInfo for this runtime given.
+    return {};
+  }
+}
+
 /**
  * Mounts the login routes on a Hono app: Hono already speaks Web
- * `Request`/`Response`, so this only routes.
+ * `Request`/`Response`, so this only routes, and hands the flow the peer's address.
  * @example
  * const app = new Hono();
  * app.use(loginRoutes(login));
  * app.get("/me", async (c) => c.json(await getSession(login, c)));
  */
-export function loginRoutes(login: Login): MiddlewareHandler {
+export function loginRoutes(login: Login, options: LoginRoutesOptions = {}): MiddlewareHandler {
   return async (c, next) => {
     if (!login.matches(c.req.raw)) return next();
-    return handleSafely(login, c.req.raw);
+    return handleSafely(login, c.req.raw, connectionOf(c, options.getConnInfo));
   };
 }
 

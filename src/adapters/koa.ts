@@ -1,6 +1,6 @@
 import type { Context, Middleware, Next } from "koa";
 import type { Login, LoginSession } from "../flow/index.js";
-import { isBodyless, toNodeHeaders, toWebRequest, webBodyToNode } from "./node.js";
+import { connectionOf, isBodyless, toNodeHeaders, toWebRequest, webBodyToNode } from "./node.js";
 import { handleSafely, type RequireSessionOptions, reencodeParsedBody, sessionMissing } from "./shared.js";
 
 export type { RequireSessionOptions } from "./shared.js";
@@ -78,7 +78,7 @@ export function loginMiddleware(login: Login): Middleware {
   return async (ctx: Context, next: Next) => {
     const request = webRequestOf(ctx);
     if (!login.matches(request)) return next();
-    respond(ctx, await handleSafely(login, request));
+    respond(ctx, await handleSafely(login, request, connectionOf(ctx.req)));
   };
 }
 

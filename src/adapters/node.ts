@@ -1,14 +1,16 @@
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:http";
 import { Readable } from "node:stream";
 import type { TLSSocket } from "node:tls";
-import type { Login, LoginSession } from "../flow/index.js";
+import { type ClientConnection, type Login, type LoginSession, proxyTrust } from "../flow/index.js";
 import { handleSafely } from "./shared.js";
 
 /** Options of {@link toWebRequest}. */
 export interface ToWebRequestOptions {
   /**
-   * Trust `X-Forwarded-Proto` for the URL's scheme. Set it only behind a
-   * reverse proxy you control, which overwrites the header: a client can send any value.
+   * Believe `X-Forwarded-Proto` for the URL's scheme. {@link toNodeHandler}
+   * sets it from the login's `trustProxy` (true when the connecting peer is a
+   * trusted proxy); set it yourself only behind a reverse proxy you control,
+   * which overwrites the header: a client can send any value.
    */
   trustProxy?: boolean;
   /**
@@ -32,7 +34,7 @@ export interface ToWebRequestOptions {
  * Node adapter (node, Express, Koa, Fastify) shares.
  * @throws TypeError when the Host header cannot form a URL.
  * @example
- * const request = toWebRequest(req, { trustProxy: true, res });
+ * const request = toWebRequest(req, { res });
  */
 export function toWebRequest(req: IncomingMessage, options: ToWebRequestOptions = {}): Request {
   const origin = options.origin ?? `${schemeOf(req, options.trustProxy ?? false)}://${hostOf(req)}`;
@@ -208,8 +210,6 @@ export interface NodeHandlerOptions {
    * `false` answers them with the flow's 404 page. Default true.
    */
   fallthrough?: boolean;
-  /** Trust `X-Forwarded-Proto` (see {@link ToWebRequestOptions.trustProxy}). */
-  trustProxy?: boolean;
 }
 
 /** A node:http / Connect-style handler. */
@@ -219,18 +219,27 @@ export type NodeHandler = (
   next?: (error?: unknown) => void,
 ) => void;
 
+/** The socket's peer, for the flow's rate limits (which apply the login's `trustProxy` to it). */
+export function connectionOf(req: IncomingMessage): ClientConnection {
+  return { remoteAddress: req.socket.remoteAddress };
+}
+
 /**
  * Serves the login routes on node:http, or as Connect-style middleware.
+ * Behind a reverse proxy, set `trustProxy` on `createLogin`: the scheme
+ * (`X-Forwarded-Proto`) and the client IP (`X-Forwarded-For`) are then read
+ * from the headers of the proxies it trusts.
  * @example
  * import { createServer } from "node:http";
  * createServer(toNodeHandler(login)).listen(3000);
  */
 export function toNodeHandler(login: Login, options: NodeHandlerOptions = {}): NodeHandler {
   const fallthrough = options.fallthrough ?? true;
+  const trust = proxyTrust(login.config.trustProxy);
   return (req, res, next) => {
     let request: Request;
     try {
-      request = toWebRequest(req, { trustProxy: options.trustProxy, res });
+      request = toWebRequest(req, { trustProxy: trust.trustsPeer(req.socket.remoteAddress), res });
     } catch {
       res.writeHead(400, { "content-type": "text/plain; charset=utf-8" }).end("Bad Request");
       return;
@@ -239,7 +248,7 @@ export function toNodeHandler(login: Login, options: NodeHandlerOptions = {}): N
       next();
       return;
     }
-    handleSafely(login, request)
+    handleSafely(login, request, connectionOf(req))
       .then((response) => writeWebResponse(res, response, req.method))
       // Only the write can fail here (the client went away mid-body): nothing is left to answer.
       .catch(() => res.destroy());
@@ -252,10 +261,7 @@ export function toNodeHandler(login: Login, options: NodeHandlerOptions = {}): N
  * const session = await getSession(login, req);
  * if (!session) return res.writeHead(401).end();
  */
-export function getSession(
-  login: Login,
-  req: IncomingMessage,
-  options: Pick<ToWebRequestOptions, "trustProxy"> = {},
-): Promise<LoginSession | undefined> {
-  return login.getSession(toWebRequest(req, { trustProxy: options.trustProxy, body: null }));
+export function getSession(login: Login, req: IncomingMessage): Promise<LoginSession | undefined> {
+  const trustProxy = proxyTrust(login.config.trustProxy).trustsPeer(req.socket.remoteAddress);
+  return login.getSession(toWebRequest(req, { trustProxy, body: null }));
 }

@@ -1,5 +1,5 @@
 import { isSecureSite } from "../flow/cookies.js";
-import type { Login } from "../flow/index.js";
+import type { ClientConnection, Login } from "../flow/index.js";
 import { withSecurityHeaders } from "../flow/security-headers.js";
 
 /** What `requireSession` does when a request has no session. */
@@ -17,9 +17,13 @@ export interface RequireSessionOptions {
  * this is the last guard so a bug never takes the process or the framework's
  * error page with a stack trace in it.
  */
-export async function handleSafely(login: Login, request: Request): Promise<Response> {
+export async function handleSafely(
+  login: Login,
+  request: Request,
+  connection?: ClientConnection,
+): Promise<Response> {
   try {
-    return await login.handle(request);
+    return await login.handle(request, connection);
   } catch (error) {
     reportUnexpected(login, error);
     const headers = { "content-type": "text/plain; charset=utf-8" };

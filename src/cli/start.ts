@@ -82,15 +82,7 @@ export async function startDemo(options: StartOptions): Promise<RunningDemo> {
     );
     const demo = createDemoApp(login);
     const server = await listen(demo.fetch, options.port, options.host);
-    const purge = setInterval(() => {
-      storeForLogin.purgeExpired(Date.now()).catch((error: unknown) => {
-        logger.warn(
-          { reason: error instanceof Error ? error.message : String(error) },
-          "purging expired rows failed",
-        );
-      });
-    }, 60_000);
-    purge.unref();
+    // Expired rows are swept by the flow itself (purgeIntervalSeconds), on whichever instance serves requests.
     options.say(zh ? `演示站点：    ${demoOrigin}/` : `Demo site:     ${demoOrigin}/`);
     if (emulator) options.say(zh ? `微信模拟器：  ${emulator.url}/` : `WeChat emulator: ${emulator.url}/`);
     options.say(
@@ -102,7 +94,6 @@ export async function startDemo(options: StartOptions): Promise<RunningDemo> {
       url: demoOrigin,
       emulatorUrl: running?.url,
       close: async () => {
-        clearInterval(purge);
         await new Promise<void>((resolve) => server.close(() => resolve()));
         await login.close();
         await storeForLogin.close();

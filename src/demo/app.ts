@@ -1,6 +1,6 @@
 import { Hono } from "hono";
-import { loginRoutes } from "../adapters/hono.js";
-import { type Login, pickLang, StoreUnavailable } from "../flow/index.js";
+import { connectionOf, loginRoutes } from "../adapters/hono.js";
+import { type Login, pickLang, RateLimited, StoreUnavailable } from "../flow/index.js";
 import { embeddedPage, homePage, profilePage } from "./pages.js";
 
 /**
@@ -21,12 +21,17 @@ export function createDemoApp(login: Login): Hono {
     const embedded = await login.embeddedLogin(c.req.raw, {
       containerId: "login_container",
       returnTo: "/profile",
+      ...connectionOf(c),
     });
     c.header("set-cookie", embedded.setCookie);
     c.header("cache-control", "no-store");
     return c.html(embeddedPage(pickLang(c.req.raw), embedded.scriptUrl, embedded.options));
   });
   app.onError((error, c) => {
+    if (error instanceof RateLimited) {
+      c.header("retry-after", String(error.retryAfterSeconds));
+      return c.text("Too many login attempts, try again later / 登录请求过于频繁，请稍后再试", 429);
+    }
     const status = error instanceof StoreUnavailable ? 503 : 500;
     return c.text(
       status === 503 ? "Service unavailable / 服务暂时不可用" : "Internal error / 内部错误",

@@ -15,20 +15,20 @@ import { beginLogin } from "./start.js";
  */
 const CODE_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;
 
+/** The callback's parameters once their shape is checked: `code` is absent when the user declined. */
+export interface CallbackParameters {
+  state: string;
+  code: string | undefined;
+}
+
 /**
- * WeChat's redirect back to `app`'s callback: check the parameters, the state
- * and its browser binding, exchange the code, check what WeChat said, link
- * the identity, open a session.
+ * The callback's parameters, or the 400 page for them, decided from the URL
+ * alone: before any store call (the rate limit's counter included) and any
+ * WeChat call. Two values are two readings of one URL (RFC 9700 §4.1).
  */
-export async function callback(
-  ctx: FlowContext,
-  request: Request,
-  url: URL,
-  app: LoginApp,
-): Promise<Response> {
+export function callbackParameters(ctx: FlowContext, request: Request, url: URL): CallbackParameters | Response {
   const states = url.searchParams.getAll("state");
   const codes = url.searchParams.getAll("code");
-  // Two values are two readings of one URL (RFC 9700 §4.1); decide before any store or WeChat call.
   if (states.length > 1 || codes.length > 1) return rejected(ctx, request, "duplicate_parameter");
   const state = states[0];
   const code = codes[0];
@@ -36,6 +36,20 @@ export async function callback(
   if (!isRandomToken(state) || (code !== undefined && !CODE_PATTERN.test(code))) {
     return rejected(ctx, request, "malformed");
   }
+  return { state, code };
+}
+
+/**
+ * WeChat's redirect back to `app`'s callback, its parameters checked: check
+ * the state and its browser binding, exchange the code, check what WeChat
+ * said, link the identity, open a session.
+ */
+export async function callback(
+  ctx: FlowContext,
+  request: Request,
+  { state, code }: CallbackParameters,
+  app: LoginApp,
+): Promise<Response> {
   const consumed = await ctx.store.consumeState(state, ctx.now());
   if (consumed.status === "missing")
     return rejected(ctx, request, "state_unknown_or_expired", "state_invalid");

@@ -4,6 +4,8 @@ import { DEFAULT_API_BASE, DEFAULT_OPEN_BASE } from "../protocol/hosts.js";
 import { appidProblem, baseUrlProblem, redirectUriProblem, secretProblem } from "../protocol/identifiers.js";
 import type { UserInfo } from "../protocol/schemas.js";
 import type { IdentityRecord, Store, UserRecord } from "../stores/types.js";
+import { proxyTrust, type TrustProxy } from "./client-address.js";
+import { DEFAULT_RATE_LIMITS, type RateLimitOptions } from "./rate-limit.js";
 
 /** What `onLogin` is told about a completed login. */
 export interface LoginEvent {
@@ -32,6 +34,28 @@ const appidSchema = rule(appidProblem);
 const secretSchema = rule(secretProblem);
 const baseUrl = rule(baseUrlProblem);
 const seconds = z.number().int().positive();
+
+// Rate limits and trustProxy (issue #11): see rate-limit.ts and client-address.ts.
+const window = z.object({ points: seconds, durationSeconds: seconds });
+const rateLimitSetting = window.extend({ burst: window.optional() });
+const rateLimitSchema = z.union([
+  z.literal(false),
+  z.object({
+    login: z.union([rateLimitSetting, z.literal(false)]).default(DEFAULT_RATE_LIMITS.login),
+    callback: z.union([rateLimitSetting, z.literal(false)]).default(DEFAULT_RATE_LIMITS.callback),
+    statesPerClient: z.union([seconds, z.literal(false)]).default(DEFAULT_RATE_LIMITS.statesPerClient),
+  }),
+]);
+const trustProxySchema = z
+  .union([z.literal(false), z.number().int().nonnegative(), z.string(), z.array(z.string()).readonly()])
+  .refine((value) => {
+    try {
+      proxyTrust(value);
+      return true;
+    } catch {
+      return false;
+    }
+  }, 'must be false, a hop count, or IP addresses / CIDR ranges / "loopback", "linklocal", "uniquelocal"');
 
 const schema = z.object({
   appid: appidSchema,
@@ -66,6 +90,9 @@ const schema = z.object({
   now: z.custom<() => number>((value) => typeof value === "function").optional(),
   upstreamTimeoutMs: z.number().int().positive().default(8000),
   storeTimeoutMs: z.number().int().positive().default(3000),
+  rateLimit: rateLimitSchema.default(DEFAULT_RATE_LIMITS),
+  trustProxy: trustProxySchema.default(false),
+  purgeIntervalSeconds: z.union([seconds, z.literal(false)]).default(60),
 });
 
 /**
@@ -157,6 +184,31 @@ export interface LoginOptions {
   upstreamTimeoutMs?: number | undefined;
   /** Deadline for one store operation, in milliseconds; a slower store answers 503. Default 3000. */
   storeTimeoutMs?: number | undefined;
+  /**
+   * Limits per client IP on the login routes, answered with 429, `Retry-After`
+   * and a zh-CN/en page. Counted in `store`, so every instance on it shares
+   * the count. Defaults (see {@link RateLimitOptions}) suit an office of a few
+   * hundred people behind one NAT address; `false` switches all of them off.
+   * A store that is down answers 503, as every login route does.
+   * @example
+   * rateLimit: { login: { points: 30, durationSeconds: 60 }, callback: false }
+   */
+  rateLimit?: RateLimitOptions | false | undefined;
+  /**
+   * Which proxies in front of the app to believe: the client IP (for rate
+   * limits) is read from `X-Forwarded-For` right to left past the trusted hops,
+   * and the node adapter takes the scheme from `X-Forwarded-Proto`, only when
+   * the proxy that connected is trusted. Default `false`: the socket's address,
+   * headers ignored. Behind one nginx or load balancer: `1`; or the proxies'
+   * addresses: `["10.0.0.0/8"]`, `"loopback"`.
+   */
+  trustProxy?: TrustProxy | undefined;
+  /**
+   * The flow runs `store.purgeExpired` from its own requests at most this often,
+   * in seconds, so expired states and counters are swept on every store.
+   * Default 60; `false` when the app schedules the purge itself.
+   */
+  purgeIntervalSeconds?: number | false | undefined;
 }
 
 /** True only when A and B are the same type (not merely assignable to each other). */

@@ -2,18 +2,21 @@ import { UserTokens, WeChatClient } from "../client/index.js";
 import { InvalidArgumentError } from "../protocol/errors.js";
 import { authorizeUrl, qrConnectUrl, type WxLoginOptions } from "../protocol/urls.js";
 import type { Store } from "../stores/types.js";
-import { callback } from "./callback.js";
+import { type CallbackParameters, callback, callbackParameters } from "./callback.js";
+import { proxyTrust } from "./client-address.js";
 import { type LoginConfig, type LoginOptions, parseLoginConfig } from "./config.js";
 import type { FlowContext, LoginApp } from "./context.js";
 import { CookiePolicy } from "./cookies.js";
 import { TokenCipher } from "./crypto.js";
 import { pickLang, renderPage } from "./pages.js";
+import { type ClientConnection, LoginLimits } from "./rate-limit.js";
 import { withCookies } from "./responses.js";
 import { sealedTokenStore } from "./sealed-token-store.js";
 import { withSecurityHeaders } from "./security-headers.js";
 import { logout, readSession, sessionRoute } from "./session.js";
 import { embeddedLogin, login, qrRoute } from "./start.js";
 import { guardedStore, StoreUnavailable } from "./store-guard.js";
+import { ExpirySweep } from "./sweep.js";
 
 /** The logged-in user as `/session` and `getSession` return it. */
 export interface LoginSession {
@@ -34,16 +37,33 @@ export interface EmbeddedLogin {
 }
 
 export interface Login {
-  /** Handles `{prefix}/login`, `/callback`, `/session`, `/logout`, `/qr`; anything else under the prefix is a 404 page. */
-  handle(request: Request): Promise<Response>;
+  /**
+   * Handles `{prefix}/login`, `/callback` (and `/callback/mp` for the official account), `/session`, `/logout`, `/qr`; anything else under the prefix is a 404 page.
+   * @param connection What a Web `Request` cannot carry: the socket's peer address, for the rate limits
+   *   (every adapter passes it; see {@link ClientConnection}).
+   * @example
+   * createServer(async (req, res) => {
+   *   const response = await login.handle(toWebRequest(req), { remoteAddress: req.socket.remoteAddress });
+   * });
+   */
+  handle(request: Request, connection?: ClientConnection): Promise<Response>;
   /** True when `request` is for one of the login routes. */
   matches(request: Request): boolean;
   /** The logged-in session of a request, or undefined. Renews the idle expiry. */
   getSession(request: Request): Promise<LoginSession | undefined>;
-  /** Creates a state for a page that embeds the QR (`WxLogin.js`). */
+  /**
+   * Creates a state for a page that embeds the QR (`WxLogin.js`). Counts as a
+   * login start for the rate limits: pass the socket's `remoteAddress`.
+   * @throws {RateLimited} when this client started too many logins (answer 429 with its `retryAfterSeconds`).
+   */
   embeddedLogin(
     request: Request,
-    options: { containerId: string; returnTo?: string; selfRedirect?: boolean },
+    options: {
+      containerId: string;
+      returnTo?: string;
+      selfRedirect?: boolean;
+      remoteAddress?: string | undefined;
+    },
   ): Promise<EmbeddedLogin>;
   /**
    * The WeChat tokens of users who logged in through app `appid` (default: the
@@ -134,19 +154,31 @@ export function createLogin(options: LoginOptions): Login {
       renderPage({ kind, status, lang: pickLang(request), retryHref: `${prefix}/login`, reference }),
   };
   const { log, page } = ctx;
+  // Per-client rate limits and the periodic sweep of expired records (rate-limit.ts, sweep.ts).
+  const limits = new LoginLimits({ config, store, trust: proxyTrust(config.trustProxy), log, page });
+  const sweep = new ExpirySweep(
+    store,
+    config.purgeIntervalSeconds === false ? undefined : config.purgeIntervalSeconds * 1000,
+    now,
+    log,
+  );
 
-  /** The one route table: dispatch, the 405 answer and `matches` all read it. */
+  /** The one route table: dispatch, the 405 answer, the rate limits and `matches` all read it. */
   const routes: Record<string, Route> = {
-    "/login": { methods: ["GET"], run: (request, url) => login(ctx, request, url) },
+    "/login": { methods: ["GET"], limit: "start", run: (request, url) => login(ctx, request, url) },
     "/session": { methods: ["GET"], run: (request) => sessionRoute(ctx, request) },
     "/logout": { methods: ["POST"], run: (request, url) => logout(ctx, request, url) },
-    "/qr": { methods: ["GET"], run: (_request, url) => qrRoute(ctx, url) },
+    // A script fetches /qr and reads JSON, whatever it sent as Accept.
+    "/qr": { methods: ["GET"], limit: "start", json: true, run: (_request, url) => qrRoute(ctx, url) },
   };
   for (const app of apps) {
     routes[app.callbackRoute] = {
       methods: ["GET"],
+      limit: "callback",
+      precheck: (request, url) => callbackParameters(ctx, request, url),
       // Every outcome but a restart (which binds a new login) ends the pre-login cookie.
-      run: async (request, url) => endPreLogin(await callback(ctx, request, url, app), cookies),
+      run: async (request, _url, parameters) =>
+        endPreLogin(await callback(ctx, request, parameters as CallbackParameters, app), cookies),
     };
   }
 
@@ -157,7 +189,7 @@ export function createLogin(options: LoginOptions): Login {
 
   let warnedPlainHttp = false;
 
-  async function answer(request: Request): Promise<Response> {
+  async function answer(request: Request, connection: ClientConnection): Promise<Response> {
     let url: URL;
     try {
       url = new URL(request.url);
@@ -183,8 +215,14 @@ export function createLogin(options: LoginOptions): Login {
       }
       return page(request, "https_required", 403);
     }
+    const checked = route.precheck?.(request, url);
+    if (checked instanceof Response) return endPreLogin(checked, cookies);
     try {
-      return await route.run(request, url);
+      if (route.limit) {
+        const limited = await limits.check(request, route.limit, connection, route.json ?? false);
+        if (limited) return limited;
+      }
+      return await route.run(request, url, checked);
     } catch (error) {
       if (error instanceof StoreUnavailable) {
         log?.error(
@@ -195,12 +233,16 @@ export function createLogin(options: LoginOptions): Login {
       }
       log?.error({ event: "internal_error", reason: describe(error) }, "login route failed");
       return page(request, "internal_error", 500);
+    } finally {
+      // After the answer is decided, beside it: a request refused from its URL alone touches no store.
+      sweep.poke();
     }
   }
 
   return {
     config,
-    handle: async (request) => withSecurityHeaders(await answer(request), { secure: cookies.secure }),
+    handle: async (request, connection = {}) =>
+      withSecurityHeaders(await answer(request, connection), { secure: cookies.secure }),
     matches: (request) => {
       try {
         return routeOf(new URL(request.url)) !== undefined;
@@ -209,17 +251,26 @@ export function createLogin(options: LoginOptions): Login {
       }
     },
     getSession: async (request) => (await readSession(ctx, request))?.session,
-    embeddedLogin: (_request, embedded) => embeddedLogin(ctx, embedded),
+    embeddedLogin: async (request, embedded) => {
+      await limits.admitStart(request, embedded.remoteAddress);
+      return embeddedLogin(ctx, embedded);
+    },
     tokens: (appid = config.appid) => ctx.tokensOf(appid),
     close: async () => {
-      await Promise.all(apps.map((app) => app.client.close()));
+      await Promise.all([...apps.map((app) => app.client.close()), sweep.settled()]);
     },
   };
 }
 
 interface Route {
   methods: readonly string[];
-  run(request: Request, url: URL): Promise<Response>;
+  /** Which per-client limit the route counts against: starting a login, or arriving back from WeChat. */
+  limit?: "start" | "callback";
+  /** Its 429 is JSON whatever `Accept` says. */
+  json?: boolean;
+  /** Checks that need only the URL, before the rate limit counts the request: a Response refuses it. */
+  precheck?(request: Request, url: URL): Response | object;
+  run(request: Request, url: URL, checked: object | undefined): Promise<Response>;
 }
 
 function allowHeader(methods: readonly string[]): string {

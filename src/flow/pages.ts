@@ -17,6 +17,8 @@ export type PageKind =
   | "unionid_required"
   | "https_required"
   | "store_unavailable"
+  // Rate limits (issue #11, rate-limit.ts): 429 with Retry-After.
+  | "rate_limited"
   | "not_found"
   | "internal_error";
 
@@ -147,6 +149,16 @@ const texts: Record<PageKind, Record<Lang, PageText>> = {
     en: {
       title: "Service unavailable",
       body: "The login service is temporarily unavailable. Please try again in a moment.",
+    },
+  },
+  rate_limited: {
+    "zh-CN": {
+      title: "登录请求过于频繁",
+      body: "你所在的网络短时间内发起了太多次登录。请稍等片刻再重新登录。",
+    },
+    en: {
+      title: "Too many login attempts",
+      body: "Too many logins were started from your network in a short time. Please wait a moment and log in again.",
     },
   },
   internal_error: {

@@ -18,6 +18,7 @@ export const ErrorCode = {
   RefreshWaitTimeout: "WL_REFRESH_WAIT_TIMEOUT",
   Store: "WL_STORE",
   StoreUnavailable: "WL_STORE_UNAVAILABLE",
+  RateLimited: "WL_RATE_LIMITED",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

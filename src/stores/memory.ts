@@ -1,7 +1,9 @@
+import { RateLimiterMemory } from "rate-limiter-flexible";
 import { LeaseTable } from "../protocol/leases.js";
 import type { Lock, TokenRecord } from "../protocol/records.js";
 import { guard } from "./errors.js";
 import { type LinkRepository, linkWith } from "./link.js";
+import { rateLimitsOn } from "./rate-limit.js";
 import { byCreation, checkLease, sessionAlive, tokenGoneAt, touchedIdle } from "./rules.js";
 import type {
   ConsumeStateResult,
@@ -70,6 +72,8 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
   };
 
   const run = <T>(operation: string, body: () => T) => guard("memory", operation, body);
+  // Counters of this store only: two logins on one memoryStore() share them, two processes do not.
+  const consumeRateLimit = rateLimitsOn((options) => new RateLimiterMemory(options));
   // Copies keep callers from mutating what the store holds, as a real backend would.
   const copy = structuredClone;
 
@@ -175,6 +179,9 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
         };
       }),
 
+    consumeRateLimit: (rule, key) => guard("memory", "consumeRateLimit", () => consumeRateLimit(rule, key)),
+
+    // Rate-limit counters need no sweep here: rate-limiter-flexible drops each one when its window ends.
     purgeExpired: (now) =>
       run("purgeExpired", () => {
         for (const [key, stored] of states) if (stored.record.expiresAt <= now) states.delete(key);

@@ -1,9 +1,11 @@
 import pg from "pg";
+import { RateLimiterPostgres } from "rate-limiter-flexible";
 import { InvalidArgumentError } from "../protocol/errors.js";
 import type { Lock, TokenRecord } from "../protocol/records.js";
 import { guard } from "./errors.js";
 import { linkInTransaction } from "./postgres/link.js";
 import { migrate } from "./postgres/migrate.js";
+import { RATE_LIMIT_TABLE } from "./postgres/migrations/0003-rate-limits.js";
 import {
   type IdentityRow,
   type SessionRow,
@@ -17,6 +19,7 @@ import {
   type UserRow,
 } from "./postgres/rows.js";
 import { inTransaction } from "./postgres/transaction.js";
+import { rateLimitsOn } from "./rate-limit.js";
 import { checkLease, tokenGoneAt } from "./rules.js";
 import type { ConsumeStateResult, Store } from "./types.js";
 
@@ -73,13 +76,31 @@ export async function postgresStore(options: PostgresStoreOptions = {}): Promise
     if (owned) await pool.end().catch(() => undefined);
     throw error;
   }
-  return createPostgresStore(pool, owned, s);
+  return createPostgresStore(pool, owned, s, schemaName);
 }
 
-function createPostgresStore(pool: pg.Pool, owned: boolean, s: string): Store {
+function createPostgresStore(pool: pg.Pool, owned: boolean, s: string, schemaName: string): Store {
   const run = <T>(operation: string, body: () => Promise<T>) => guard("postgres", operation, body);
   const query = async <R extends pg.QueryResultRow>(text: string, values: unknown[]) =>
     (await pool.query<R>(text, values)).rows;
+
+  // rate-limiter-flexible names its prepared statements after the table alone: on a pool shared by stores
+  // of two schemas the same name would stand for two texts, which pg refuses. Unnamed queries cannot clash.
+  const unprepared = {
+    query: (q: { text: string; values?: unknown[] }) => pool.query({ text: q.text, values: q.values }),
+  };
+  const consumeRateLimit = rateLimitsOn(
+    (options) =>
+      new RateLimiterPostgres({
+        ...options,
+        storeClient: unprepared,
+        storeType: "pool",
+        schemaName,
+        tableName: RATE_LIMIT_TABLE,
+        tableCreated: true,
+        clearExpiredByTimeout: false,
+      }),
+  );
 
   return {
     kind: "postgres",
@@ -242,6 +263,8 @@ function createPostgresStore(pool: pg.Pool, owned: boolean, s: string): Store {
         };
       }),
 
+    consumeRateLimit: (rule, key) => run("consumeRateLimit", () => consumeRateLimit(rule, key)),
+
     purgeExpired: (now) =>
       run("purgeExpired", async () => {
         await query(`DELETE FROM ${s}.states WHERE expires_at <= $1`, [now]);
@@ -249,6 +272,8 @@ function createPostgresStore(pool: pg.Pool, owned: boolean, s: string): Store {
           now,
         ]);
         await query(`DELETE FROM ${s}.tokens WHERE gone_at <= $1`, [now]);
+        // rate-limiter-flexible stamps its windows with Date.now(), whatever clock the caller keeps.
+        await query(`DELETE FROM ${s}.${RATE_LIMIT_TABLE} WHERE expire <= $1`, [Date.now()]);
       }),
 
     close: () =>

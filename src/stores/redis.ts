@@ -1,6 +1,8 @@
 import { Redis, type RedisOptions } from "ioredis";
+import { RateLimiterRedis } from "rate-limiter-flexible";
 import type { Lock, TokenRecord } from "../protocol/records.js";
 import { guard } from "./errors.js";
+import { rateLimitsOn } from "./rate-limit.js";
 import {
   gcTtlMs,
   hashFromPairs,
@@ -73,6 +75,16 @@ export function redisStore(options: RedisStoreOptions = {}): Store {
       return client.eval(script.source, keys.length, ...keys, ...args);
     }
   };
+
+  // On the store's own client and under its prefix; each counter key carries its window as its TTL.
+  const consumeRateLimit = rateLimitsOn(
+    (options) =>
+      new RateLimiterRedis({
+        ...options,
+        keyPrefix: `${prefix}rate:${options.keyPrefix}`,
+        storeClient: client,
+      }),
+  );
 
   const checked = async (pending: Promise<[error: Error | null, result: unknown][] | null>) => {
     const results = await pending;
@@ -244,6 +256,8 @@ export function redisStore(options: RedisStoreOptions = {}): Store {
             }),
         };
       }),
+
+    consumeRateLimit: (rule, rateKey) => run("consumeRateLimit", () => consumeRateLimit(rule, part(rateKey))),
 
     purgeExpired: (now) =>
       run("purgeExpired", async () => {

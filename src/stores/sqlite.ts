@@ -1,11 +1,14 @@
 import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import Database from "better-sqlite3";
+import { RateLimiterSQLite } from "rate-limiter-flexible";
 import type { Lock, TokenRecord } from "../protocol/records.js";
 import { guard } from "./errors.js";
 import { type LinkRepository, linkWith } from "./link.js";
+import { rateLimitsOn } from "./rate-limit.js";
 import { checkLease, tokenGoneAt } from "./rules.js";
 import { migrate } from "./sqlite/migrate.js";
+import { RATE_LIMIT_TABLE } from "./sqlite/migrations/0003-rate-limits.js";
 import { prepareStatements, toIdentity, toSession, toState, toToken, toUser } from "./sqlite/statements.js";
 import type { ConsumeStateResult, LinkIdentityResult, Store } from "./types.js";
 
@@ -134,7 +137,21 @@ function createSqliteStore(db: Database.Database, owned: boolean, leaseClock: ()
     sql.purgeStates.run(now);
     sql.purgeSessions.run(now, now);
     sql.purgeTokens.run(now);
+    // rate-limiter-flexible stamps its windows with Date.now(), whatever clock the caller keeps.
+    sql.purgeRateLimits.run(Date.now());
   });
+  // In the database file, so every process on this machine that opens it counts together.
+  const consumeRateLimit = rateLimitsOn(
+    (options) =>
+      new RateLimiterSQLite({
+        ...options,
+        storeClient: db,
+        storeType: "better-sqlite3",
+        tableName: RATE_LIMIT_TABLE,
+        tableCreated: true,
+        clearExpiredByTimeout: false,
+      }),
+  );
 
   return {
     kind: "sqlite",
@@ -226,6 +243,8 @@ function createSqliteStore(db: Database.Database, owned: boolean, leaseClock: ()
             }),
         };
       }),
+
+    consumeRateLimit: (rule, key) => guard("sqlite", "consumeRateLimit", () => consumeRateLimit(rule, key)),
 
     purgeExpired: (now) => run("purgeExpired", () => purge.immediate(now)),
     close: () =>

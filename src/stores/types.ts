@@ -102,6 +102,40 @@ export interface LinkIdentityResult {
   created: boolean;
 }
 
+/**
+ * A limit of {@link Store.consumeRateLimit}: at most `points` hits per key in
+ * a window of `durationSeconds` that starts at the key's first hit (a fixed
+ * window, as rate-limiter-flexible counts).
+ */
+export interface RateLimitRule {
+  /** Names the counter: letters, digits, `_` and `-`. Keys of different rules never mix. */
+  name: string;
+  /** Hits allowed per key in one window (a positive integer). */
+  points: number;
+  /** The window's length in seconds (a positive integer). */
+  durationSeconds: number;
+  /**
+   * A reserve for peaks: once `points` are used up, up to `burst.points` more
+   * hits per key are allowed in the burst's own (usually longer) window.
+   */
+  burst?:
+    | {
+        /** Extra hits per key in the burst's window (a positive integer). */
+        points: number;
+        /** The burst's window in seconds (a positive integer). */
+        durationSeconds: number;
+      }
+    | undefined;
+}
+
+/** How one hit of {@link Store.consumeRateLimit} stands. */
+export interface RateLimitVerdict {
+  /** False when this hit is over the limit (it was counted all the same). */
+  allowed: boolean;
+  /** Milliseconds until the key's window (or, when refused, the sooner of its windows) resets. */
+  retryAfterMs: number;
+}
+
 export interface Store extends TokenStore {
   /** Human name for logs and errors: "memory", "sqlite", "redis", "postgres". */
   readonly kind: string;
@@ -133,7 +167,20 @@ export interface Store extends TokenStore {
   /** Every store offers the cluster lock (in-process for memory and SQLite). */
   acquireLock(name: string, leaseMs: number): Promise<Lock | undefined>;
 
-  /** Deletes expired states, sessions and tokens. Cheap to call periodically. */
+  /**
+   * Counts one hit of `key` (e.g. a client's IP) against `rule`, atomically on
+   * the store's own backend, so every instance sharing it shares the count:
+   * memory counts in this process, SQLite in its file (the processes of one
+   * machine), Redis under the store's prefix and PostgreSQL in its schema.
+   * Windows run on the real clock (`Date.now()`), like lock leases.
+   * @throws {InvalidArgumentError} for a rule whose name or numbers are not valid.
+   */
+  consumeRateLimit(rule: RateLimitRule, key: string): Promise<RateLimitVerdict>;
+
+  /**
+   * Deletes expired states, sessions and tokens, and rate-limit counters whose
+   * window ended (Redis and memory drop those on their own). Cheap to call periodically.
+   */
   purgeExpired(now: number): Promise<void>;
   close(): Promise<void>;
 }

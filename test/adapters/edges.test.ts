@@ -29,15 +29,22 @@ async function listen(server: Server): Promise<string> {
 }
 
 describe("node adapter", () => {
-  it("takes the scheme from X-Forwarded-Proto only with trustProxy", async () => {
-    const login = fakeLogin(0, echo);
-    const trusting = await listen(createServer(toNodeHandler(login, { trustProxy: true })));
-    const plain = await listen(createServer(toNodeHandler(login)));
+  it("takes the scheme from X-Forwarded-Proto only when the login's trustProxy trusts the peer", async () => {
+    const trusting = await listen(createServer(toNodeHandler(fakeLogin(0, echo, { trustProxy: 1 }))));
+    const byAddress = await listen(
+      createServer(toNodeHandler(fakeLogin(0, echo, { trustProxy: "loopback" }))),
+    );
+    const otherProxy = await listen(
+      createServer(toNodeHandler(fakeLogin(0, echo, { trustProxy: ["10.0.0.0/8"] }))),
+    );
+    const plain = await listen(createServer(toNodeHandler(fakeLogin(0, echo))));
     const headers = { "x-forwarded-proto": "https" };
-    const behindProxy = (await (await fetch(`${trusting}/auth/x`, { headers })).json()) as { url: string };
-    const direct = (await (await fetch(`${plain}/auth/x`, { headers })).json()) as { url: string };
-    expect(behindProxy.url).toMatch(/^https:\/\/localhost:\d+\/auth\/x$/);
-    expect(direct.url).toMatch(/^http:\/\/localhost:\d+\/auth\/x$/);
+    const urlVia = async (origin: string) =>
+      ((await (await fetch(`${origin}/auth/x`, { headers })).json()) as { url: string }).url;
+    expect(await urlVia(trusting)).toMatch(/^https:\/\/localhost:\d+\/auth\/x$/);
+    expect(await urlVia(byAddress)).toMatch(/^https:/);
+    expect(await urlVia(otherProxy)).toMatch(/^http:\/\/localhost:\d+\/auth\/x$/);
+    expect(await urlVia(plain)).toMatch(/^http:\/\/localhost:\d+\/auth\/x$/);
   });
 
   it("keeps the Host when the request target starts with //", async () => {

@@ -151,7 +151,7 @@ export const OFFICIAL_ACCOUNT = { appid: "wxfedcba9876543210", secret: "official
  * Starts the login on `store` against `upstream` (the emulator or a scripted
  * WeChat). `publicOrigin` is the site's public origin: an https one makes the
  * site secure, served here behind a "TLS-terminating proxy" (the test sends
- * `X-Forwarded-Proto`) with the adapter's `trustProxy` on.
+ * `X-Forwarded-Proto`) that `trustProxy` trusts.
  */
 export async function startSite(options: {
   store: Store;
@@ -177,9 +177,11 @@ export async function startSite(options: {
     sessionSecret: "security-session-secret-0123456789abcdef",
     store: options.store,
     logger: { info: record, warn: record, error: record },
+    // The test plays the TLS-terminating proxy on loopback, which sends X-Forwarded-Proto.
+    trustProxy: "loopback",
     ...options.overrides,
   });
-  server.on("request", toNodeHandler(login, { fallthrough: false, trustProxy: true }));
+  server.on("request", toNodeHandler(login, { fallthrough: false }));
   return {
     url,
     login,

@@ -5,6 +5,7 @@ import { describeIdentities } from "./conformance/identities.js";
 import { describeLocks } from "./conformance/locks.js";
 import { describeModel } from "./conformance/model.js";
 import { describePurge } from "./conformance/purge.js";
+import { describeRateLimits } from "./conformance/rate-limits.js";
 import { describeSessions } from "./conformance/sessions.js";
 import { describeStates } from "./conformance/states.js";
 import { describeTokens } from "./conformance/tokens.js";
@@ -58,6 +59,7 @@ export function describeStoreConformance(name: string, makeStore: () => Promise<
     describeTokens(fixture);
     describeLocks(fixture);
     describePurge(fixture);
+    describeRateLimits(fixture);
     describeModel(fixture);
   });
 }

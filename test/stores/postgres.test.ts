@@ -74,6 +74,28 @@ if (service.available) {
       await pool.end();
     });
 
+    it("counts rate limits in its own schema, also when two schemas share one pool, and purges ended windows", async () => {
+      const [first, second] = [newSchema(), newSchema()];
+      const pool = new pg.Pool({ connectionString, max: 1 });
+      const stores = [
+        await postgresStore({ pool, schema: first }),
+        await postgresStore({ pool, schema: second }),
+      ];
+      const rule = { name: "login", points: 1, durationSeconds: 1 };
+      for (const store of stores) {
+        expect((await store.consumeRateLimit(rule, "192.0.2.1")).allowed).toBe(true);
+        expect((await store.consumeRateLimit(rule, "192.0.2.1")).allowed).toBe(false);
+      }
+      expect(await count(first, "rate_limits")).toBe(1);
+      expect(await count(second, "rate_limits")).toBe(1);
+      await new Promise((resolve) => setTimeout(resolve, 1_100));
+      await stores[0]!.purgeExpired(Date.now());
+      expect(await count(first, "rate_limits")).toBe(0);
+      expect(await count(second, "rate_limits")).toBe(1);
+      for (const store of stores) await store.close();
+      await pool.end();
+    });
+
     it("refuses a schema name that is not a plain identifier", async () => {
       await expect(postgresStore({ connectionString, schema: 'x"; DROP TABLE y; --' })).rejects.toThrow(
         /schema/,

@@ -61,6 +61,30 @@ if (service.available) {
       client.disconnect();
     });
 
+    it("keeps rate-limit counters under its prefix, each expiring with its window", async () => {
+      const prefix = `${runPrefix}${randomId(4)}:`;
+      const store = redisStore({ url, prefix });
+      await store.consumeRateLimit({ name: "login", points: 5, durationSeconds: 60 }, "2001:db8::1");
+      const keys = await redisKeys(admin, prefix);
+      expect(keys).toEqual([`${prefix}rate:login:2001%3Adb8%3A%3A1`]);
+      const ttl = await admin.pttl(keys[0]!);
+      expect(ttl).toBeGreaterThan(55_000);
+      expect(ttl).toBeLessThanOrEqual(60_000);
+      await store.close();
+    });
+
+    it("rejects a rate-limit hit with a StoreError when Redis is unreachable", async () => {
+      const port = await closedPort();
+      const store = redisStore({
+        url: `redis://127.0.0.1:${port}`,
+        redisOptions: { maxRetriesPerRequest: 0, connectTimeout: 500 },
+      });
+      const hit = store.consumeRateLimit({ name: "login", points: 5, durationSeconds: 60 }, "192.0.2.1");
+      await expect(hit).rejects.toBeInstanceOf(StoreError);
+      await expect(hit).rejects.toThrow(/redis store failed during consumeRateLimit/);
+      await store.close();
+    });
+
     it("rejects within about 2 s with default options when Redis accepts connections but never answers", async () => {
       const server = await silentServer();
       const store = redisStore({ url: `redis://127.0.0.1:${server.port}` });

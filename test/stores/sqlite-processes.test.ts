@@ -13,6 +13,7 @@ interface WorkerResult {
   fresh: string[];
   users: Record<string, string>;
   fencingTokens: number[];
+  rateAllowed: number;
 }
 
 describe("sqlite store shared by several processes", () => {
@@ -27,7 +28,7 @@ describe("sqlite store shared by several processes", () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it("gives each state to one process, one user per identity, and increasing fencing tokens", async () => {
+  it("gives each state to one process, one user per identity, increasing fencing tokens, and one rate-limit count", async () => {
     const filename = join(dir, "shared.db");
     const now = Date.now();
     const setup = await sqliteStore({ filename });
@@ -41,6 +42,8 @@ describe("sqlite store shared by several processes", () => {
       states: states.map((record) => record.state),
       openids: Array.from({ length: 20 }, () => `o_${randomId(8)}`),
       lockRounds: 20,
+      rateRule: { name: "race", points: 50, durationSeconds: 60 },
+      rateHits: 40,
       workers: 4,
     };
     const outputs = await runTogether(
@@ -62,6 +65,8 @@ describe("sqlite store shared by several processes", () => {
     }
     const tokens = results.flatMap((result) => result.fencingTokens);
     expect(new Set(tokens).size).toBe(tokens.length);
+    // 160 hits from four processes on one file: exactly the rule's 50 are allowed, whoever made them.
+    expect(results.reduce((sum, result) => sum + result.rateAllowed, 0)).toBe(50);
     const reopened = await sqliteStore({ filename });
     const lock = await reopened.acquireLock("race", 1_000);
     expect(lock!.fencingToken).toBe(Math.max(...tokens) + 1);

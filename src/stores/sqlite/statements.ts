@@ -1,6 +1,7 @@
 import type Database from "better-sqlite3";
 import type { TokenRecord } from "../../protocol/records.js";
 import type { IdentityRecord, SessionRecord, StateRecord, UserRecord } from "../types.js";
+import { RATE_LIMIT_TABLE } from "./migrations/0003-rate-limits.js";
 
 export interface StateRow {
   state: string;
@@ -131,6 +132,7 @@ export interface Statements {
   purgeStates: Database.Statement<unknown[]>;
   purgeSessions: Database.Statement<unknown[]>;
   purgeTokens: Database.Statement<unknown[]>;
+  purgeRateLimits: Database.Statement<unknown[]>;
 }
 
 // The explicit return type lets declaration files name the statements (better-sqlite3's own class is not exported).
@@ -215,5 +217,6 @@ export function prepareStatements(db: Database.Database): Statements {
       "DELETE FROM wechat_login_sessions WHERE idle_expires_at <= ? OR absolute_expires_at <= ?",
     ),
     purgeTokens: db.prepare("DELETE FROM wechat_login_tokens WHERE gone_at <= ?"),
+    purgeRateLimits: db.prepare(`DELETE FROM ${RATE_LIMIT_TABLE} WHERE expire <= ?`),
   };
 }

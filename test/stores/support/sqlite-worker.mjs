@@ -37,5 +37,9 @@ for (let i = 0; i < job.lockRounds; i++) {
     await lock.release();
   }
 }
+let rateAllowed = 0;
+for (let i = 0; i < job.rateHits; i++) {
+  if ((await store.consumeRateLimit(job.rateRule, "198.51.100.1")).allowed) rateAllowed++;
+}
 await store.close();
-process.stdout.write(JSON.stringify({ fresh, users, fencingTokens }));
+process.stdout.write(JSON.stringify({ fresh, users, fencingTokens, rateAllowed }));

@@ -1,6 +1,7 @@
 import type { PoolClient } from "pg";
 import { initial } from "./0001-initial.js";
 import { stateRestarted } from "./0002-state-restarted.js";
+import { rateLimits } from "./0003-rate-limits.js";
 
 export interface PostgresMigrationContext {
   client: PoolClient;
@@ -15,4 +16,4 @@ export interface PostgresMigration {
 }
 
 /** In order. Add new ones at the end; never edit a released one. */
-export const postgresMigrations: readonly PostgresMigration[] = [initial, stateRestarted];
+export const postgresMigrations: readonly PostgresMigration[] = [initial, stateRestarted, rateLimits];

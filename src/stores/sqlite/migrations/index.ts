@@ -1,6 +1,7 @@
 import type Database from "better-sqlite3";
 import { initial } from "./0001-initial.js";
 import { stateRestarted } from "./0002-state-restarted.js";
+import { rateLimits } from "./0003-rate-limits.js";
 
 export interface SqliteMigration {
   /** Recorded in `wechat_login_migrations`; never rename a released one. */
@@ -10,4 +11,4 @@ export interface SqliteMigration {
 }
 
 /** In order. Add new ones at the end; never edit a released one. */
-export const sqliteMigrations: readonly SqliteMigration[] = [initial, stateRestarted];
+export const sqliteMigrations: readonly SqliteMigration[] = [initial, stateRestarted, rateLimits];

@@ -1,0 +1,187 @@
+import { ErrorCode, WeChatLoginError } from "../protocol/errors.js";
+import type { RateLimitRule, Store } from "../stores/types.js";
+import { clientKey, type ProxyTrust } from "./client-address.js";
+import type { FlowLogger, LoginConfig } from "./config.js";
+import type { PageKind } from "./pages.js";
+import { json } from "./responses.js";
+
+/** One limit per client: `points` requests per `durationSeconds`, plus an optional reserve for peaks. */
+export interface RateLimitSetting {
+  /** Requests one client may make per window (a positive integer). */
+  points: number;
+  /** The window, in seconds; it starts at the client's first request. */
+  durationSeconds: number;
+  /** Extra requests allowed once `points` are used up, counted over their own (longer) window. */
+  burst?:
+    | {
+        /** Extra requests per client in the burst's window. */
+        points: number;
+        /** The burst's window, in seconds. */
+        durationSeconds: number;
+      }
+    | undefined;
+}
+
+/**
+ * The `rateLimit` option: limits per client IP (an IPv6 client by its /64),
+ * counted in the store so every instance sharing it shares the count.
+ */
+export interface RateLimitOptions {
+  /**
+   * Login starts: `GET {prefix}/login`, `{prefix}/qr` and `login.embeddedLogin()`.
+   * Default 100 per 60 s, plus a burst of 100 per 600 s. `false`: no limit.
+   */
+  login?: RateLimitSetting | false | undefined;
+  /** `GET {prefix}/callback`. Default 100 per 60 s, plus a burst of 100 per 600 s. `false`: no limit. */
+  callback?: RateLimitSetting | false | undefined;
+  /**
+   * The most logins one client may start per `stateTtlSeconds`, which bounds
+   * the states it can hold in the store at once (at most twice this: the
+   * windows are fixed, states live one window). Default 500. `false`: no cap.
+   */
+  statesPerClient?: number | false | undefined;
+}
+
+const everyTenMinutes = { points: 100, durationSeconds: 600 };
+
+/** Loose enough for an office of a few hundred people behind one NAT address. */
+export const DEFAULT_RATE_LIMITS = {
+  login: { points: 100, durationSeconds: 60, burst: everyTenMinutes },
+  callback: { points: 100, durationSeconds: 60, burst: everyTenMinutes },
+  statesPerClient: 500,
+} as const satisfies RateLimitOptions;
+
+/** Thrown by `login.embeddedLogin()` when the client started too many logins; answer 429 with `Retry-After`. */
+export class RateLimited extends WeChatLoginError {
+  readonly code = ErrorCode.RateLimited;
+  constructor(
+    /** Seconds until the client may try again: send it as `Retry-After`. */
+    readonly retryAfterSeconds: number,
+  ) {
+    super(
+      `Too many login attempts from this client; retry after ${retryAfterSeconds} s`,
+      "Answer 429 with this Retry-After; raise rateLimit if many users share one address (a NAT), or set trustProxy behind a proxy.",
+    );
+  }
+}
+
+/** What the adapter knows about the connection that `login.handle` cannot read from a Web `Request`. */
+export interface ClientConnection {
+  /**
+   * The socket's peer address (`req.socket.remoteAddress`): the client, or the
+   * proxy in front of the app, whose `X-Forwarded-For` counts only with
+   * `trustProxy`. Without it (and without trusted headers) every such request
+   * is counted under one shared key, `"unknown"`.
+   */
+  remoteAddress?: string | undefined;
+}
+
+interface Deps {
+  config: LoginConfig;
+  store: Store;
+  trust: ProxyTrust;
+  log: FlowLogger | undefined;
+  page(request: Request, kind: PageKind, status: number): Response;
+}
+
+/** Per-client limits of the login routes, and their 429 answers. */
+export class LoginLimits {
+  private readonly rules: { login?: RateLimitRule; callback?: RateLimitRule; states?: RateLimitRule };
+  private readonly warned = new Map<string, number>();
+  private unknownReported = false;
+
+  constructor(private readonly deps: Deps) {
+    const settings = deps.config.rateLimit;
+    const rule = (name: string, setting: RateLimitSetting | false | undefined) =>
+      setting ? { name, ...setting } : undefined;
+    this.rules = settings
+      ? {
+          login: rule("login", settings.login),
+          callback: rule("callback", settings.callback),
+          states: rule(
+            "states",
+            settings.statesPerClient
+              ? { points: settings.statesPerClient, durationSeconds: deps.config.stateTtlSeconds }
+              : undefined,
+          ),
+        }
+      : {};
+  }
+
+  /** A 429 answer when this request is over its route's limit; undefined when it may go on. */
+  async check(
+    request: Request,
+    limit: "start" | "callback",
+    client: ClientConnection,
+    alwaysJson: boolean,
+  ): Promise<Response | undefined> {
+    const rules = limit === "start" ? [this.rules.login, this.rules.states] : [this.rules.callback];
+    if (!rules.some((rule) => rule !== undefined)) return undefined;
+    const retryAfter = await this.hit(rules, this.keyOf(request, client.remoteAddress));
+    const wantsJson = alwaysJson || (request.headers.get("accept") ?? "").includes("application/json");
+    return retryAfter === undefined ? undefined : this.tooMany(request, retryAfter, wantsJson);
+  }
+
+  /** For `embeddedLogin`: throws {@link RateLimited} when this client may not start another login now. */
+  async admitStart(request: Request, remoteAddress: string | undefined): Promise<void> {
+    const retryAfter = await this.hit(
+      [this.rules.login, this.rules.states],
+      this.keyOf(request, remoteAddress),
+    );
+    if (retryAfter !== undefined) throw new RateLimited(retryAfter);
+  }
+
+  /** Seconds to wait when any rule refuses, else undefined. Every rule counts the hit, refused or not. */
+  private async hit(
+    rules: ReadonlyArray<RateLimitRule | undefined>,
+    key: string,
+  ): Promise<number | undefined> {
+    const active = rules.filter((rule) => rule !== undefined);
+    const verdicts = await Promise.all(active.map((rule) => this.deps.store.consumeRateLimit(rule, key)));
+    let retryAfterMs: number | undefined;
+    verdicts.forEach((verdict, index) => {
+      if (verdict.allowed) return;
+      retryAfterMs = Math.max(retryAfterMs ?? 0, verdict.retryAfterMs);
+      this.warnOnce(active[index]!.name, key, verdict.retryAfterMs);
+    });
+    return retryAfterMs === undefined ? undefined : Math.max(1, Math.ceil(retryAfterMs / 1000));
+  }
+
+  private keyOf(request: Request, remoteAddress: string | undefined): string {
+    const address = this.deps.trust.clientAddress(remoteAddress, request.headers.get("x-forwarded-for"));
+    const key = clientKey(address);
+    if (key === "unknown" && !this.unknownReported && this.deps.config.rateLimit) {
+      this.unknownReported = true;
+      this.deps.log?.warn(
+        { event: "client_address_unknown" },
+        "a login request came without a client address: pass { remoteAddress } to login.handle() or set trustProxy; such requests share one rate-limit count",
+      );
+    }
+    return key;
+  }
+
+  private tooMany(request: Request, retryAfterSeconds: number, wantsJson: boolean): Response {
+    const response = wantsJson
+      ? json({ error: "rate_limited", retryAfterSeconds }, 429)
+      : this.deps.page(request, "rate_limited", 429);
+    response.headers.set("retry-after", String(retryAfterSeconds));
+    return response;
+  }
+
+  /** One warning per client and rule per window on this instance, however long the flood. */
+  private warnOnce(rule: string, key: string, retryAfterMs: number): void {
+    const id = `${rule} ${key}`;
+    const now = Date.now();
+    if ((this.warned.get(id) ?? 0) > now) return;
+    // A flood from many addresses must not grow this map without bound.
+    if (this.warned.size >= 10_000) {
+      for (const [seen, until] of this.warned) if (until <= now) this.warned.delete(seen);
+      if (this.warned.size >= 10_000) this.warned.clear();
+    }
+    this.warned.set(id, now + retryAfterMs);
+    this.deps.log?.warn(
+      { event: "rate_limited", rule, client: key, retryAfterSeconds: Math.ceil(retryAfterMs / 1000) },
+      "client over the login rate limit",
+    );
+  }
+}
