@@ -26,7 +26,11 @@ export interface CallbackParameters {
  * alone: before any store call (the rate limit's counter included) and any
  * WeChat call. Two values are two readings of one URL (RFC 9700 §4.1).
  */
-export function callbackParameters(ctx: FlowContext, request: Request, url: URL): CallbackParameters | Response {
+export function callbackParameters(
+  ctx: FlowContext,
+  request: Request,
+  url: URL,
+): CallbackParameters | Response {
   const states = url.searchParams.getAll("state");
   const codes = url.searchParams.getAll("code");
   if (states.length > 1 || codes.length > 1) return rejected(ctx, request, "duplicate_parameter");
