@@ -6,6 +6,7 @@ import { sqliteStore } from "wechat-login/stores/sqlite";
 
 /** A whole site with "Log in with WeChat": /auth/login, /auth/callback, /auth/session, /auth/logout. */
 export async function createSite(env: NodeJS.ProcessEnv = process.env) {
+  const store = await sqliteStore({ filename: env.SQLITE_FILE ?? "./data/wechat-login.db" });
   const login = createLogin({
     appid: env.WECHAT_APPID ?? "",
     secret: env.WECHAT_SECRET ?? "",
@@ -15,7 +16,7 @@ export async function createSite(env: NodeJS.ProcessEnv = process.env) {
     // Unset in production; the emulator's URL in development.
     openBase: env.WECHAT_OPEN_BASE || undefined,
     apiBase: env.WECHAT_API_BASE || undefined,
-    store: await sqliteStore({ filename: env.SQLITE_FILE ?? "./data/wechat-login.db" }),
+    store,
   });
 
   const app = new Hono();
@@ -27,5 +28,5 @@ export async function createSite(env: NodeJS.ProcessEnv = process.env) {
           <form method="post" action="/auth/logout"><button>退出登录</button></form>`)
       : c.html(html`<a href="/auth/login?returnTo=/">微信登录</a>`);
   });
-  return { app, login };
+  return { app, login, store };
 }

@@ -4,11 +4,11 @@ import type {
   NextFunction,
   RequestHandler,
 } from "express";
-import type { Login, LoginSession } from "../flow/index.js";
+import type { Login, LoginSession, RequireSessionOptions } from "../flow/index.js";
 import { connectionOf, toWebRequest, writeWebResponse } from "./node.js";
-import { handleSafely, type RequireSessionOptions, reencodeParsedBody, sessionMissing } from "./shared.js";
+import { reencodeParsedBody } from "./shared.js";
 
-export type { RequireSessionOptions } from "./shared.js";
+export type { RequireSessionOptions } from "../flow/index.js";
 
 declare module "express-serve-static-core" {
   interface Request {
@@ -67,7 +67,8 @@ export function loginRouter(login: Login): RequestHandler {
       next();
       return;
     }
-    handleSafely(login, request, connectionOf(req))
+    login
+      .handle(request, connectionOf(req))
       .then((response) => writeWebResponse(res, response, req.method))
       .catch(() => res.destroy());
   };
@@ -101,7 +102,7 @@ export function requireSession(login: Login, options: RequireSessionOptions = {}
           next();
           return;
         }
-        await writeWebResponse(res, sessionMissing(login, sessionRequestOf(req), options), req.method);
+        await writeWebResponse(res, login.unauthenticated(sessionRequestOf(req), options), req.method);
       },
       (error: unknown) => next(error),
     );

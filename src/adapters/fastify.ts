@@ -5,11 +5,10 @@ import type {
   HTTPMethods,
   preHandlerAsyncHookHandler,
 } from "fastify";
-import type { Login, LoginSession } from "../flow/index.js";
+import type { Login, LoginSession, RequireSessionOptions } from "../flow/index.js";
 import { connectionOf, isBodyless, toNodeHeaders, toWebRequest, webBodyToNode } from "./node.js";
-import { handleSafely, type RequireSessionOptions, sessionMissing } from "./shared.js";
 
-export type { RequireSessionOptions } from "./shared.js";
+export type { RequireSessionOptions } from "../flow/index.js";
 
 declare module "fastify" {
   interface FastifyRequest {
@@ -51,7 +50,7 @@ function send(reply: FastifyReply, response: Response, method: string): FastifyR
 }
 
 /**
- * Fastify plugin serving the login routes under `login.config.routePrefix`.
+ * Fastify plugin serving the login routes under `login.routePrefix`.
  * Register it without a `prefix` option: the paths come from the login config.
  * It stays encapsulated, so its catch-all body parser (raw bytes, any content
  * type, for the login routes) does not change how the app's routes parse bodies.
@@ -69,12 +68,12 @@ export async function wechatLogin(
   fastify.addContentTypeParser("*", { parseAs: "buffer" }, (_request, body, done) => done(null, body));
   fastify.route({
     method: METHODS,
-    url: `${login.config.routePrefix}/*`,
+    url: `${login.routePrefix}/*`,
     exposeHeadRoute: false,
     handler: async (request, reply) =>
       send(
         reply,
-        await handleSafely(login, webRequestOf(request, reply), connectionOf(request.raw)),
+        await login.handle(webRequestOf(request, reply), connectionOf(request.raw)),
         request.method,
       ),
   });
@@ -106,6 +105,6 @@ export function requireSession(
       request.wechatSession = session;
       return;
     }
-    await send(reply, sessionMissing(login, webRequestOf(request), options), request.method);
+    await send(reply, login.unauthenticated(webRequestOf(request), options), request.method);
   };
 }

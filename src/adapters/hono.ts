@@ -1,10 +1,9 @@
 import { getConnInfo as nodeConnInfo } from "@hono/node-server/conninfo";
 import type { Context, MiddlewareHandler } from "hono";
 import type { GetConnInfo } from "hono/conninfo";
-import type { ClientConnection, Login, LoginSession } from "../flow/index.js";
-import { handleSafely, type RequireSessionOptions, sessionMissing } from "./shared.js";
+import type { ClientConnection, Login, LoginSession, RequireSessionOptions } from "../flow/index.js";
 
-export type { RequireSessionOptions } from "./shared.js";
+export type { RequireSessionOptions } from "../flow/index.js";
 
 /** Hono variables after `requireSession`: `c.get("wechatSession")`. */
 export interface WeChatSessionVariables {
@@ -54,7 +53,7 @@ export function connectionOf(c: Context, getConnInfo: GetConnInfo = nodeConnInfo
 export function loginRoutes(login: Login, options: LoginRoutesOptions = {}): MiddlewareHandler {
   return async (c, next) => {
     if (!login.matches(c.req.raw)) return next();
-    return handleSafely(login, c.req.raw, connectionOf(c, options.getConnInfo));
+    return login.handle(c.req.raw, connectionOf(c, options.getConnInfo));
   };
 }
 
@@ -80,7 +79,7 @@ export function requireSession(
 ): MiddlewareHandler<WeChatSessionEnv> {
   return async (c, next) => {
     const session = await login.getSession(c.req.raw);
-    if (!session) return sessionMissing(login, c.req.raw, options);
+    if (!session) return login.unauthenticated(c.req.raw, options);
     c.set("wechatSession", session);
     return next();
   };

@@ -1,9 +1,9 @@
 import type { Context, Middleware, Next } from "koa";
-import type { Login, LoginSession } from "../flow/index.js";
+import type { Login, LoginSession, RequireSessionOptions } from "../flow/index.js";
 import { connectionOf, isBodyless, toNodeHeaders, toWebRequest, webBodyToNode } from "./node.js";
-import { handleSafely, type RequireSessionOptions, reencodeParsedBody, sessionMissing } from "./shared.js";
+import { reencodeParsedBody } from "./shared.js";
 
-export type { RequireSessionOptions } from "./shared.js";
+export type { RequireSessionOptions } from "../flow/index.js";
 
 /** `ctx.state` after `requireSession`: use as `new Koa<WeChatSessionState>()` for typed access. */
 export interface WeChatSessionState {
@@ -78,7 +78,7 @@ export function loginMiddleware(login: Login): Middleware {
   return async (ctx: Context, next: Next) => {
     const request = webRequestOf(ctx);
     if (!login.matches(request)) return next();
-    respond(ctx, await handleSafely(login, request, connectionOf(ctx.req)));
+    respond(ctx, await login.handle(request, connectionOf(ctx.req)));
   };
 }
 
@@ -105,7 +105,7 @@ export function requireSession(
   return async (ctx, next) => {
     const session = await getSession(login, ctx);
     if (!session) {
-      respond(ctx, sessionMissing(login, sessionRequestOf(ctx), options));
+      respond(ctx, login.unauthenticated(sessionRequestOf(ctx), options));
       return;
     }
     ctx.state.wechatSession = session;

@@ -1,5 +1,4 @@
 import type { Login, LoginSession } from "../flow/index.js";
-import { handleSafely } from "./shared.js";
 
 /** An App Router route handler: Next.js passes a `NextRequest`, which is a `Request`. */
 export type RouteHandler = (request: Request) => Promise<Response>;
@@ -25,7 +24,7 @@ export interface NextRouteHandlers {
  * export const { GET, HEAD, POST } = nextRouteHandlers(login);
  */
 export function nextRouteHandlers(login: Login): NextRouteHandlers {
-  const handle: RouteHandler = (request) => handleSafely(login, request);
+  const handle: RouteHandler = (request) => login.handle(request);
   return { GET: handle, HEAD: handle, POST: handle };
 }
 

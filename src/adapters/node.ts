@@ -1,8 +1,7 @@
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:http";
 import { Readable } from "node:stream";
 import type { TLSSocket } from "node:tls";
-import { type ClientConnection, type Login, type LoginSession, proxyTrust } from "../flow/index.js";
-import { handleSafely } from "./shared.js";
+import type { ClientConnection, Login, LoginSession } from "../flow/index.js";
 
 /** Options of {@link toWebRequest}. */
 export interface ToWebRequestOptions {
@@ -235,11 +234,10 @@ export function connectionOf(req: IncomingMessage): ClientConnection {
  */
 export function toNodeHandler(login: Login, options: NodeHandlerOptions = {}): NodeHandler {
   const fallthrough = options.fallthrough ?? true;
-  const trust = proxyTrust(login.config.trustProxy);
   return (req, res, next) => {
     let request: Request;
     try {
-      request = toWebRequest(req, { trustProxy: trust.trustsPeer(req.socket.remoteAddress), res });
+      request = toWebRequest(req, { trustProxy: login.trustsProxy(req.socket.remoteAddress), res });
     } catch {
       res.writeHead(400, { "content-type": "text/plain; charset=utf-8" }).end("Bad Request");
       return;
@@ -248,7 +246,8 @@ export function toNodeHandler(login: Login, options: NodeHandlerOptions = {}): N
       next();
       return;
     }
-    handleSafely(login, request, connectionOf(req))
+    login
+      .handle(request, connectionOf(req))
       .then((response) => writeWebResponse(res, response, req.method))
       // Only the write can fail here (the client went away mid-body): nothing is left to answer.
       .catch(() => res.destroy());
@@ -262,6 +261,6 @@ export function toNodeHandler(login: Login, options: NodeHandlerOptions = {}): N
  * if (!session) return res.writeHead(401).end();
  */
 export function getSession(login: Login, req: IncomingMessage): Promise<LoginSession | undefined> {
-  const trustProxy = proxyTrust(login.config.trustProxy).trustsPeer(req.socket.remoteAddress);
+  const trustProxy = login.trustsProxy(req.socket.remoteAddress);
   return login.getSession(toWebRequest(req, { trustProxy, body: null }));
 }

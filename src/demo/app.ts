@@ -8,7 +8,7 @@ import { embeddedPage, homePage, profilePage } from "./pages.js";
  * embedded QR, a profile page and logout.
  */
 export function createDemoApp(login: Login): Hono {
-  const prefix = login.config.routePrefix;
+  const prefix = login.routePrefix;
   const app = new Hono();
   app.use(loginRoutes(login));
   app.get("/", async (c) => c.html(homePage(pickLang(c.req.raw), await login.getSession(c.req.raw), prefix)));

@@ -1,85 +1,24 @@
 import { UserTokens, WeChatClient } from "../client/index.js";
 import { InvalidArgumentError } from "../protocol/errors.js";
-import { authorizeUrl, qrConnectUrl, type WxLoginOptions } from "../protocol/urls.js";
+import { authorizeUrl, qrConnectUrl } from "../protocol/urls.js";
 import type { Store } from "../stores/types.js";
 import { type CallbackParameters, callback, callbackParameters } from "./callback.js";
 import { proxyTrust } from "./client-address.js";
-import { type LoginConfig, type LoginOptions, parseLoginConfig } from "./config.js";
+import { type LoginOptions, parseLoginConfig } from "./config.js";
 import type { FlowContext, LoginApp } from "./context.js";
 import { CookiePolicy } from "./cookies.js";
 import { TokenCipher } from "./crypto.js";
+import { neverThrowing } from "./last-guard.js";
 import { pickLang, renderPage } from "./pages.js";
-import { type ClientConnection, LoginLimits } from "./rate-limit.js";
+import { LoginLimits } from "./rate-limit.js";
 import { withCookies } from "./responses.js";
 import { sealedTokenStore } from "./sealed-token-store.js";
 import { withSecurityHeaders } from "./security-headers.js";
-import { logout, readSession, sessionRoute } from "./session.js";
+import { loginUrl, logout, readSession, sessionRoute, unauthenticated } from "./session.js";
 import { embeddedLogin, login, qrRoute } from "./start.js";
 import { guardedStore, StoreUnavailable } from "./store-guard.js";
 import { ExpirySweep } from "./sweep.js";
-
-/** The logged-in user as `/session` and `getSession` return it. */
-export interface LoginSession {
-  user: { id: string; nickname: string; headimgurl: string; unionid: string | undefined };
-  identity: { appid: string; openid: string };
-  /** When the session ends at the latest (epoch ms). */
-  expiresAt: number;
-}
-
-/** Options for a page that shows WeChat's QR inside itself (`WxLogin.js`). */
-export interface EmbeddedLogin {
-  /** Pass to `new WxLogin(options)`. */
-  options: WxLoginOptions;
-  /** The `<script src>` of `wxLogin.js` for the configured OPEN host. */
-  scriptUrl: string;
-  /** Set-Cookie header binding the state to this browser: send it with the page. */
-  setCookie: string;
-}
-
-export interface Login {
-  /**
-   * Handles `{prefix}/login`, `/callback` (and `/callback/mp` for the official account), `/session`, `/logout`, `/qr`; anything else under the prefix is a 404 page.
-   * @param connection What a Web `Request` cannot carry: the socket's peer address, for the rate limits
-   *   (every adapter passes it; see {@link ClientConnection}).
-   * @example
-   * createServer(async (req, res) => {
-   *   const response = await login.handle(toWebRequest(req), { remoteAddress: req.socket.remoteAddress });
-   * });
-   */
-  handle(request: Request, connection?: ClientConnection): Promise<Response>;
-  /** True when `request` is for one of the login routes. */
-  matches(request: Request): boolean;
-  /** The logged-in session of a request, or undefined. Renews the idle expiry. */
-  getSession(request: Request): Promise<LoginSession | undefined>;
-  /**
-   * Creates a state for a page that embeds the QR (`WxLogin.js`). Counts as a
-   * login start for the rate limits: pass the socket's `remoteAddress`.
-   * @throws {RateLimited} when this client started too many logins (answer 429 with its `retryAfterSeconds`).
-   */
-  embeddedLogin(
-    request: Request,
-    options: {
-      containerId: string;
-      returnTo?: string;
-      selfRedirect?: boolean;
-      remoteAddress?: string | undefined;
-    },
-  ): Promise<EmbeddedLogin>;
-  /**
-   * The WeChat tokens of users who logged in through app `appid` (default: the
-   * website app), kept when `keepTokens` is on, encrypted at rest, refreshed
-   * once across every instance sharing the store.
-   * @throws {InvalidArgumentError} for an appid this login is not configured with.
-   * @example
-   * const session = await login.getSession(request);
-   * const { appid, openid } = session.identity;
-   * const accessToken = await login.tokens(appid).getAccessToken(openid);
-   */
-  tokens(appid?: string): UserTokens;
-  readonly config: LoginConfig;
-  /** Closes the WeChat clients' connection pools (not the store, which the app owns). */
-  close(): Promise<void>;
-}
+import type { ClientConnection, Login } from "./types.js";
 
 /**
  * Creates the login flow: a Web-standard `Request → Response` handler.
@@ -239,10 +178,20 @@ export function createLogin(options: LoginOptions): Login {
     }
   }
 
+  const secure = { secure: cookies.secure };
+  const trust = proxyTrust(config.trustProxy);
   return {
-    config,
-    handle: async (request, connection = {}) =>
-      withSecurityHeaders(await answer(request, connection), { secure: cookies.secure }),
+    routePrefix: prefix,
+    appid: config.appid,
+    handle: neverThrowing(
+      async (request, connection = {}) => withSecurityHeaders(await answer(request, connection), secure),
+      log,
+      cookies.secure,
+    ),
+    loginUrl: (returnTo) => loginUrl(ctx, returnTo),
+    unauthenticated: (request, options) =>
+      withSecurityHeaders(unauthenticated(ctx, request, options), secure),
+    trustsProxy: (remoteAddress) => trust.trustsPeer(remoteAddress),
     matches: (request) => {
       try {
         return routeOf(new URL(request.url)) !== undefined;

@@ -1,14 +1,19 @@
 export { clientKey, type ProxyTrust, proxyTrust, type TrustProxy } from "./client-address.js";
 export type { FlowLogger, LoginConfig, LoginEvent, LoginOptions } from "./config.js";
 export { parseLoginConfig } from "./config.js";
-export type { EmbeddedLogin, Login, LoginSession } from "./handler.js";
 export { createLogin } from "./handler.js";
 export { type Lang as PageLanguage, pickLang } from "./pages.js";
 export {
-  type ClientConnection,
   RateLimited,
   type RateLimitOptions,
   type RateLimitSetting,
 } from "./rate-limit.js";
 export { safeReturnTo } from "./return-to.js";
 export { StoreUnavailable } from "./store-guard.js";
+export type {
+  ClientConnection,
+  EmbeddedLogin,
+  Login,
+  LoginSession,
+  RequireSessionOptions,
+} from "./types.js";

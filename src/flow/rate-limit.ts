@@ -4,6 +4,7 @@ import { clientKey, type ProxyTrust } from "./client-address.js";
 import type { FlowLogger, LoginConfig } from "./config.js";
 import type { PageKind } from "./pages.js";
 import { json } from "./responses.js";
+import type { ClientConnection } from "./types.js";
 
 /** One limit per client: `points` requests per `durationSeconds`, plus an optional reserve for peaks. */
 export interface RateLimitSetting {
@@ -63,17 +64,6 @@ export class RateLimited extends WeChatLoginError {
       "Answer 429 with this Retry-After; raise rateLimit if many users share one address (a NAT), or set trustProxy behind a proxy.",
     );
   }
-}
-
-/** What the adapter knows about the connection that `login.handle` cannot read from a Web `Request`. */
-export interface ClientConnection {
-  /**
-   * The socket's peer address (`req.socket.remoteAddress`): the client, or the
-   * proxy in front of the app, whose `X-Forwarded-For` counts only with
-   * `trustProxy`. Without it (and without trusted headers) every such request
-   * is counted under one shared key, `"unknown"`.
-   */
-  remoteAddress?: string | undefined;
 }
 
 interface Deps {

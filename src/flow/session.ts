@@ -1,10 +1,10 @@
 import type { SessionRecord } from "../stores/types.js";
 import type { FlowContext } from "./context.js";
 import { sha256 } from "./crypto.js";
-import type { LoginSession } from "./handler.js";
 import { singleParam } from "./params.js";
 import { headersWith, json, redirect } from "./responses.js";
 import { safeReturnTo } from "./return-to.js";
+import type { LoginSession, RequireSessionOptions } from "./types.js";
 
 /** The session cookie's life after login: read (with idle renewal), `/session`, `/logout`. */
 export async function readSession(
@@ -34,7 +34,7 @@ export async function readSession(
 
 export async function sessionRoute(ctx: FlowContext, request: Request): Promise<Response> {
   const found = await readSession(ctx, request);
-  if (!found) return json({ error: "not_logged_in" }, 401);
+  if (!found) return unauthenticated(ctx, request);
   return json(found.session, 200);
 }
 
@@ -59,4 +59,23 @@ export async function logout(ctx: FlowContext, request: Request, url: URL): Prom
     return new Response(null, { status: 204, headers: headersWith(clear) });
   }
   return redirect(safeReturnTo(singleParam(url, "returnTo"), ctx.siteOrigin), clear, 303);
+}
+
+/** The answer for a request that needs a session and has none (every adapter's `requireSession`). */
+export function unauthenticated(
+  ctx: FlowContext,
+  request: Request,
+  options: RequireSessionOptions = {},
+): Response {
+  if (options.onMissing === "redirect") {
+    const url = new URL(request.url);
+    return redirect(loginUrl(ctx, `${url.pathname}${url.search}`), []);
+  }
+  return json({ error: "not_logged_in" }, 401);
+}
+
+/** `{prefix}/login?returnTo=…`; the flow checks returnTo again (same-origin paths only), so any path may pass. */
+export function loginUrl(ctx: FlowContext, returnTo?: string): string {
+  const query = returnTo === undefined ? "" : `?returnTo=${encodeURIComponent(returnTo)}`;
+  return `${ctx.config.routePrefix}/login${query}`;
 }

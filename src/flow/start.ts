@@ -1,10 +1,10 @@
 import { wxLoginOptions, wxLoginScriptUrl } from "../protocol/urls.js";
 import { type FlowContext, type LoginApp, WECHAT_UA } from "./context.js";
 import { randomToken, sha256 } from "./crypto.js";
-import type { EmbeddedLogin } from "./handler.js";
 import { singleParam } from "./params.js";
 import { json, redirect } from "./responses.js";
 import { safeReturnTo } from "./return-to.js";
+import type { EmbeddedLogin } from "./types.js";
 
 /**
  * A new single-use state, bound to this browser by a pre-login cookie whose

@@ -50,7 +50,7 @@ describe.skipIf(!chromiumCheck.available)("the Express example in Chromium", () 
     expect(session.status()).toBe(200);
     const body = (await session.json()) as { user: { nickname: string }; identity: { appid: string } };
     expect(body.user.nickname).toBe("张三");
-    expect(body.identity.appid).toBe(login.config.appid);
+    expect(body.identity.appid).toBe(login.appid);
 
     await page.getByRole("button", { name: "Log out" }).click();
     await page.waitForURL(`${site.url}/`);

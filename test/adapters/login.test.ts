@@ -27,6 +27,6 @@ describe.each(FRAMEWORKS)("%s example: the whole login against the emulator", (_
   });
 
   it("logs in, serves the session to the app, and logs out", async () => {
-    await loginAndLogOut(site.url, emulator, login.config.appid);
+    await loginAndLogOut(site.url, emulator, login.appid);
   });
 });

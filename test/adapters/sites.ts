@@ -6,7 +6,8 @@ import { start as startHono } from "../../examples/hono/server.js";
 import { start as startKoa } from "../../examples/koa/server.js";
 import { start as startNodeHttp } from "../../examples/node-http/server.js";
 import type { RunningEmulator } from "../../src/emulator/index.js";
-import { createLogin, type Login, type LoginOptions, parseLoginConfig } from "../../src/flow/index.js";
+import { createLogin, type Login, type LoginOptions } from "../../src/flow/index.js";
+import { neverThrowing } from "../../src/flow/last-guard.js";
 import { memoryStore } from "../../src/stores/memory.js";
 import { start as startNextStandIn } from "./next-stand-in.js";
 
@@ -79,19 +80,14 @@ export function fakeLogin(
   handle: (request: Request) => Promise<Response>,
   options: Partial<LoginOptions> = {},
 ): Login {
-  const config = parseLoginConfig(offlineOptions(port, options));
+  // A real login for every member the adapters read (prefix, trust, the 401 answer), around a stand-in
+  // handle that keeps the real one's promise never to throw.
+  const real = createLogin(offlineOptions(port, options));
   return {
-    config,
-    handle,
+    ...real,
+    handle: neverThrowing(handle, options.logger, false),
     matches: (request) => new URL(request.url).pathname.startsWith("/auth/"),
     getSession: async () => undefined,
-    embeddedLogin: async () => {
-      throw new Error("not used by these tests");
-    },
-    tokens: () => {
-      throw new Error("not used by these tests");
-    },
-    close: async () => undefined,
   };
 }
 

@@ -21,7 +21,11 @@ afterAll(async () => {
 describe("the README's login quick start", () => {
   it("logs a user in against the emulator and greets them by nickname", async () => {
     const app = emulator.apps.find((candidate) => candidate.kind === "website" && candidate.openAccount)!;
-    const { app: site, login } = await createSite({
+    const {
+      app: site,
+      login,
+      store,
+    } = await createSite({
       WECHAT_APPID: app.appid,
       WECHAT_SECRET: app.secret,
       WECHAT_REDIRECT_URI: "http://localhost:3000/auth/callback",
@@ -46,7 +50,7 @@ describe("the README's login quick start", () => {
       expect(await home.text()).toContain("你好，张三");
     } finally {
       await login.close();
-      await login.config.store.close();
+      await store.close();
     }
   });
 });

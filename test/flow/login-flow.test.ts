@@ -1,3 +1,4 @@
+import { inspect } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Browser, type Harness, startHarness, startLogin } from "./harness.js";
 
@@ -287,6 +288,21 @@ describe("routes", () => {
     expect(decodeURIComponent(body.options.redirect_uri)).toBe("http://localhost:3999/auth/callback");
     expect(body.scriptUrl).toBe(`${harness.emulator.url}/connect/zh_CN/htmledition/js/wxLogin.js`);
     expect(browser.cookies.has("wl_login")).toBe(true);
+  });
+});
+
+describe("the Login object", () => {
+  it("shows no secret when printed (console.log, util.inspect)", () => {
+    const printed = inspect(harness.login, { depth: 10, showHidden: true });
+    expect(printed).toContain("routePrefix");
+    for (const secret of [
+      harness.website.secret,
+      harness.officialAccount.secret,
+      "s".repeat(16) + "e".repeat(16),
+    ]) {
+      expect(printed).not.toContain(secret);
+    }
+    expect(JSON.stringify(harness.login)).not.toContain(harness.website.secret);
   });
 });
 

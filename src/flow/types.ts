@@ -1,0 +1,111 @@
+import type { UserTokens } from "../client/index.js";
+import type { WxLoginOptions } from "../protocol/urls.js";
+
+/**
+ * The public types of the login flow, in a module of their own: every flow
+ * module may import them without importing `createLogin`.
+ */
+
+/** The logged-in user as `/session` and `getSession` return it. */
+export interface LoginSession {
+  user: { id: string; nickname: string; headimgurl: string; unionid: string | undefined };
+  identity: { appid: string; openid: string };
+  /** When the session ends at the latest (epoch ms). */
+  expiresAt: number;
+}
+
+/** Options for a page that shows WeChat's QR inside itself (`WxLogin.js`). */
+export interface EmbeddedLogin {
+  /** Pass to `new WxLogin(options)`. */
+  options: WxLoginOptions;
+  /** The `<script src>` of `wxLogin.js` for the configured OPEN host. */
+  scriptUrl: string;
+  /** Set-Cookie header binding the state to this browser: send it with the page. */
+  setCookie: string;
+}
+
+export interface Login {
+  /**
+   * Handles `{prefix}/login`, `/callback` (and `/callback/mp` for the official account), `/session`, `/logout`, `/qr`; anything else under the prefix is a 404 page.
+   * @param connection What a Web `Request` cannot carry: the socket's peer address, for the rate limits
+   *   (every adapter passes it; see {@link ClientConnection}).
+   * @example
+   * createServer(async (req, res) => {
+   *   const response = await login.handle(toWebRequest(req), { remoteAddress: req.socket.remoteAddress });
+   * });
+   */
+  handle(request: Request, connection?: ClientConnection): Promise<Response>;
+  /** True when `request` is for one of the login routes. */
+  matches(request: Request): boolean;
+  /** The logged-in session of a request, or undefined. Renews the idle expiry. */
+  getSession(request: Request): Promise<LoginSession | undefined>;
+  /**
+   * Creates a state for a page that embeds the QR (`WxLogin.js`). Counts as a
+   * login start for the rate limits: pass the socket's `remoteAddress`.
+   * @throws {RateLimited} when this client started too many logins (answer 429 with its `retryAfterSeconds`).
+   */
+  embeddedLogin(
+    request: Request,
+    options: {
+      containerId: string;
+      returnTo?: string;
+      selfRedirect?: boolean;
+      remoteAddress?: string | undefined;
+    },
+  ): Promise<EmbeddedLogin>;
+  /**
+   * The WeChat tokens of users who logged in through app `appid` (default: the
+   * website app), kept when `keepTokens` is on, encrypted at rest, refreshed
+   * once across every instance sharing the store.
+   * @throws {InvalidArgumentError} for an appid this login is not configured with.
+   * @example
+   * const session = await login.getSession(request);
+   * const { appid, openid } = session.identity;
+   * const accessToken = await login.tokens(appid).getAccessToken(openid);
+   */
+  tokens(appid?: string): UserTokens;
+  /** The path the login routes live under, e.g. `"/auth"` (`""` for the root). */
+  readonly routePrefix: string;
+  /** The website app's AppID (public: it is in every QR URL). */
+  readonly appid: string;
+  /**
+   * Where to send a browser to log in and come back to `returnTo` (a same-origin path; checked again by the flow).
+   * @example
+   * login.loginUrl("/orders?page=2"); // "/auth/login?returnTo=%2Forders%3Fpage%3D2"
+   */
+  loginUrl(returnTo?: string): string;
+  /**
+   * The answer for a request that needs a session and has none, with the
+   * login routes' security headers: 401 `{"error":"not_logged_in"}` (as
+   * `GET {prefix}/session` answers), or for pages a redirect to {@link Login.loginUrl}
+   * that comes back to this request's path. Every adapter's `requireSession` answers with it.
+   */
+  unauthenticated(request: Request, options?: RequireSessionOptions): Response;
+  /**
+   * True when `X-Forwarded-*` headers from this peer count (the `trustProxy`
+   * option): for adapters that build the request's URL before the flow sees it.
+   */
+  trustsProxy(remoteAddress: string | undefined): boolean;
+  /** Closes the WeChat clients' connection pools (not the store, which the app owns). */
+  close(): Promise<void>;
+}
+
+/** What `requireSession` (and {@link Login.unauthenticated}) does when a request has no session. */
+export interface RequireSessionOptions {
+  /**
+   * `"json"` (default) answers 401 `{"error":"not_logged_in"}`, like `GET {prefix}/session`;
+   * `"redirect"` sends the browser to `{prefix}/login?returnTo=<this page>` (for pages, not APIs).
+   */
+  onMissing?: "json" | "redirect";
+}
+
+/** What the adapter knows about the connection that `login.handle` cannot read from a Web `Request`. */
+export interface ClientConnection {
+  /**
+   * The socket's peer address (`req.socket.remoteAddress`): the client, or the
+   * proxy in front of the app, whose `X-Forwarded-For` counts only with
+   * `trustProxy`. Without it (and without trusted headers) every such request
+   * is counted under one shared key, `"unknown"`.
+   */
+  remoteAddress?: string | undefined;
+}
