@@ -1,8 +1,7 @@
 import { WeChatApiError, WeChatError } from "../protocol/errors.js";
 import type { OAuthToken, UserInfo } from "../protocol/schemas.js";
-import type { SessionRecord } from "../stores/types.js";
 import type { FlowContext, LoginApp } from "./context.js";
-import { isRandomToken, randomToken, sha256 } from "./crypto.js";
+import { isRandomToken, sha256 } from "./crypto.js";
 import { redirect } from "./responses.js";
 import { safeReturnTo } from "./return-to.js";
 import { beginLogin } from "./start.js";
@@ -64,8 +63,7 @@ export async function callback(
   if (consumed.status === "used") {
     // A double callback (prefetch, back button, WeChat's in-app browser) from the browser that already
     // logged in: its session cookie, a secret only that browser holds, proves it is the same one.
-    const current = browser.session ? sha256(browser.session) : undefined;
-    if (current !== undefined && current === consumed.sessionIdHash) return redirect(returnTo, []);
+    if (ctx.sessions.isHeldBy(request, consumed.sessionIdHash)) return redirect(returnTo, []);
     return rejected(ctx, request, "state_reused", "state_used");
   }
   if (code === undefined) {
@@ -84,7 +82,7 @@ export async function callback(
   if (sha256(browser.preLogin) !== record.browserBinding) {
     return rejected(ctx, request, "browser_mismatch", "state_other_browser");
   }
-  return completeLogin(ctx, request, app, state, code, returnTo, browser.session);
+  return completeLogin(ctx, request, app, state, code, returnTo);
 }
 
 async function completeLogin(
@@ -94,7 +92,6 @@ async function completeLogin(
   state: string,
   code: string,
   returnTo: string,
-  previousSession: string | undefined,
 ): Promise<Response> {
   let token: OAuthToken;
   let profile: UserInfo | undefined;
@@ -153,22 +150,17 @@ async function completeLogin(
   if (ctx.config.keepTokens) {
     await ctx.tokensOf(app.appid).save(token);
   }
-  const sessionId = randomToken();
-  const session = newSession(ctx, sha256(sessionId), linked.user.id, app.appid, token.openid);
-  await ctx.store.putSession(session);
-  try {
-    await ctx.store.completeState(state, session.idHash);
-    // A new id at every login: an id planted before login (fixation) never becomes a logged-in one.
-    if (previousSession) await ctx.store.deleteSession(sha256(previousSession));
-  } catch (error) {
-    await ctx.store.deleteSession(session.idHash).catch(() => undefined);
-    throw error;
-  }
+  const sessionCookie = await ctx.sessions.start(
+    request,
+    { userId: linked.user.id, appid: app.appid, openid: token.openid },
+    // The state remembers its session, so a double callback from this browser is sent on.
+    (idHash) => ctx.store.completeState(state, idHash),
+  );
   ctx.log?.info(
     { event: "login_completed", userId: linked.user.id, appid: app.appid, created: linked.created },
     "logged in",
   );
-  return redirect(returnTo, [ctx.cookies.session(sessionId, ctx.config.sessionAbsoluteSeconds)]);
+  return redirect(returnTo, [sessionCookie]);
 }
 
 function rejected(
@@ -184,26 +176,6 @@ function rejected(
 ): Response {
   ctx.log?.warn({ event: "callback_rejected", reason }, "callback rejected");
   return ctx.page(request, kind, 400);
-}
-
-function newSession(
-  ctx: FlowContext,
-  idHash: string,
-  userId: string,
-  appid: string,
-  openid: string,
-): SessionRecord {
-  const createdAt = ctx.now();
-  const absoluteExpiresAt = createdAt + ctx.config.sessionAbsoluteSeconds * 1000;
-  return {
-    idHash,
-    userId,
-    appid,
-    openid,
-    createdAt,
-    idleExpiresAt: Math.min(createdAt + ctx.config.sessionIdleSeconds * 1000, absoluteExpiresAt),
-    absoluteExpiresAt,
-  };
 }
 
 /**

@@ -3,6 +3,7 @@ import type { Store } from "../stores/types.js";
 import type { FlowLogger, LoginConfig } from "./config.js";
 import type { CookiePolicy } from "./cookies.js";
 import type { PageKind } from "./pages.js";
+import type { Sessions } from "./sessions.js";
 
 /**
  * One of the login's WeChat apps: the website app (QR), or the official
@@ -28,6 +29,7 @@ export interface FlowContext {
   /** The app's store, every call bounded by `storeTimeoutMs` and failing as `StoreUnavailable` (a 503). */
   readonly store: Store;
   readonly cookies: CookiePolicy;
+  readonly sessions: Sessions;
   readonly log: FlowLogger | undefined;
   readonly website: LoginApp;
   readonly officialAccount: LoginApp | undefined;
@@ -37,5 +39,7 @@ export interface FlowContext {
   page(request: Request, kind: PageKind, status: number, reference?: string): Response;
 }
 
-/** WeChat's in-app browser announces itself so in its user agent. */
-export const WECHAT_UA = /MicroMessenger/i;
+/** True inside WeChat's in-app browser, which announces itself in its user agent (and cannot scan a QR code). */
+export function isWeChatBrowser(request: Request): boolean {
+  return /MicroMessenger/i.test(request.headers.get("user-agent") ?? "");
+}

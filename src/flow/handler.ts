@@ -14,7 +14,8 @@ import { LoginLimits } from "./rate-limit.js";
 import { withCookies } from "./responses.js";
 import { sealedTokenStore } from "./sealed-token-store.js";
 import { withSecurityHeaders } from "./security-headers.js";
-import { loginUrl, logout, readSession, sessionRoute, unauthenticated } from "./session.js";
+import { loginUrl, logout, sessionRoute, unauthenticated } from "./session.js";
+import { Sessions } from "./sessions.js";
 import { embeddedLogin, login, qrRoute } from "./start.js";
 import { guardedStore, StoreUnavailable } from "./store-guard.js";
 import { ExpirySweep } from "./sweep.js";
@@ -76,6 +77,7 @@ export function createLogin(options: LoginOptions): Login {
     now,
     store,
     cookies,
+    sessions: new Sessions(store, cookies, config, now),
     log: config.logger,
     website,
     officialAccount,
@@ -199,7 +201,7 @@ export function createLogin(options: LoginOptions): Login {
         return false;
       }
     },
-    getSession: async (request) => (await readSession(ctx, request))?.session,
+    getSession: async (request) => (await ctx.sessions.read(request))?.session,
     embeddedLogin: async (request, embedded) => {
       await limits.admitStart(request, embedded.remoteAddress);
       return embeddedLogin(ctx, embedded);

@@ -1,39 +1,11 @@
-import type { SessionRecord } from "../stores/types.js";
 import type { FlowContext } from "./context.js";
-import { sha256 } from "./crypto.js";
 import { singleParam } from "./params.js";
 import { headersWith, json, redirect } from "./responses.js";
 import { safeReturnTo } from "./return-to.js";
-import type { LoginSession, RequireSessionOptions } from "./types.js";
-
-/** The session cookie's life after login: read (with idle renewal), `/session`, `/logout`. */
-export async function readSession(
-  ctx: FlowContext,
-  request: Request,
-): Promise<{ record: SessionRecord; session: LoginSession } | undefined> {
-  const id = ctx.cookies.read(request).session;
-  if (!id || id.length > 256) return undefined;
-  const at = ctx.now();
-  const record = await ctx.store.getSession(sha256(id), at);
-  if (!record) return undefined;
-  const user = await ctx.store.getUser(record.userId);
-  if (!user) return undefined;
-  const idleExpiresAt = Math.min(at + ctx.config.sessionIdleSeconds * 1000, record.absoluteExpiresAt);
-  // Renew at most once a minute so a busy page does not write on every request.
-  if (idleExpiresAt - record.idleExpiresAt > 60_000)
-    await ctx.store.touchSession(record.idHash, idleExpiresAt);
-  return {
-    record,
-    session: {
-      user: { id: user.id, nickname: user.nickname, headimgurl: user.headimgurl, unionid: user.unionid },
-      identity: { appid: record.appid, openid: record.openid },
-      expiresAt: Math.min(idleExpiresAt, record.absoluteExpiresAt),
-    },
-  };
-}
+import type { RequireSessionOptions } from "./types.js";
 
 export async function sessionRoute(ctx: FlowContext, request: Request): Promise<Response> {
-  const found = await readSession(ctx, request);
+  const found = await ctx.sessions.read(request);
   if (!found) return unauthenticated(ctx, request);
   return json(found.session, 200);
 }
@@ -52,9 +24,7 @@ function isCrossSite(ctx: FlowContext, request: Request, url: URL): boolean {
 
 export async function logout(ctx: FlowContext, request: Request, url: URL): Promise<Response> {
   if (isCrossSite(ctx, request, url)) return json({ error: "cross_origin_logout" }, 403);
-  const id = ctx.cookies.read(request).session;
-  if (id && id.length <= 256) await ctx.store.deleteSession(sha256(id));
-  const clear = [ctx.cookies.clearSession()];
+  const clear = [await ctx.sessions.revoke(request)];
   if ((request.headers.get("accept") ?? "").includes("application/json")) {
     return new Response(null, { status: 204, headers: headersWith(clear) });
   }

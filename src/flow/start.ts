@@ -1,5 +1,5 @@
 import { wxLoginOptions, wxLoginScriptUrl } from "../protocol/urls.js";
-import { type FlowContext, type LoginApp, WECHAT_UA } from "./context.js";
+import { type FlowContext, isWeChatBrowser, type LoginApp } from "./context.js";
 import { randomToken, sha256 } from "./crypto.js";
 import { singleParam } from "./params.js";
 import { json, redirect } from "./responses.js";
@@ -46,8 +46,7 @@ export async function beginLogin(
 
 /** The official account inside WeChat's browser (which cannot scan a QR code), else the website app. */
 function appFor(ctx: FlowContext, request: Request): LoginApp {
-  const inWeChat = WECHAT_UA.test(request.headers.get("user-agent") ?? "");
-  return inWeChat && ctx.officialAccount ? ctx.officialAccount : ctx.website;
+  return isWeChatBrowser(request) && ctx.officialAccount ? ctx.officialAccount : ctx.website;
 }
 
 export function login(ctx: FlowContext, request: Request, url: URL): Promise<Response> {
