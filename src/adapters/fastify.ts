@@ -55,6 +55,7 @@ function send(reply: FastifyReply, response: Response, method: string): FastifyR
  * It stays encapsulated, so its catch-all body parser (raw bytes, any content
  * type, for the login routes) does not change how the app's routes parse bodies.
  * @example
+ * import Fastify from "fastify";
  * const app = Fastify();
  * await app.register(wechatLogin, { login });
  * app.get("/me", { preHandler: requireSession(login) }, async (request) => request.wechatSession);

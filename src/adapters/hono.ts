@@ -46,6 +46,7 @@ export function connectionOf(c: Context, getConnInfo: GetConnInfo = nodeConnInfo
  * Mounts the login routes on a Hono app: Hono already speaks Web
  * `Request`/`Response`, so this only routes, and hands the flow the peer's address.
  * @example
+ * import { Hono } from "hono";
  * const app = new Hono();
  * app.use(loginRoutes(login));
  * app.get("/me", async (c) => c.json(await getSession(login, c)));

@@ -71,6 +71,7 @@ function respond(ctx: Context, response: Response): void {
 /**
  * Koa middleware serving the login routes; every other request goes on to `next()`.
  * @example
+ * import Koa from "koa";
  * const app = new Koa();
  * app.use(loginMiddleware(login));
  */

@@ -191,7 +191,7 @@ export interface LoginOptions {
    * hundred people behind one NAT address; `false` switches all of them off.
    * A store that is down answers 503, as every login route does.
    * @example
-   * rateLimit: { login: { points: 30, durationSeconds: 60 }, callback: false }
+   * createLogin({ ...options, rateLimit: { login: { points: 30, durationSeconds: 60 }, callback: false } });
    */
   rateLimit?: RateLimitOptions | false | undefined;
   /**

@@ -25,7 +25,7 @@ import type { ClientConnection, Login } from "./types.js";
  * Creates the login flow: a Web-standard `Request → Response` handler.
  * @example
  * const login = createLogin({ appid, secret, redirectUri: "https://example.com/auth/callback",
- *   sessionSecret: process.env.SESSION_SECRET, store: sqliteStore({ filename: "./data/login.db" }) });
+ *   sessionSecret: process.env.SESSION_SECRET!, store: await sqliteStore({ filename: "./data/login.db" }) });
  * // in any framework: if (login.matches(request)) return login.handle(request);
  */
 export function createLogin(options: LoginOptions): Login {
