@@ -35,6 +35,9 @@ const en = {
   lanWarning: (url: string) =>
     `Warning: bound to all interfaces, the emulator is reachable from your LAN${url ? ` at ${url}` : ""}. Its apps and users are fake; do not expose it beyond your network.`,
   stop: "Press Ctrl-C to stop.",
+  memoryStoreFallback:
+    "               better-sqlite3 is not installed, so logins are kept in memory until this process stops:\n" +
+    "               run `npm install better-sqlite3@12` for SQLite, or set STORE_URL.",
   emulatorHelp: [
     "Usage: wechat-login emulator [--port 3001] [--host 127.0.0.1] [--config emulator.json]",
     "",
@@ -78,6 +81,9 @@ const zh: typeof en = {
   lanWarning: (url) =>
     `警告：已绑定所有网卡，局域网内${url ? `（${url}）` : ""}均可访问模拟器。其中的应用和用户都是假的，请勿暴露到局域网之外。`,
   stop: "按 Ctrl-C 停止。",
+  memoryStoreFallback:
+    "              未安装 better-sqlite3，登录状态只保存在内存中，进程退出即丢失；\n" +
+    "              运行 `npm install better-sqlite3@12` 即可使用 SQLite，或设置 STORE_URL。",
   emulatorHelp: [
     "用法：wechat-login emulator [--port 3001] [--host 127.0.0.1] [--config emulator.json]",
     "",
@@ -96,5 +102,9 @@ export function cliLang(env: NodeJS.ProcessEnv): CliLang {
 }
 
 export function messagesFor(env: NodeJS.ProcessEnv): Messages {
-  return cliLang(env) === "zh" ? zh : en;
+  return messagesIn(cliLang(env));
+}
+
+export function messagesIn(lang: CliLang): Messages {
+  return lang === "zh" ? zh : en;
 }

@@ -45,3 +45,14 @@ export async function loadDriver<T>(
     );
   }
 }
+
+/** Whether `load` (an import of the driver itself) finds the driver; any other failure still throws. */
+export async function driverInstalled(driver: Driver, load: () => Promise<unknown>): Promise<boolean> {
+  try {
+    await load();
+    return true;
+  } catch (error) {
+    if (isMissingPackage(error, driver.name)) return false;
+    throw error;
+  }
+}
