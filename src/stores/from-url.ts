@@ -43,7 +43,10 @@ export function storeFromUrl(url: string): Promise<Store> {
   return openStoreFromUrl(url, drivers);
 }
 
-/** How the optional drivers are loaded; replaced in tests to simulate one that is not installed. */
+/**
+ * How the optional drivers are loaded; replaced in tests to simulate one that is not installed.
+ * @internal Not in the published declarations, which would otherwise need every driver's types.
+ */
 export interface DriverLoaders {
   sqlite: () => Promise<typeof import("./sqlite/store.js")>;
   redis: () => Promise<typeof import("./redis.js")>;
@@ -56,7 +59,7 @@ const drivers: DriverLoaders = {
   postgres: () => import("./postgres.js"),
 };
 
-/** `storeFromUrl` with the driver loaders given: for tests. */
+/** `storeFromUrl` with the driver loaders given: for tests. @internal */
 export async function openStoreFromUrl(url: string, load: DriverLoaders): Promise<Store> {
   const match = /^([a-z][a-z0-9+.-]*):/i.exec(url.trim());
   if (!match?.[1]) {
