@@ -2,8 +2,9 @@ import { join } from "node:path";
 import { linkPackages, writeFiles } from "./packed.js";
 
 // What a TypeScript app writes against the package: values and types from the root and several subpaths.
-// `skipLibCheck: false`, so the package's own declarations are checked too, with only @types/node installed
-// (no @types/better-sqlite3, no driver): every type they need must be in the package or its dependencies.
+// Only @types/node is installed (no @types/better-sqlite3, no driver). The CommonJS project checks with
+// `skipLibCheck: false`, so the package's declarations are checked too: every type they need must be in the
+// package or its dependencies (once is enough, and it is the slow part).
 const app = `import { ConfigError, createLogin, type Login, type LoginSession } from "wechat-login";
 import { loginRoutes } from "wechat-login/adapters/hono";
 import { toNodeHandler } from "wechat-login/adapters/node";
@@ -32,14 +33,16 @@ export const parts = [WeChatClient, TokenManager, startEmulator];
 sqliteStore({ filename: 42 });
 `;
 
-const strict = { strict: true, skipLibCheck: false, noEmit: true, types: ["node"], target: "ES2023" };
+const strict = { strict: true, skipLibCheck: true, noEmit: true, types: ["node"], target: "ES2023" };
 
 /** Writes the three projects under `dir` and returns their tsconfig paths. */
 export async function typeCheckProjects(dir: string): Promise<string[]> {
   await linkPackages(dir, ["@types/node"]);
   const projects: Record<string, { type?: "module"; compilerOptions: Record<string, unknown> }> = {
     // A CommonJS app, as `npm init -y` and `nest new` make it: the imports compile to require().
-    "ts-cjs": { compilerOptions: { ...strict, module: "nodenext", moduleResolution: "nodenext" } },
+    "ts-cjs": {
+      compilerOptions: { ...strict, skipLibCheck: false, module: "nodenext", moduleResolution: "nodenext" },
+    },
     "ts-esm": {
       type: "module",
       compilerOptions: { ...strict, module: "nodenext", moduleResolution: "nodenext" },
