@@ -169,7 +169,7 @@ describe("the packed package", () => {
     expect(ran.stderr).toMatch(/STORE_URL.*npm install better-sqlite3@12/);
   });
 
-  it("type-checks from TypeScript: CommonJS and ESM under NodeNext, and bundler resolution, without @types/better-sqlite3", async () => {
+  it("type-checks from TypeScript: CommonJS and ESM under NodeNext, node10 and bundler resolution, without @types/better-sqlite3", async () => {
     for (const project of await typeCheckProjects(app)) {
       const ran = await node([
         join(import.meta.dirname, "../../node_modules/typescript/bin/tsc"),

@@ -47,6 +47,8 @@ export async function typeCheckProjects(dir: string): Promise<string[]> {
       type: "module",
       compilerOptions: { ...strict, module: "nodenext", moduleResolution: "nodenext" },
     },
+    // `module: commonjs` alone, as older tsconfigs (Nest 10's) have it: resolution ignores `exports`.
+    "ts-node10": { compilerOptions: { ...strict, module: "commonjs", moduleResolution: "node10" } },
     // Vite, Next.js and other bundlers.
     "ts-bundler": {
       type: "module",
