@@ -170,6 +170,13 @@ describe("the packed package", () => {
   });
 
   it("type-checks from TypeScript: CommonJS and ESM under NodeNext, node10 and bundler resolution, without @types/better-sqlite3", async () => {
+    // No shipped declaration, reachable or not, imports the driver's types.
+    const dist = join(app, "node_modules/wechat-login/dist");
+    for (const file of await readdir(dist, { recursive: true })) {
+      if (!file.endsWith(".d.ts")) continue;
+      const declarations = await readFile(join(dist, file), "utf8");
+      expect(declarations, file).not.toMatch(/(from |import\()["']better-sqlite3["']/);
+    }
     for (const project of await typeCheckProjects(app)) {
       const ran = await node([
         join(import.meta.dirname, "../../node_modules/typescript/bin/tsc"),
