@@ -5,6 +5,7 @@ import { root } from "./packed.js";
 
 interface Entry {
   types: string;
+  require: string;
   default: string;
 }
 
@@ -27,6 +28,13 @@ const entries = Object.entries(manifest.exports).filter(
 // `main`/`types`, and TypeScript's node10 resolution (a `module: commonjs` tsconfig, Nest 10's) only
 // `typesVersions`: those mirror `exports`, entry for entry.
 describe("package.json", () => {
+  it("loads one build, whichever way it is loaded: require and import (default) name the same file", () => {
+    for (const [subpath, entry] of entries) {
+      expect(Object.keys(entry), subpath).toEqual(["types", "require", "default"]);
+      expect(entry.require, subpath).toBe(entry.default);
+    }
+  });
+
   it("gives tools that predate `exports` the same entry points", () => {
     expect({ main: manifest.main, types: manifest.types }).toEqual({
       main: (manifest.exports["."] as Entry).default,
