@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 
-const exportsMap: Record<string, { import?: string }> = JSON.parse(
+const exportsMap: Record<string, { default?: string }> = JSON.parse(
   readFileSync(new URL("./package.json", import.meta.url), "utf8"),
 ).exports;
 
@@ -16,7 +16,7 @@ export default defineConfig({
       enforce: "pre",
       resolveId(id) {
         if (id !== "wechat-login" && !id.startsWith("wechat-login/")) return null;
-        const target = exportsMap[`.${id.slice("wechat-login".length)}`]?.import;
+        const target = exportsMap[`.${id.slice("wechat-login".length)}`]?.default;
         if (!target) return null;
         const source = target.replace(/^\.\/dist\//, "./src/").replace(/\.js$/, ".ts");
         return fileURLToPath(new URL(source, import.meta.url));

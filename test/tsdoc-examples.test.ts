@@ -55,11 +55,12 @@ function exportedNames(program: ts.Program, files: readonly string[]): Map<strin
 
 /** `wechat-login/<path>` as the source file the package's exports map it to (relative to a file at the root). */
 function entryOf(path: string): string {
-  const target = (exportsMap[`.${path}`] ?? {}).import ?? "./dist/index.js";
+  const entry = exportsMap[`.${path}`] ?? {};
+  const target = entry.default ?? entry.import ?? "./dist/index.js";
   return target.replace(/^\.\/dist\//, "./src/");
 }
 
-const exportsMap: Record<string, { import?: string }> = JSON.parse(
+const exportsMap: Record<string, { default?: string; import?: string }> = JSON.parse(
   await readFile(join(root, "package.json"), "utf8"),
 ).exports;
 

@@ -1,3 +1,6 @@
+/** Absolute, so it works wherever the CLI runs (the package has no repository around it). */
+const EMULATOR_DOCS = "https://github.com/wechat-login/wechat-login/blob/main/docs/emulator.md";
+
 /** Languages the CLI speaks: zh-CN when LC_ALL / LANG say so, English otherwise. */
 export type CliLang = "en" | "zh";
 
@@ -31,16 +34,19 @@ const en = {
   tryQr: (url: string) => `Try the QR login:   ${url}`,
   defaultApp: (name: string, appid: string, secret: string) =>
     `App "${name}":  appid ${appid}  secret ${secret}  (fake, for local use)`,
-  control: (url: string) => `Control API:        ${url}/_emulator/state  (docs/emulator.md)`,
+  control: (url: string) => `Control API:        ${url}/_emulator/state  (${EMULATOR_DOCS})`,
   lanWarning: (url: string) =>
     `Warning: bound to all interfaces, the emulator is reachable from your LAN${url ? ` at ${url}` : ""}. Its apps and users are fake; do not expose it beyond your network.`,
   stop: "Press Ctrl-C to stop.",
+  memoryStoreFallback:
+    "               better-sqlite3 is not installed, so logins are kept in memory until this process stops:\n" +
+    "               run `npm install better-sqlite3@12` for SQLite, or set STORE_URL.",
   emulatorHelp: [
     "Usage: wechat-login emulator [--port 3001] [--host 127.0.0.1] [--config emulator.json]",
     "",
     "  --port    TCP port, 0 for a free one (default 3001)",
     "  --host    interface to bind (default 127.0.0.1; 0.0.0.0 lets a phone on the LAN scan)",
-    "  --config  JSON file with apps and users (see docs/emulator.md)",
+    `  --config  JSON file with apps and users (see ${EMULATOR_DOCS})`,
   ].join("\n"),
 };
 
@@ -74,16 +80,19 @@ const zh: typeof en = {
   tryQr: (url) => `试试扫码登录：     ${url}`,
   defaultApp: (name, appid, secret) =>
     `应用 "${name}"：appid ${appid}  secret ${secret}（仅供本地测试的假凭据）`,
-  control: (url) => `控制接口：         ${url}/_emulator/state（见 docs/emulator.md）`,
+  control: (url) => `控制接口：         ${url}/_emulator/state（见 ${EMULATOR_DOCS}）`,
   lanWarning: (url) =>
     `警告：已绑定所有网卡，局域网内${url ? `（${url}）` : ""}均可访问模拟器。其中的应用和用户都是假的，请勿暴露到局域网之外。`,
   stop: "按 Ctrl-C 停止。",
+  memoryStoreFallback:
+    "              未安装 better-sqlite3，登录状态只保存在内存中，进程退出即丢失；\n" +
+    "              运行 `npm install better-sqlite3@12` 即可使用 SQLite，或设置 STORE_URL。",
   emulatorHelp: [
     "用法：wechat-login emulator [--port 3001] [--host 127.0.0.1] [--config emulator.json]",
     "",
     "  --port    TCP 端口，0 表示随机空闲端口（默认 3001）",
     "  --host    绑定的网卡地址（默认 127.0.0.1；0.0.0.0 允许局域网内的手机扫码）",
-    "  --config  应用和用户的 JSON 配置文件（见 docs/emulator.md）",
+    `  --config  应用和用户的 JSON 配置文件（见 ${EMULATOR_DOCS}）`,
   ].join("\n"),
 };
 
@@ -96,5 +105,9 @@ export function cliLang(env: NodeJS.ProcessEnv): CliLang {
 }
 
 export function messagesFor(env: NodeJS.ProcessEnv): Messages {
-  return cliLang(env) === "zh" ? zh : en;
+  return messagesIn(cliLang(env));
+}
+
+export function messagesIn(lang: CliLang): Messages {
+  return lang === "zh" ? zh : en;
 }

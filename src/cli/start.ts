@@ -4,10 +4,12 @@ import { createDemoApp } from "../demo/app.js";
 import { startEmulator } from "../emulator/index.js";
 import { createLogin, type LoginOptions } from "../flow/index.js";
 import { ConfigError } from "../protocol/errors.js";
+import { DRIVERS, driverInstalled } from "../stores/drivers.js";
 import { storeFromUrl } from "../stores/from-url.js";
 import type { Store } from "../stores/types.js";
 import { loginSettingsFromEnv } from "./env-config.js";
 import { createLogger } from "./logger.js";
+import { messagesIn } from "./messages.js";
 
 export interface StartOptions {
   port: number;
@@ -75,6 +77,12 @@ export async function startDemo(options: StartOptions): Promise<RunningDemo> {
 
   let store: Store | undefined;
   try {
+    // better-sqlite3 is an optional peer: `npx wechat-login start` in an empty folder has none, and still runs
+    // (on memory, said below). An explicit sqlite: STORE_URL without it fails with the ConfigError naming it.
+    const noSqlite =
+      !options.env.STORE_URL?.trim() &&
+      !(await driverInstalled(DRIVERS.sqlite, () => import("better-sqlite3")));
+    if (noSqlite) storeUrl = "memory:";
     store = await storeFromUrl(storeUrl);
     const storeForLogin = store;
     const login = withEnvNames(() =>
@@ -88,6 +96,7 @@ export async function startDemo(options: StartOptions): Promise<RunningDemo> {
     options.say(
       zh ? `存储：        ${describeStore(storeUrl)}` : `Store:         ${describeStore(storeUrl)}`,
     );
+    if (noSqlite) options.say(messagesIn(zh ? "zh" : "en").memoryStoreFallback);
     options.say(zh ? "按 Ctrl-C 退出。" : "Press Ctrl-C to stop.");
     const running = emulator;
     return {

@@ -1,4 +1,5 @@
 import { ConfigError } from "../protocol/errors.js";
+import { DRIVERS, loadDriver } from "./drivers.js";
 import { memoryStore } from "./memory.js";
 import type { Store } from "./types.js";
 
@@ -6,29 +7,6 @@ const field = "STORE_URL";
 
 /** Our own query parameters: the Redis key prefix and the PostgreSQL schema. */
 type Namespace = "prefix" | "schema";
-
-/** True when `error` says the optional driver package itself is absent (not some other import failure). */
-function isMissingPackage(error: unknown, name: string): boolean {
-  if (!(error instanceof Error)) return false;
-  const code = (error as { code?: unknown }).code;
-  return (
-    (code === "ERR_MODULE_NOT_FOUND" || code === "MODULE_NOT_FOUND") && error.message.includes(`'${name}'`)
-  );
-}
-
-/** Loads a store module whose driver is an optional peer dependency. */
-async function loadDriver<T>(scheme: string, driver: string, load: () => Promise<T>): Promise<T> {
-  try {
-    return await load();
-  } catch (error) {
-    if (!isMissingPackage(error, driver)) throw error;
-    throw new ConfigError(
-      field,
-      `${scheme} stores need the "${driver}" package, which is not installed`,
-      `Run \`npm install ${driver}\`, or choose another store.`,
-    );
-  }
-}
 
 function sqliteFilename(rest: string): string {
   // sqlite:///var/db/x.db is the URL spelling of an absolute path; sqlite:./x.db and sqlite:/var/db/x.db also work.
@@ -39,11 +17,12 @@ function sqliteFilename(rest: string): string {
 }
 
 /**
- * Opens the store a `STORE_URL` names. Drivers for Redis and PostgreSQL are
- * optional peer dependencies, loaded only when their URL is used.
+ * Opens the store a `STORE_URL` names. Drivers for SQLite, Redis and
+ * PostgreSQL are optional peer dependencies, loaded only when their URL is used.
  *
  * - `memory:` — this process only (tests, development)
- * - `sqlite:./data/wechat-login.db` — a file, relative to the working directory; `sqlite::memory:`
+ * - `sqlite:./data/wechat-login.db` — a file, relative to the working directory; `sqlite::memory:`;
+ *   needs `better-sqlite3` (`npm install better-sqlite3@12`)
  * - `redis://[:password@]host:6379/0` or `rediss://…` — needs `ioredis`;
  *   `?prefix=myapp:` puts the keys under `myapp:` (default `wechat-login:`)
  * - `postgres://user:password@host:5432/db` or `postgresql://…` — needs `pg`;
@@ -64,18 +43,23 @@ export function storeFromUrl(url: string): Promise<Store> {
   return openStoreFromUrl(url, drivers);
 }
 
-/** How the optional drivers are loaded; replaced in tests to simulate one that is not installed. */
+/**
+ * How the optional drivers are loaded; replaced in tests to simulate one that is not installed.
+ * @internal Not in the published declarations, which would otherwise need every driver's types.
+ */
 export interface DriverLoaders {
+  sqlite: () => Promise<typeof import("./sqlite/store.js")>;
   redis: () => Promise<typeof import("./redis.js")>;
   postgres: () => Promise<typeof import("./postgres.js")>;
 }
 
 const drivers: DriverLoaders = {
+  sqlite: () => import("./sqlite/store.js"),
   redis: () => import("./redis.js"),
   postgres: () => import("./postgres.js"),
 };
 
-/** `storeFromUrl` with the driver loaders given: for tests. */
+/** `storeFromUrl` with the driver loaders given: for tests. @internal */
 export async function openStoreFromUrl(url: string, load: DriverLoaders): Promise<Store> {
   const match = /^([a-z][a-z0-9+.-]*):/i.exec(url.trim());
   if (!match?.[1]) {
@@ -92,15 +76,15 @@ export async function openStoreFromUrl(url: string, load: DriverLoaders): Promis
       return memoryStore();
     case "sqlite": {
       const filename = sqliteFilename(rest);
-      const { sqliteStore } = await import("./sqlite.js");
-      return sqliteStore({ filename });
+      const { openSqliteStore } = await loadDriver(field, "sqlite:", DRIVERS.sqlite, load.sqlite);
+      return openSqliteStore({ filename });
     }
     case "redis":
     case "rediss": {
       checkNetworkUrl(url, scheme);
       const { driverUrl, value } = takeParam(url.trim(), "prefix", "schema");
       const prefix = value === undefined ? undefined : checkPrefix(value);
-      const { redisStore } = await loadDriver("redis://", "ioredis", load.redis);
+      const { redisStore } = await loadDriver(field, "redis://", DRIVERS.redis, load.redis);
       return redisStore({ url: driverUrl, prefix });
     }
     case "postgres":
@@ -108,7 +92,7 @@ export async function openStoreFromUrl(url: string, load: DriverLoaders): Promis
       checkNetworkUrl(url, scheme);
       const { driverUrl, value } = takeParam(url.trim(), "schema", "prefix");
       const schema = value === undefined ? undefined : checkSchema(value);
-      const { postgresStore } = await loadDriver("postgres://", "pg", load.postgres);
+      const { postgresStore } = await loadDriver(field, "postgres://", DRIVERS.postgres, load.postgres);
       return postgresStore({ connectionString: driverUrl, schema });
     }
     default:

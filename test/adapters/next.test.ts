@@ -4,33 +4,13 @@ import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningEmulator, startEmulator } from "../../src/emulator/index.js";
 import { ensurePackageBuilt } from "../support/package-build.js";
-import { type GroupProcess, runGroup, spawnGroup } from "../support/processes.js";
+import { type GroupProcess, runGroup, spawnGroup, waitUntilServing } from "../support/processes.js";
 import { loginAndLogOut } from "./scenario.js";
 import { freePort, SESSION_SECRET } from "./sites.js";
 
 const root = resolve(import.meta.dirname, "../..");
 const app = join(root, "examples/next");
 const next = join(root, "node_modules/next/dist/bin/next");
-
-/** Resolves once the server answers HTTP at all, or throws when it exits or `timeoutMs` passes. */
-async function waitUntilServing(url: string, server: GroupProcess, timeoutMs: number): Promise<void> {
-  let exited = false;
-  void server.exited.then(() => {
-    exited = true;
-  });
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline && !exited) {
-    try {
-      await fetch(url, { signal: AbortSignal.timeout(2_000) });
-      return;
-    } catch {
-      await new Promise((wait) => setTimeout(wait, 200));
-    }
-  }
-  throw new Error(
-    `next start did not serve ${url} (${exited ? "exited" : "timed out"}):\n${server.output()}`,
-  );
-}
 
 // The real Next.js app (App Router, Turbopack): `next build` then `next start`, as a user deploys it.
 // next-stand-in.ts covers the adapter's conversions in-process; this proves the app itself works.

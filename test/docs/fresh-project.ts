@@ -131,9 +131,13 @@ export async function waitUntilServing(url: string, project: BuiltProject, timeo
   throw new Error(`${url} did not answer (${exited ?? "timed out"}):\n${project.log()}`);
 }
 
-/** `npm pack` of the built package (see ensurePackageBuilt): the tarball a user would install. */
+/**
+ * `npm pack` of the built package (see ensurePackageBuilt): the tarball a user would install. Without
+ * scripts: prepack would rebuild dist/ while other test files read it (test/package/ checks prepack).
+ */
 export async function packPackage(repo: string, into: string): Promise<string> {
-  const { stdout } = await promisify(execFile)("npm", ["pack", "--silent", "--pack-destination", into], {
+  const args = ["pack", "--silent", "--ignore-scripts", "--pack-destination", into];
+  const { stdout } = await promisify(execFile)("npm", args, {
     cwd: repo,
   });
   return join(into, stdout.trim().split("\n").pop()!);

@@ -25,6 +25,9 @@ import { stateRecord } from "./fixtures.js";
 const dir = mkdtempSync(join(tmpdir(), "wechat-login-url-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+/** What a ConfigError tells the reader: its message, then its hint. */
+const said = (error: unknown) => `${(error as ConfigError).message} ${(error as ConfigError).hint}`;
+
 describe("storeFromUrl", () => {
   it("opens a memory store", async () => {
     const store = await storeFromUrl("memory:");
@@ -76,26 +79,43 @@ describe("storeFromUrl", () => {
 });
 
 describe("storeFromUrl without the optional drivers", () => {
-  const missing = (name: string) => async (): Promise<never> => {
+  // How Node says a package is absent: to an ES module's import, and (the published build) to a require().
+  const missingToImport = (name: string) => async (): Promise<never> => {
+    throw Object.assign(new Error(`Cannot find package '${name}' imported from /app/src/stores/${name}.js`), {
+      code: "ERR_MODULE_NOT_FOUND",
+    });
+  };
+  const missingToRequire = (name: string) => async (): Promise<never> => {
     throw Object.assign(
-      new Error(`Cannot find package '${name}' imported from /app/dist/stores/${name}.js`),
-      {
-        code: "ERR_MODULE_NOT_FOUND",
-      },
+      new Error(
+        `Cannot find module '${name}'\nRequire stack:\n- /app/node_modules/wechat-login/dist/stores/x.js`,
+      ),
+      { code: "MODULE_NOT_FOUND" },
     );
   };
-  const withoutDrivers = { redis: missing("ioredis"), postgres: missing("pg") };
+  const missing = missingToImport;
+  const withoutDrivers = {
+    sqlite: missing("better-sqlite3"),
+    redis: missing("ioredis"),
+    postgres: missing("pg"),
+  };
 
-  it("says to install ioredis for redis:// and pg for postgres://", async () => {
-    const redis = await openStoreFromUrl("redis://127.0.0.1:6379", withoutDrivers).catch((e: unknown) => e);
+  it.each([
+    ["import", missingToImport],
+    ["require", missingToRequire],
+  ])("says to install better-sqlite3@12, ioredis or pg (absent to %s)", async (_, absent) => {
+    const none = { sqlite: absent("better-sqlite3"), redis: absent("ioredis"), postgres: absent("pg") };
+    const sqlite = await openStoreFromUrl("sqlite:./data/x.db", none).catch((e: unknown) => e);
+    expect(sqlite).toBeInstanceOf(ConfigError);
+    expect(sqlite).toMatchObject({ field: "STORE_URL" });
+    expect(said(sqlite)).toMatch(/"better-sqlite3" package.*npm install better-sqlite3@12/);
+    const redis = await openStoreFromUrl("redis://127.0.0.1:6379", none).catch((e: unknown) => e);
     expect(redis).toBeInstanceOf(ConfigError);
     expect(redis).toMatchObject({ field: "STORE_URL" });
-    expect((redis as ConfigError).hint).toMatch(/npm install ioredis/);
-    const postgres = await openStoreFromUrl("postgresql://127.0.0.1/db", withoutDrivers).catch(
-      (e: unknown) => e,
-    );
+    expect(said(redis)).toMatch(/npm install ioredis/);
+    const postgres = await openStoreFromUrl("postgresql://127.0.0.1/db", none).catch((e: unknown) => e);
     expect(postgres).toBeInstanceOf(ConfigError);
-    expect((postgres as ConfigError).hint).toMatch(/npm install pg/);
+    expect(said(postgres)).toMatch(/npm install pg/);
   });
 
   it("passes on other import failures unchanged", async () => {
@@ -109,6 +129,7 @@ describe("storeFromUrl without the optional drivers", () => {
 function recordingDrivers() {
   const seen: { redis?: RedisStoreOptions; postgres?: PostgresStoreOptions } = {};
   const loaders: DriverLoaders = {
+    sqlite: () => import("../../src/stores/sqlite/store.js"),
     redis: async () => ({
       redisStore: (options) => {
         seen.redis = options;

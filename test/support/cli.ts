@@ -25,11 +25,9 @@ export class CliBuild {
 
   async build(): Promise<void> {
     await promisify(execFile)(
-      join(root, "node_modules/.bin/tsc"),
-      ["-p", "tsconfig.build.json", "--outDir", this.outDir],
-      {
-        cwd: root,
-      },
+      process.execPath,
+      [join(root, "scripts/build.mjs"), "--out-dir", this.outDir, "--no-types"],
+      { cwd: root },
     );
   }
 

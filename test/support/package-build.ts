@@ -16,8 +16,8 @@ async function newestChange(dir: string): Promise<number> {
 /**
  * Makes sure dist/ is the build of the current sources, for tests that use
  * the package the way an app does (from its build, not its sources). CI
- * builds first, so this costs nothing there; locally it runs `npm run build`'s
- * compile once when a source changed since.
+ * builds first, so this costs nothing there; locally it runs `npm run build`
+ * once when a source changed since.
  */
 export async function ensurePackageBuilt(): Promise<void> {
   const built = await stat(join(root, "dist/index.js")).then(
@@ -25,7 +25,5 @@ export async function ensurePackageBuilt(): Promise<void> {
     () => 0,
   );
   if (built >= (await newestChange(join(root, "src")))) return;
-  await promisify(execFile)(join(root, "node_modules/.bin/tsc"), ["-p", "tsconfig.build.json"], {
-    cwd: root,
-  });
+  await promisify(execFile)(process.execPath, [join(root, "scripts/build.mjs"), "--no-clean"], { cwd: root });
 }

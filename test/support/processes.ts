@@ -67,3 +67,21 @@ export async function runGroup(
   }
   return running.output();
 }
+
+/** Resolves once `url` answers HTTP at all, or throws when `server` exits or `timeoutMs` passes. */
+export async function waitUntilServing(url: string, server: GroupProcess, timeoutMs: number): Promise<void> {
+  let exited = false;
+  void server.exited.then(() => {
+    exited = true;
+  });
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline && !exited) {
+    try {
+      await fetch(url, { signal: AbortSignal.timeout(2_000) });
+      return;
+    } catch {
+      await new Promise((wait) => setTimeout(wait, 200));
+    }
+  }
+  throw new Error(`${url} was not served (${exited ? "exited" : "timed out"}):\n${server.output()}`);
+}

@@ -1,17 +1,16 @@
-import type Database from "better-sqlite3";
 import { Umzug, type UmzugStorage } from "umzug";
+import { prepare, type SqliteDatabase } from "./driver.js";
 import { sqliteMigrations } from "./migrations/index.js";
 
 const table = "wechat_login_migrations";
 
-function storage(db: Database.Database): UmzugStorage<Database.Database> {
+function storage(db: SqliteDatabase): UmzugStorage<SqliteDatabase> {
   return {
     async executed() {
       db.exec(
         `CREATE TABLE IF NOT EXISTS ${table} (name TEXT PRIMARY KEY, executed_at INTEGER NOT NULL) STRICT`,
       );
-      return db
-        .prepare<[], { name: string }>(`SELECT name FROM ${table} ORDER BY name`)
+      return prepare<[], { name: string }>(db, `SELECT name FROM ${table} ORDER BY name`)
         .all()
         .map((row) => row.name);
     },
@@ -29,8 +28,8 @@ function storage(db: Database.Database): UmzugStorage<Database.Database> {
  * process opening the same file at the same moment waits (busy_timeout) and
  * then finds nothing left to do.
  */
-export async function migrate(db: Database.Database): Promise<void> {
-  const umzug = new Umzug<Database.Database>({
+export async function migrate(db: SqliteDatabase): Promise<void> {
+  const umzug = new Umzug<SqliteDatabase>({
     migrations: sqliteMigrations.map((migration) => ({
       name: migration.name,
       up: async (params) => migration.up(params),

@@ -1,6 +1,6 @@
-import type Database from "better-sqlite3";
 import type { TokenRecord } from "../../protocol/records.js";
 import type { IdentityRecord, SessionRecord, StateRecord, UserRecord } from "../types.js";
+import { prepare, type SqliteDatabase, type SqliteStatement } from "./driver.js";
 import { RATE_LIMIT_TABLE } from "./migrations/0003-rate-limits.js";
 
 export interface StateRow {
@@ -106,37 +106,36 @@ export const toToken = (row: TokenRow): TokenRecord => ({
 
 /** Every statement the store runs, prepared once at open. */
 export interface Statements {
-  putState: Database.Statement<unknown[]>;
-  consumeState: Database.Statement<[number, string, number], StateRow>;
-  getLiveState: Database.Statement<[string, number], StateRow>;
-  completeState: Database.Statement<unknown[]>;
-  putSession: Database.Statement<unknown[]>;
-  getSession: Database.Statement<[string, number, number], SessionRow>;
-  touchSession: Database.Statement<unknown[]>;
-  deleteSession: Database.Statement<unknown[]>;
-  findIdentity: Database.Statement<[string, string], IdentityRow>;
-  listIdentities: Database.Statement<[string], IdentityRow>;
-  insertIdentity: Database.Statement<unknown[]>;
-  setIdentityUnionid: Database.Statement<unknown[]>;
-  findUser: Database.Statement<[string], UserRow>;
-  findUserByUnionid: Database.Statement<[string], UserRow>;
-  insertUser: Database.Statement<unknown[]>;
-  updateUser: Database.Statement<unknown[]>;
-  getToken: Database.Statement<[string, number], TokenRow>;
-  putToken: Database.Statement<unknown[]>;
-  expireToken: Database.Statement<unknown[]>;
-  deleteToken: Database.Statement<unknown[]>;
-  getLock: Database.Statement<[string], LockRow>;
-  putLock: Database.Statement<unknown[]>;
-  releaseLock: Database.Statement<unknown[]>;
-  purgeStates: Database.Statement<unknown[]>;
-  purgeSessions: Database.Statement<unknown[]>;
-  purgeTokens: Database.Statement<unknown[]>;
-  purgeRateLimits: Database.Statement<unknown[]>;
+  putState: SqliteStatement<unknown[]>;
+  consumeState: SqliteStatement<[number, string, number], StateRow>;
+  getLiveState: SqliteStatement<[string, number], StateRow>;
+  completeState: SqliteStatement<unknown[]>;
+  putSession: SqliteStatement<unknown[]>;
+  getSession: SqliteStatement<[string, number, number], SessionRow>;
+  touchSession: SqliteStatement<unknown[]>;
+  deleteSession: SqliteStatement<unknown[]>;
+  findIdentity: SqliteStatement<[string, string], IdentityRow>;
+  listIdentities: SqliteStatement<[string], IdentityRow>;
+  insertIdentity: SqliteStatement<unknown[]>;
+  setIdentityUnionid: SqliteStatement<unknown[]>;
+  findUser: SqliteStatement<[string], UserRow>;
+  findUserByUnionid: SqliteStatement<[string], UserRow>;
+  insertUser: SqliteStatement<unknown[]>;
+  updateUser: SqliteStatement<unknown[]>;
+  getToken: SqliteStatement<[string, number], TokenRow>;
+  putToken: SqliteStatement<unknown[]>;
+  expireToken: SqliteStatement<unknown[]>;
+  deleteToken: SqliteStatement<unknown[]>;
+  getLock: SqliteStatement<[string], LockRow>;
+  putLock: SqliteStatement<unknown[]>;
+  releaseLock: SqliteStatement<unknown[]>;
+  purgeStates: SqliteStatement<unknown[]>;
+  purgeSessions: SqliteStatement<unknown[]>;
+  purgeTokens: SqliteStatement<unknown[]>;
+  purgeRateLimits: SqliteStatement<unknown[]>;
 }
 
-// The explicit return type lets declaration files name the statements (better-sqlite3's own class is not exported).
-export function prepareStatements(db: Database.Database): Statements {
+export function prepareStatements(db: SqliteDatabase): Statements {
   return {
     putState: db.prepare(
       `INSERT OR REPLACE INTO wechat_login_states
@@ -144,11 +143,13 @@ export function prepareStatements(db: Database.Database): Statements {
        VALUES (?, ?, ?, ?, ?, ?, ?, NULL, NULL)`,
     ),
     // One statement, so exactly one connection wins even across processes.
-    consumeState: db.prepare<[number, string, number], StateRow>(
+    consumeState: prepare<[number, string, number], StateRow>(
+      db,
       `UPDATE wechat_login_states SET used_at = ?
        WHERE state = ? AND used_at IS NULL AND expires_at > ? RETURNING *`,
     ),
-    getLiveState: db.prepare<[string, number], StateRow>(
+    getLiveState: prepare<[string, number], StateRow>(
+      db,
       "SELECT * FROM wechat_login_states WHERE state = ? AND expires_at > ?",
     ),
     completeState: db.prepare("UPDATE wechat_login_states SET session_id_hash = ? WHERE state = ?"),
@@ -158,7 +159,8 @@ export function prepareStatements(db: Database.Database): Statements {
          (id_hash, user_id, appid, openid, created_at, idle_expires_at, absolute_expires_at)
        VALUES (?, ?, ?, ?, ?, ?, ?)`,
     ),
-    getSession: db.prepare<[string, number, number], SessionRow>(
+    getSession: prepare<[string, number, number], SessionRow>(
+      db,
       `SELECT * FROM wechat_login_sessions
        WHERE id_hash = ? AND idle_expires_at > ? AND absolute_expires_at > ?`,
     ),
@@ -168,10 +170,12 @@ export function prepareStatements(db: Database.Database): Statements {
     ),
     deleteSession: db.prepare("DELETE FROM wechat_login_sessions WHERE id_hash = ?"),
 
-    findIdentity: db.prepare<[string, string], IdentityRow>(
+    findIdentity: prepare<[string, string], IdentityRow>(
+      db,
       "SELECT * FROM wechat_login_identities WHERE appid = ? AND openid = ?",
     ),
-    listIdentities: db.prepare<[string], IdentityRow>(
+    listIdentities: prepare<[string], IdentityRow>(
+      db,
       "SELECT * FROM wechat_login_identities WHERE user_id = ? ORDER BY created_at, appid, openid",
     ),
     insertIdentity: db.prepare(
@@ -180,8 +184,8 @@ export function prepareStatements(db: Database.Database): Statements {
     setIdentityUnionid: db.prepare(
       "UPDATE wechat_login_identities SET unionid = ? WHERE appid = ? AND openid = ?",
     ),
-    findUser: db.prepare<[string], UserRow>("SELECT * FROM wechat_login_users WHERE id = ?"),
-    findUserByUnionid: db.prepare<[string], UserRow>("SELECT * FROM wechat_login_users WHERE unionid = ?"),
+    findUser: prepare<[string], UserRow>(db, "SELECT * FROM wechat_login_users WHERE id = ?"),
+    findUserByUnionid: prepare<[string], UserRow>(db, "SELECT * FROM wechat_login_users WHERE unionid = ?"),
     insertUser: db.prepare(
       `INSERT INTO wechat_login_users (id, unionid, nickname, headimgurl, created_at, updated_at)
        VALUES (?, ?, ?, ?, ?, ?)`,
@@ -190,7 +194,8 @@ export function prepareStatements(db: Database.Database): Statements {
       "UPDATE wechat_login_users SET unionid = ?, nickname = ?, headimgurl = ?, updated_at = ? WHERE id = ?",
     ),
 
-    getToken: db.prepare<[string, number], TokenRow>(
+    getToken: prepare<[string, number], TokenRow>(
+      db,
       "SELECT * FROM wechat_login_tokens WHERE key = ? AND gone_at > ?",
     ),
     putToken: db.prepare(
@@ -201,7 +206,8 @@ export function prepareStatements(db: Database.Database): Statements {
     expireToken: db.prepare("DELETE FROM wechat_login_tokens WHERE key = ? AND access_token = ?"),
     deleteToken: db.prepare("DELETE FROM wechat_login_tokens WHERE key = ?"),
 
-    getLock: db.prepare<[string], LockRow>(
+    getLock: prepare<[string], LockRow>(
+      db,
       "SELECT fencing_token, lease_ends_at FROM wechat_login_locks WHERE name = ?",
     ),
     putLock: db.prepare(
