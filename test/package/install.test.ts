@@ -1,18 +1,15 @@
-import { cp, mkdtemp, readdir, readFile, rm, stat } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type RunningEmulator, startEmulator } from "../../src/emulator/index.js";
-import { loginAndLogOut } from "../adapters/scenario.js";
-import { freePort, SESSION_SECRET } from "../adapters/sites.js";
-import { type GroupProcess, spawnGroup, waitUntilServing } from "../support/processes.js";
+import { freePort } from "../adapters/sites.js";
+import { spawnGroup, waitUntilServing } from "../support/processes.js";
 import {
   entryPoints,
   freshClone,
   installedPackages,
   linkPackages,
   type Ran,
-  root,
   run,
   succeeded,
   userEnv,
