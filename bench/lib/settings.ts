@@ -21,6 +21,9 @@ export interface Settings {
   serverSeconds: number;
   callbackLogins: number;
   callbackWarmupLogins: number;
+  /** Scenario 6 (autocannon against the emulator and the bare route): seconds per phase, code exchanges per phase. */
+  apiSeconds: number;
+  apiExchanges: number;
 }
 
 export function settingsFor(quick: boolean): Settings {
@@ -39,6 +42,8 @@ export function settingsFor(quick: boolean): Settings {
       serverSeconds: 0.3,
       callbackLogins: 32,
       callbackWarmupLogins: 0,
+      apiSeconds: 0.3,
+      apiExchanges: 300,
     };
   }
   return {
@@ -53,5 +58,7 @@ export function settingsFor(quick: boolean): Settings {
     serverSeconds: 3,
     callbackLogins: 1_000,
     callbackWarmupLogins: 200,
+    apiSeconds: 2,
+    apiExchanges: 20_000,
   };
 }

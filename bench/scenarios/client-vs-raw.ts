@@ -60,6 +60,15 @@ export async function clientVsRaw(base: string, token: OAuthToken, settings: Set
         0.9,
         "×",
       );
+      // What a busy server pays whoever the bottleneck is: the honest figure when the emulator caps throughput.
+      report.check(
+        scenario,
+        `${key(name, concurrency)}: client / raw CPU per call`,
+        client.cpuUsPerCall / raw.cpuUsPerCall,
+        "<=",
+        1.1,
+        "×",
+      );
       ours.set(key(name, concurrency), client);
     }
   }
@@ -92,6 +101,14 @@ export async function clientVsPeers(
           client.callsPerSec / peer.callsPerSec,
           ">=",
           2,
+          "×",
+        );
+        report.check(
+          scenario,
+          `${key(name, concurrency)}: client / wechat-oauth CPU per call`,
+          client.cpuUsPerCall / peer.cpuUsPerCall,
+          "<=",
+          0.5,
           "×",
         );
       }
