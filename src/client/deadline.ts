@@ -1,12 +1,14 @@
 import { type Endpoint, WeChatTimeoutError } from "../protocol/index.js";
 
-/** Cancels what a call is waiting on right now: a request in flight, or a retry backoff. */
-export type Stop = (reason: unknown) => void;
+/** What a call is waiting on right now (a request, queued or in flight, or a retry backoff), stoppable. */
+export interface Waiting {
+  stop(reason: unknown): void;
+}
 
 /**
  * The total time budget of one client call (retries and backoff included),
  * combined with the caller's own AbortSignal. A call waits on one thing at a
- * time, so the deadline holds one {@link Stop} and calls it when the budget
+ * time, so the deadline holds one {@link Waiting} and stops it when the budget
  * runs out or the caller aborts; no AbortController or emitter per call (their
  * cost showed at the top of the client's profile, bench/README.md).
  * `dispose()` once the call settles.
@@ -19,7 +21,7 @@ export class Deadline {
   #timedOut = false;
   #stopped = false;
   #reason: unknown;
-  #waiting: Stop | undefined;
+  #waiting: Waiting | undefined;
 
   constructor(
     readonly totalMs: number,
@@ -50,30 +52,32 @@ export class Deadline {
     return Math.max(0, this.#expiresAt - performance.now());
   }
 
-  /** Calls `stop` when the call must stop while it waits; at once if it already must. */
-  watch(stop: Stop): void {
-    if (this.#stopped) stop(this.#reason);
-    else this.#waiting = stop;
+  /** Stops `waiting` if the call must stop while it waits; at once if it already must. */
+  watch(waiting: Waiting): void {
+    if (this.#stopped) waiting.stop(this.#reason);
+    else this.#waiting = waiting;
   }
 
-  /** The wait `stop` watched is over. */
-  unwatch(stop: Stop): void {
-    if (this.#waiting === stop) this.#waiting = undefined;
+  /** The wait is over. */
+  unwatch(waiting: Waiting): void {
+    if (this.#waiting === waiting) this.#waiting = undefined;
   }
 
   /** Waits `ms` (a retry backoff); false when the call was cancelled meanwhile. */
   pause(ms: number): Promise<boolean> {
     if (this.#stopped) return Promise.resolve(false);
     return new Promise((resolve) => {
-      const wake = () => {
-        clearTimeout(timer);
-        resolve(false);
+      const backoff: Waiting = {
+        stop: () => {
+          clearTimeout(timer);
+          resolve(false);
+        },
       };
       const timer = setTimeout(() => {
-        this.unwatch(wake);
+        this.unwatch(backoff);
         resolve(true);
       }, ms);
-      this.watch(wake);
+      this.watch(backoff);
     });
   }
 
@@ -95,6 +99,6 @@ export class Deadline {
     this.#reason = reason;
     const waiting = this.#waiting;
     this.#waiting = undefined;
-    waiting?.(reason);
+    waiting?.stop(reason);
   }
 }

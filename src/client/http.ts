@@ -4,7 +4,7 @@ import { type Dispatcher, Pool } from "undici";
 import { type Endpoint, WeChatError, WeChatNetworkError, WeChatTimeoutError } from "../protocol/index.js";
 import type { ClientConfig } from "./config.js";
 import type { Deadline } from "./deadline.js";
-import { bodyTooLarge, Exchange, type HttpResponse } from "./exchange.js";
+import { bodyTooLarge, Exchange, type HttpResponse, type MapError } from "./exchange.js";
 
 /** One HTTP exchange with WeChat, before its body is decoded. */
 export interface HttpRequest {
@@ -51,7 +51,7 @@ class Cancellation extends EventEmitter {
   aborted = false;
   reason: unknown;
 
-  abort(reason: unknown): void {
+  stop(reason: unknown): void {
     if (this.aborted) return;
     this.aborted = true;
     this.reason = reason;
@@ -70,11 +70,14 @@ const JSON_REQUEST_HEADERS = { accept: "application/json", "content-type": "appl
 export class HttpTransport {
   readonly #config: ClientConfig;
   readonly #pools = new Map<string, Pool>();
+  // URL getters build a new string on every read: a fresh key to hash in the pool map, per call.
+  readonly #origin: string;
   readonly #basePath: string;
   #closed = false;
 
   constructor(config: ClientConfig) {
     this.#config = config;
+    this.#origin = config.apiBase.origin;
     this.#basePath = config.apiBase.pathname.replace(/\/+$/, "");
   }
 
@@ -83,10 +86,15 @@ export class HttpTransport {
     const { endpoint } = request;
     const stopped = deadline.abortError(endpoint);
     if (stopped !== undefined) return Promise.reject(stopped);
-    const search = request.query.map(([key, value]) => `${key}=${encodeURIComponent(value)}`).join("&");
+    let path = `${this.#basePath}${request.path}`;
+    let separator = "?";
+    for (const [key, value] of request.query) {
+      path += `${separator}${key}=${encodeURIComponent(value)}`;
+      separator = "&";
+    }
     const options: Dispatcher.DispatchOptions = {
-      origin: this.#config.apiBase.origin,
-      path: `${this.#basePath}${request.path}${search ? `?${search}` : ""}`,
+      origin: this.#origin,
+      path,
       method: request.method,
       headers: request.json === undefined ? REQUEST_HEADERS : JSON_REQUEST_HEADERS,
       body: request.json === undefined ? undefined : JSON.stringify(request.json),
@@ -94,10 +102,12 @@ export class HttpTransport {
     const own = this.#config.dispatcher;
     if (own) return this.#request(own, endpoint, options, deadline);
     if (this.#closed) return Promise.reject(new WeChatNetworkError(endpoint, "CLIENT_CLOSED", false));
-    const pool = this.#pool(options.origin as string);
+    const pool = this.#pool(this.#origin);
     return new Promise((resolve, reject) => {
-      const fail = (error: unknown) => reject(this.#mapError(endpoint, error, deadline));
-      pool.dispatch(options, new Exchange(endpoint, this.#config.maxBodyBytes, deadline, resolve, fail));
+      pool.dispatch(
+        options,
+        new Exchange(endpoint, this.#config.maxBodyBytes, deadline, this.#mapError, resolve, reject),
+      );
     });
   }
 
@@ -109,8 +119,7 @@ export class HttpTransport {
     deadline: Deadline,
   ): Promise<HttpResponse> {
     const signal = new Cancellation();
-    const stop = (reason: unknown) => signal.abort(reason);
-    deadline.watch(stop);
+    deadline.watch(signal);
     try {
       const response = await dispatcher.request({
         ...options,
@@ -123,7 +132,7 @@ export class HttpTransport {
     } catch (error) {
       throw this.#mapError(endpoint, error, deadline);
     } finally {
-      deadline.unwatch(stop);
+      deadline.unwatch(signal);
     }
   }
 
@@ -153,7 +162,7 @@ export class HttpTransport {
    * Builds a fresh error from an undici/system error's code only: the raw
    * error is never kept as `cause`, since it may quote the request (and its query, which holds secrets).
    */
-  #mapError(endpoint: Endpoint, error: unknown, deadline: Deadline): unknown {
+  readonly #mapError: MapError = (endpoint, error, deadline) => {
     if (error instanceof WeChatError) return error;
     const stopped = deadline.abortError(endpoint);
     if (stopped !== undefined) return stopped;
@@ -180,7 +189,7 @@ export class HttpTransport {
       syscall === "getaddrinfo"
     );
     return new WeChatNetworkError(endpoint, networkCode, requestSent);
-  }
+  };
 
   #pool(origin: string): Pool {
     let pool = this.#pools.get(origin);
