@@ -4,6 +4,8 @@ export interface Settings {
   /** Closed-loop phases of scenarios 1 and 2. */
   warmupMs: number;
   measureMs: number;
+  /** Rounds of A-B-B-A in scenarios 1 and 6. */
+  rounds: number;
   concurrencies: readonly number[];
   /** Connections of our client's pool and of every baseline that has a pool. */
   poolSize: number;
@@ -21,7 +23,7 @@ export interface Settings {
   serverSeconds: number;
   callbackLogins: number;
   callbackWarmupLogins: number;
-  /** Scenario 6 (autocannon against the emulator and the bare route): seconds per phase, code exchanges per phase. */
+  /** Scenario 6 (autocannon against the emulator and the bare route): seconds per phase, code exchanges per phase, in `rounds` rounds. */
   apiSeconds: number;
   apiExchanges: number;
 }
@@ -35,6 +37,7 @@ export function settingsFor(quick: boolean): Settings {
       ...storm,
       warmupMs: 50,
       measureMs: 150,
+      rounds: 1,
       leakCalls: 2_000,
       leakMaxMs: 5_000,
       serverConnections: 8,
@@ -50,7 +53,8 @@ export function settingsFor(quick: boolean): Settings {
     ...common,
     ...storm,
     warmupMs: 400,
-    measureMs: 1_500,
+    measureMs: 750,
+    rounds: 2,
     leakCalls: 100_000,
     leakMaxMs: 40_000,
     serverConnections: 32,
@@ -58,7 +62,7 @@ export function settingsFor(quick: boolean): Settings {
     serverSeconds: 3,
     callbackLogins: 1_000,
     callbackWarmupLogins: 200,
-    apiSeconds: 2,
-    apiExchanges: 20_000,
+    apiSeconds: 0.7,
+    apiExchanges: 7_000,
   };
 }

@@ -1,5 +1,5 @@
 import type { OAuthToken } from "wechat-login/protocol";
-import { closedLoop, combine, type LoadResult } from "../lib/load.js";
+import { abba, closedLoop, type LoadResult } from "../lib/load.js";
 import type { Report } from "../lib/report.js";
 import type { Settings } from "../lib/settings.js";
 import {
@@ -38,18 +38,11 @@ export async function clientVsRaw(base: string, token: OAuthToken, settings: Set
   }
   for (const name of CALLS) {
     for (const concurrency of settings.concurrencies) {
-      // A-B-B-A: whatever drifts during the run (JIT, the emulator's heap, other load) hits both alike.
-      const firstOurs = await measure(ourClient(base, token, settings.poolSize), name, concurrency, settings);
-      const firstRaw = await measure(rawUndici(base, token, settings.poolSize), name, concurrency, settings);
-      const secondRaw = await measure(rawUndici(base, token, settings.poolSize), name, concurrency, settings);
-      const secondOurs = await measure(
-        ourClient(base, token, settings.poolSize),
-        name,
-        concurrency,
-        settings,
+      const { a: client, b: raw } = await abba(
+        settings.rounds,
+        () => measure(ourClient(base, token, settings.poolSize), name, concurrency, settings),
+        () => measure(rawUndici(base, token, settings.poolSize), name, concurrency, settings),
       );
-      const client = combine(firstOurs, secondOurs);
-      const raw = combine(firstRaw, secondRaw);
       report.measure(scenario, key(name, concurrency), "wechat-login", client);
       report.measure(scenario, key(name, concurrency), "raw undici Pool", raw);
       report.check(

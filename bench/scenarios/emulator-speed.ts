@@ -3,7 +3,7 @@ import type { OAuthToken } from "wechat-login/protocol";
 import { type CannonLoad, cannon } from "../lib/cannon.js";
 import { type Child, startChild } from "../lib/child.js";
 import { WEBSITE } from "../lib/emulator.js";
-import { combine, type LoadResult } from "../lib/load.js";
+import { abba, type LoadResult } from "../lib/load.js";
 import type { Report } from "../lib/report.js";
 import type { Settings } from "../lib/settings.js";
 import type { CannedAnswer } from "./bare-api-process.js";
@@ -152,12 +152,11 @@ export async function emulatorSpeed(
         await run(servers.emulator, warmup);
         await run(servers.bare, warmup);
       }
-      const firstOurs = await run(servers.emulator, measured);
-      const firstBare = await run(servers.bare, measured);
-      const secondBare = await run(servers.bare, measured);
-      const secondOurs = await run(servers.emulator, measured);
-      const ours = combine(firstOurs, secondOurs);
-      const bare = combine(firstBare, secondBare);
+      const { a: ours, b: bare } = await abba(
+        settings.rounds,
+        () => run(servers.emulator, measured),
+        () => run(servers.bare, measured),
+      );
       report.measure(scenario, endpoint.name, "emulator", ours, "CPU: the server's");
       report.measure(scenario, endpoint.name, "bare Hono route", bare, "CPU: the server's");
       // The server's own cost per request: steadier than throughput when the load generator or the machine is the limit.
