@@ -102,7 +102,9 @@ describe("bodies", () => {
     const body = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(TOKEN_BODY)]);
     behaviour = (response) => {
       if (declared) response.setHeader("content-length", String(body.length));
-      response.end(body);
+      // Two writes: without a declared length Node then sends the body chunked.
+      response.write(body.subarray(0, 10));
+      response.end(body.subarray(10));
     };
     await expect(client().exchangeCode(CODE)).resolves.toMatchObject({ accessToken: ACCESS });
   });
