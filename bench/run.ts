@@ -10,16 +10,21 @@ import { settingsFor } from "./lib/settings.js";
 import { printReport } from "./lib/table.js";
 import { clientVsPeers, clientVsRaw } from "./scenarios/client-vs-raw.js";
 import { connectionDiscipline } from "./scenarios/connections.js";
+import { emulatorSpeed } from "./scenarios/emulator-speed.js";
 import { loginServer } from "./scenarios/login-server.js";
 import { refreshStorm } from "./scenarios/refresh-storm.js";
 
 const quick = process.argv.includes("--quick");
+// `--only 1,6` runs those scenarios alone (to work on one); the committed results come from a full run.
+const onlyIndex = process.argv.indexOf("--only");
+const only = onlyIndex === -1 ? undefined : new Set((process.argv[onlyIndex + 1] ?? "").split(","));
 const ci = process.env.CI === "true";
 const settings = settingsFor(quick);
 const here = (file: string) => fileURLToPath(new URL(`../${file}`, import.meta.url));
-// The quick smoke must not overwrite the committed results of a full run.
-const resultsFile = here(quick ? "results.quick.json" : "results.json");
-const chartFile = here(quick ? "results.quick.svg" : "results.svg");
+// The quick smoke and partial runs must not overwrite the committed results of a full run.
+const partial = quick || only !== undefined;
+const resultsFile = here(partial ? "results.quick.json" : "results.json");
+const chartFile = here(partial ? "results.quick.svg" : "results.svg");
 const RUN_LIMIT_MS = quick ? 120_000 : 360_000;
 
 const report = new Report();
@@ -33,6 +38,7 @@ function finish(crashed: boolean): number {
   const failures = report.correctnessFailures;
   const results = {
     mode: quick ? "quick" : "full",
+    ...(only ? { only: [...only] } : {}),
     date: new Date().toISOString(),
     node: process.version,
     cores: cpus().length,
@@ -82,11 +88,13 @@ const scenarios: [string, () => Promise<void>][] = [
   ["3 connection discipline", () => connectionDiscipline(base, token, settings, report)],
   ["4 refresh storm", () => refreshStorm(base, settings, report, ci)],
   ["5 login server", () => loginServer(base, settings, report, ci)],
+  ["6 emulator vs bare Hono", () => emulatorSpeed(emulator, token, settings, report)],
 ];
 
 let crashed = false;
 try {
   for (const [name, run] of scenarios) {
+    if (only && !only.has(name.split(" ")[0]!)) continue;
     const t0 = performance.now();
     console.log(`\n> ${name}`);
     await run();

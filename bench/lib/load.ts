@@ -67,6 +67,27 @@ export function combine(a: LoadResult, b: LoadResult): LoadResult {
   };
 }
 
+/**
+ * Measures A and B in `rounds` rounds of A-B-B-A and combines each one's phases:
+ * whatever drifts during the run (JIT, a server's heap, other load on a shared
+ * machine) hits both alike, and shorter rounds spread a burst of load over both.
+ */
+export async function abba(
+  rounds: number,
+  a: () => Promise<LoadResult>,
+  b: () => Promise<LoadResult>,
+): Promise<{ a: LoadResult; b: LoadResult }> {
+  const as: LoadResult[] = [];
+  const bs: LoadResult[] = [];
+  for (let round = 0; round < rounds; round++) {
+    as.push(await a());
+    bs.push(await b());
+    bs.push(await b());
+    as.push(await a());
+  }
+  return { a: as.reduce(combine), b: bs.reduce(combine) };
+}
+
 async function phase(call: () => Promise<unknown>, concurrency: number, durationMs: number): Promise<Phase> {
   const result: Phase = { latencies: [], errors: 0, firstError: undefined };
   const deadline = performance.now() + durationMs;

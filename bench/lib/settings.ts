@@ -4,6 +4,8 @@ export interface Settings {
   /** Closed-loop phases of scenarios 1 and 2. */
   warmupMs: number;
   measureMs: number;
+  /** Rounds of A-B-B-A in scenarios 1 and 6. */
+  rounds: number;
   concurrencies: readonly number[];
   /** Connections of our client's pool and of every baseline that has a pool. */
   poolSize: number;
@@ -21,6 +23,9 @@ export interface Settings {
   serverSeconds: number;
   callbackLogins: number;
   callbackWarmupLogins: number;
+  /** Scenario 6 (autocannon against the emulator and the bare route): seconds per phase, code exchanges per phase, in `rounds` rounds. */
+  apiSeconds: number;
+  apiExchanges: number;
 }
 
 export function settingsFor(quick: boolean): Settings {
@@ -32,6 +37,7 @@ export function settingsFor(quick: boolean): Settings {
       ...storm,
       warmupMs: 50,
       measureMs: 150,
+      rounds: 1,
       leakCalls: 2_000,
       leakMaxMs: 5_000,
       serverConnections: 8,
@@ -39,13 +45,16 @@ export function settingsFor(quick: boolean): Settings {
       serverSeconds: 0.3,
       callbackLogins: 32,
       callbackWarmupLogins: 0,
+      apiSeconds: 0.3,
+      apiExchanges: 300,
     };
   }
   return {
     ...common,
     ...storm,
     warmupMs: 400,
-    measureMs: 1_500,
+    measureMs: 750,
+    rounds: 2,
     leakCalls: 100_000,
     leakMaxMs: 40_000,
     serverConnections: 32,
@@ -53,5 +62,7 @@ export function settingsFor(quick: boolean): Settings {
     serverSeconds: 3,
     callbackLogins: 1_000,
     callbackWarmupLogins: 200,
+    apiSeconds: 0.7,
+    apiExchanges: 7_000,
   };
 }

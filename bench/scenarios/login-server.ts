@@ -1,9 +1,7 @@
-import type { EventEmitter } from "node:events";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import autocannon from "autocannon";
 import {
   dropPostgresSchema,
   dropRedisPrefix,
@@ -11,9 +9,10 @@ import {
   RUN_ID,
   redisMissing,
 } from "../lib/backends.js";
+import { type CannonLoad, cannon } from "../lib/cannon.js";
 import { type Child, startChild } from "../lib/child.js";
 import { mintCodes } from "../lib/emulator.js";
-import { type LoadResult, percentile } from "../lib/load.js";
+import type { LoadResult } from "../lib/load.js";
 import type { Report } from "../lib/report.js";
 import type { Settings } from "../lib/settings.js";
 import { REDIRECT_URI, type ServerSpec } from "./server-spec.js";
@@ -30,83 +29,13 @@ interface Ready {
 
 type Route = "session" | "callback";
 
-interface Load {
-  connections: number;
-  path: (index: number) => string;
-  cookie: (index: number) => string;
-  duration?: number;
-  amount?: number;
-  /** Status class every answer must have: 2 for /session, 3 for /callback. */
-  expect: 2 | 3;
-}
-
-/**
- * One autocannon run; every answer must have the expected status class, or the
- * run is incorrect. Latencies and the rate come from autocannon's per-response
- * events, not its summary: the summary leaves non-2xx latencies (our 302s) out,
- * rounds to whole milliseconds and stops only on its sampling tick.
- */
-function cannon(url: string, load: Load): Promise<{ result: LoadResult; wrong: number }> {
-  let next = 0;
-  const latencies: number[] = [];
-  let wrong = 0;
-  let lastAnswer = 0;
-  const started = performance.now();
-  return new Promise((resolve, reject) => {
-    const instance = autocannon(
-      {
-        url,
-        connections: load.connections,
-        sampleInt: 100,
-        ...(load.amount === undefined ? { duration: load.duration ?? 1 } : { amount: load.amount }),
-        requests: [
-          {
-            method: "GET",
-            setupRequest: (request) => {
-              const index = next++;
-              return { ...request, path: load.path(index), headers: { cookie: load.cookie(index) } };
-            },
-          },
-        ],
-      },
-      (error, result) => {
-        if (error) return reject(error);
-        wrong += result.errors;
-        const seconds = (lastAnswer - started) / 1000;
-        const sorted = Float64Array.from(latencies).sort();
-        resolve({
-          wrong,
-          result: {
-            calls: latencies.length,
-            errors: wrong,
-            seconds,
-            callsPerSec: latencies.length / seconds,
-            p50Ms: percentile(sorted, 0.5),
-            p99Ms: percentile(sorted, 0.99),
-            cpuUsPerCall: 0,
-          },
-        });
-      },
-    );
-    // autocannon passes (client, status, bytes, responseTime), as its README says; @types/autocannon omits the client.
-    (instance as unknown as EventEmitter).on(
-      "response",
-      (_client, status: number, _bytes, responseTime: number) => {
-        lastAnswer = performance.now();
-        latencies.push(responseTime);
-        if (Math.floor(status / 100) !== load.expect) wrong += 1;
-      },
-    );
-  });
-}
-
 async function sessionLoad(server: Child<Ready>, settings: Settings) {
   const { url, sessions } = server.ready;
-  const load = (duration: number): Load => ({
+  const load = (duration: number): CannonLoad => ({
     connections: settings.serverConnections,
     duration,
     path: () => "/auth/session",
-    cookie: (index) => `wl_session=${sessions[index % sessions.length]}`,
+    headers: (index) => ({ cookie: `wl_session=${sessions[index % sessions.length]}` }),
     expect: 2,
   });
   if (settings.serverWarmupSeconds > 0) await cannon(url, load(settings.serverWarmupSeconds));
@@ -132,7 +61,7 @@ async function callbackLoad(server: Child<Ready>, emulator: string, settings: Se
       connections: settings.serverConnections,
       amount,
       path: (index) => `/auth/callback?code=${codes[index]}&state=${states[index]!.state}`,
-      cookie: (index) => `wl_login=${states[index]!.secret}`,
+      headers: (index) => ({ cookie: `wl_login=${states[index]!.secret}` }),
       expect: 3,
     });
   };

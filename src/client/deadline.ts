@@ -1,36 +1,27 @@
-import { EventEmitter } from "node:events";
 import { type Endpoint, WeChatTimeoutError } from "../protocol/index.js";
 
-/**
- * What undici watches to cancel a request. Its `signal` option takes an
- * EventEmitter as well as an AbortSignal (Dispatcher.request docs); an emitter
- * per call costs a fraction of an AbortController, which showed up at the top
- * of the client's profile (bench/README.md).
- */
-class Cancellation extends EventEmitter {
-  aborted = false;
-  reason: unknown;
-
-  abort(reason: unknown): void {
-    if (this.aborted) return;
-    this.aborted = true;
-    this.reason = reason;
-    this.emit("abort");
-  }
+/** What a call is waiting on right now (a request, queued or in flight, or a retry backoff), stoppable. */
+export interface Waiting {
+  stop(reason: unknown): void;
 }
 
 /**
  * The total time budget of one client call (retries and backoff included),
- * combined with the caller's own AbortSignal. `dispose()` once the call settles.
+ * combined with the caller's own AbortSignal. A call waits on one thing at a
+ * time, so the deadline holds one {@link Waiting} and stops it when the budget
+ * runs out or the caller aborts; no AbortController or emitter per call (their
+ * cost showed at the top of the client's profile, bench/README.md).
+ * `dispose()` once the call settles.
  */
 export class Deadline {
-  /** Fires "abort" when the budget runs out or the caller aborts. */
-  readonly signal: Cancellation = new Cancellation();
   readonly #timer: NodeJS.Timeout;
   readonly #caller: AbortSignal | undefined;
   readonly #onCallerAbort: (() => void) | undefined;
   readonly #expiresAt: number;
   #timedOut = false;
+  #stopped = false;
+  #reason: unknown;
+  #waiting: Waiting | undefined;
 
   constructor(
     readonly totalMs: number,
@@ -38,14 +29,14 @@ export class Deadline {
   ) {
     this.#timer = setTimeout(() => {
       this.#timedOut = true;
-      this.signal.abort(new DOMException("deadline", "TimeoutError"));
+      this.#stop(new DOMException("deadline", "TimeoutError"));
     }, totalMs);
     this.#timer.unref();
     this.#expiresAt = performance.now() + totalMs;
     this.#caller = caller;
-    if (caller?.aborted) this.signal.abort(caller.reason);
+    if (caller?.aborted) this.#stop(caller.reason);
     else if (caller) {
-      this.#onCallerAbort = () => this.signal.abort(caller.reason);
+      this.#onCallerAbort = () => this.#stop(caller.reason);
       caller.addEventListener("abort", this.#onCallerAbort, { once: true });
     }
   }
@@ -53,6 +44,7 @@ export class Deadline {
   /** Stops the timer; a settled call leaves nothing pending behind. */
   dispose(): void {
     clearTimeout(this.#timer);
+    this.#waiting = undefined;
     if (this.#onCallerAbort) this.#caller?.removeEventListener("abort", this.#onCallerAbort);
   }
 
@@ -60,20 +52,32 @@ export class Deadline {
     return Math.max(0, this.#expiresAt - performance.now());
   }
 
+  /** Stops `waiting` if the call must stop while it waits; at once if it already must. */
+  watch(waiting: Waiting): void {
+    if (this.#stopped) waiting.stop(this.#reason);
+    else this.#waiting = waiting;
+  }
+
+  /** The wait is over. */
+  unwatch(waiting: Waiting): void {
+    if (this.#waiting === waiting) this.#waiting = undefined;
+  }
+
   /** Waits `ms` (a retry backoff); false when the call was cancelled meanwhile. */
   pause(ms: number): Promise<boolean> {
-    const { signal } = this;
-    if (signal.aborted) return Promise.resolve(false);
+    if (this.#stopped) return Promise.resolve(false);
     return new Promise((resolve) => {
-      const onAbort = () => {
-        clearTimeout(timer);
-        resolve(false);
+      const backoff: Waiting = {
+        stop: () => {
+          clearTimeout(timer);
+          resolve(false);
+        },
       };
       const timer = setTimeout(() => {
-        signal.off("abort", onAbort);
+        this.unwatch(backoff);
         resolve(true);
       }, ms);
-      signal.once("abort", onAbort);
+      this.watch(backoff);
     });
   }
 
@@ -87,5 +91,14 @@ export class Deadline {
       return new WeChatTimeoutError(endpoint, this.totalMs, "total");
     }
     return undefined;
+  }
+
+  #stop(reason: unknown): void {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    this.#reason = reason;
+    const waiting = this.#waiting;
+    this.#waiting = undefined;
+    waiting?.stop(reason);
   }
 }

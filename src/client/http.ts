@@ -1,14 +1,10 @@
 import { Buffer } from "node:buffer";
+import { EventEmitter } from "node:events";
 import { type Dispatcher, Pool } from "undici";
-import {
-  type Endpoint,
-  WeChatError,
-  WeChatHttpError,
-  WeChatNetworkError,
-  WeChatTimeoutError,
-} from "../protocol/index.js";
+import { type Endpoint, WeChatError, WeChatNetworkError, WeChatTimeoutError } from "../protocol/index.js";
 import type { ClientConfig } from "./config.js";
 import type { Deadline } from "./deadline.js";
+import { bodyTooLarge, Exchange, type HttpResponse, type MapError } from "./exchange.js";
 
 /** One HTTP exchange with WeChat, before its body is decoded. */
 export interface HttpRequest {
@@ -20,11 +16,6 @@ export interface HttpRequest {
   method: "GET" | "POST";
   /** JSON body of a POST. */
   json?: unknown;
-}
-
-export interface HttpResponse {
-  status: number;
-  bodyText: string;
 }
 
 /**
@@ -52,6 +43,26 @@ const CONNECT_FAILURES = new Set([
 ]);
 
 /**
+ * What undici's `request()` watches to cancel a request to a user-supplied
+ * dispatcher. Its `signal` option takes an EventEmitter as well as an AbortSignal
+ * (Dispatcher.request docs), at a fraction of an AbortController's cost.
+ */
+class Cancellation extends EventEmitter {
+  aborted = false;
+  reason: unknown;
+
+  stop(reason: unknown): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    this.reason = reason;
+    this.emit("abort");
+  }
+}
+
+const REQUEST_HEADERS = { accept: "application/json" } as const;
+const JSON_REQUEST_HEADERS = { accept: "application/json", "content-type": "application/json" } as const;
+
+/**
  * Sends requests over one keep-alive undici Pool per origin (or the user's
  * Dispatcher), with bounded connections, per-phase timeouts, a total
  * deadline and a body-size cap, and maps every failure to the protocol's typed errors.
@@ -59,39 +70,69 @@ const CONNECT_FAILURES = new Set([
 export class HttpTransport {
   readonly #config: ClientConfig;
   readonly #pools = new Map<string, Pool>();
+  // URL getters build a new string on every read: a fresh key to hash in the pool map, per call.
+  readonly #origin: string;
+  readonly #basePath: string;
   #closed = false;
 
   constructor(config: ClientConfig) {
     this.#config = config;
+    this.#origin = config.apiBase.origin;
+    this.#basePath = config.apiBase.pathname.replace(/\/+$/, "");
   }
 
-  async send(request: HttpRequest, deadline: Deadline): Promise<HttpResponse> {
-    const stopped = deadline.abortError(request.endpoint);
-    if (stopped !== undefined) throw stopped;
-    const base = this.#config.apiBase;
-    const search = request.query.map(([key, value]) => `${key}=${encodeURIComponent(value)}`).join("&");
-    const path = `${base.pathname.replace(/\/+$/, "")}${request.path}${search ? `?${search}` : ""}`;
-    const headers: Record<string, string> = { accept: "application/json" };
-    let body: string | undefined;
-    if (request.json !== undefined) {
-      body = JSON.stringify(request.json);
-      headers["content-type"] = "application/json";
+  /** One attempt; it rejects with a typed error (or the caller's abort reason), never a raw one. */
+  send(request: HttpRequest, deadline: Deadline): Promise<HttpResponse> {
+    const { endpoint } = request;
+    const stopped = deadline.abortError(endpoint);
+    if (stopped !== undefined) return Promise.reject(stopped);
+    let path = `${this.#basePath}${request.path}`;
+    let separator = "?";
+    for (const [key, value] of request.query) {
+      path += `${separator}${key}=${encodeURIComponent(value)}`;
+      separator = "&";
     }
+    const options: Dispatcher.DispatchOptions = {
+      origin: this.#origin,
+      path,
+      method: request.method,
+      headers: request.json === undefined ? REQUEST_HEADERS : JSON_REQUEST_HEADERS,
+      body: request.json === undefined ? undefined : JSON.stringify(request.json),
+    };
+    const own = this.#config.dispatcher;
+    if (own) return this.#request(own, endpoint, options, deadline);
+    if (this.#closed) return Promise.reject(new WeChatNetworkError(endpoint, "CLIENT_CLOSED", false));
+    const pool = this.#pool(this.#origin);
+    return new Promise((resolve, reject) => {
+      pool.dispatch(
+        options,
+        new Exchange(endpoint, this.#config.maxBodyBytes, deadline, this.#mapError, resolve, reject),
+      );
+    });
+  }
+
+  /** A user-supplied dispatcher is driven through its public `request()`, whatever it is built on. */
+  async #request(
+    dispatcher: Dispatcher,
+    endpoint: Endpoint,
+    options: Dispatcher.DispatchOptions,
+    deadline: Deadline,
+  ): Promise<HttpResponse> {
+    const signal = new Cancellation();
+    deadline.watch(signal);
     try {
-      const response = await this.#dispatcher(request.endpoint, base.origin).request({
-        origin: base.origin,
-        path,
-        method: request.method,
-        headers,
-        body,
-        signal: deadline.signal,
+      const response = await dispatcher.request({
+        ...options,
+        signal,
         headersTimeout: this.#config.timeouts.headersMs,
         bodyTimeout: this.#config.timeouts.bodyMs,
       });
-      const bodyText = await this.#readBody(request.endpoint, response);
+      const bodyText = await this.#readBody(endpoint, response);
       return { status: response.statusCode, bodyText };
     } catch (error) {
-      throw this.#mapError(request.endpoint, error, deadline);
+      throw this.#mapError(endpoint, error, deadline);
+    } finally {
+      deadline.unwatch(signal);
     }
   }
 
@@ -100,7 +141,7 @@ export class HttpTransport {
     const limit = this.#config.maxBodyBytes;
     const tooLarge = () => {
       response.body.destroy();
-      return new WeChatHttpError(endpoint, response.statusCode, `a body larger than ${limit} bytes`);
+      return bodyTooLarge(endpoint, response.statusCode, limit);
     };
     const declared = Number(response.headers["content-length"]);
     if (Number.isFinite(declared) && declared > limit) throw tooLarge();
@@ -121,7 +162,7 @@ export class HttpTransport {
    * Builds a fresh error from an undici/system error's code only: the raw
    * error is never kept as `cause`, since it may quote the request (and its query, which holds secrets).
    */
-  #mapError(endpoint: Endpoint, error: unknown, deadline: Deadline): unknown {
+  readonly #mapError: MapError = (endpoint, error, deadline) => {
     if (error instanceof WeChatError) return error;
     const stopped = deadline.abortError(endpoint);
     if (stopped !== undefined) return stopped;
@@ -148,11 +189,9 @@ export class HttpTransport {
       syscall === "getaddrinfo"
     );
     return new WeChatNetworkError(endpoint, networkCode, requestSent);
-  }
+  };
 
-  #dispatcher(endpoint: Endpoint, origin: string): Dispatcher {
-    if (this.#config.dispatcher) return this.#config.dispatcher;
-    if (this.#closed) throw new WeChatNetworkError(endpoint, "CLIENT_CLOSED", false);
+  #pool(origin: string): Pool {
     let pool = this.#pools.get(origin);
     if (!pool) {
       pool = new Pool(origin, {

@@ -1,4 +1,4 @@
-import { type Endpoint, WeChatApiError, WeChatNetworkError, WeChatTimeoutError } from "../protocol/index.js";
+import { WeChatApiError, WeChatNetworkError, WeChatTimeoutError } from "../protocol/index.js";
 import type { ClientConfig } from "./config.js";
 import type { Deadline } from "./deadline.js";
 
@@ -25,24 +25,18 @@ export function backoffMs(retry: number, options: ClientConfig["retry"]): number
 }
 
 /**
- * Runs `attempt` until it succeeds, fails with a non-retryable error, runs
- * out of attempts, or the next backoff would pass the deadline; then the last error surfaces.
+ * After attempt number `retry` (0 for the first) failed with `error`: the
+ * backoff before the next attempt, or undefined when `error` must surface:
+ * not retryable, out of attempts, or the backoff would pass the deadline.
  */
-export async function withRetry<T>(
-  endpoint: Endpoint,
+export function nextBackoffMs(
+  error: unknown,
+  retry: number,
   policy: RetryPolicy,
   options: ClientConfig["retry"],
   deadline: Deadline,
-  attempt: () => Promise<T>,
-): Promise<T> {
-  for (let retry = 0; ; retry++) {
-    try {
-      return await attempt();
-    } catch (error) {
-      if (retry + 1 >= options.attempts || !isRetryable(error, policy)) throw error;
-      const delay = backoffMs(retry, options);
-      if (delay >= deadline.remainingMs()) throw error;
-      if (!(await deadline.pause(delay))) throw deadline.abortError(endpoint) ?? error;
-    }
-  }
+): number | undefined {
+  if (retry + 1 >= options.attempts || !isRetryable(error, policy)) return undefined;
+  const delay = backoffMs(retry, options);
+  return delay >= deadline.remainingMs() ? undefined : delay;
 }

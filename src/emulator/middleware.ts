@@ -4,7 +4,6 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { EmulatorContext, EmulatorEnv } from "./env.js";
 import { type Fault, type FaultKind, isApiPath } from "./faults.js";
 import { errorPage } from "./pages/layout.js";
-import { maskQuery } from "./request-log.js";
 import type { EmulatorState } from "./state.js";
 import { apiContentType, apiError } from "./wechat-response.js";
 
@@ -12,23 +11,34 @@ const CONTROL_PREFIX = "/_emulator/";
 
 /** Rejects bodies over 64 kB before reading them, in the answer style of the path. */
 export function limitBodies(state: EmulatorState): MiddlewareHandler<EmulatorEnv> {
-  return bodyLimit({
+  const limit = bodyLimit({
     maxSize: 64 * 1024,
     onError: (c) =>
       isApiPath(c.req.path) ? apiError(c, state, 47001) : c.json({ error: "body_too_large" }, 413),
   });
+  // A GET or HEAD has no body to limit; asking for one makes @hono/node-server build a full
+  // Request (headers, AbortSignal) that the API's GETs never need: a sixth of the emulator's time per call.
+  return (c, next) => (c.req.method === "GET" || c.req.method === "HEAD" ? next() : limit(c, next));
 }
 
-/** Records every non-control request, credentials masked. */
+/** The query string of an absolute URL, without `?` and fragment. */
+function searchOf(url: string): string {
+  const start = url.indexOf("?");
+  if (start === -1) return "";
+  const hash = url.indexOf("#", start);
+  return url.slice(start + 1, hash === -1 ? undefined : hash);
+}
+
+/** Records every non-control request; the log masks credentials whenever it is read. */
 export function logRequests(state: EmulatorState): MiddlewareHandler<EmulatorEnv> {
   return async (c, next) => {
     if (c.req.path.startsWith(CONTROL_PREFIX)) return next();
     await next();
     state.log.record({
-      time: new Date(state.clock.now()).toISOString(),
+      timeMs: state.clock.now(),
       method: c.req.method,
       path: c.req.path,
-      query: maskQuery(new URL(c.req.url).searchParams),
+      search: searchOf(c.req.url),
       status: c.get("dropped") ? 0 : c.res.status,
     });
   };

@@ -14,6 +14,21 @@ export interface RequestLogEntry {
   status: number;
 }
 
+/**
+ * A request as recorded on the hot path: the time as a number and the query
+ * string as received. Formatting and masking wait until someone reads the log,
+ * which is rare next to the requests it records (bench/README.md, scenario 6).
+ */
+export interface RecordedRequest {
+  /** Milliseconds since the epoch on the emulator clock. */
+  timeMs: number;
+  method: string;
+  path: string;
+  /** The raw query string, without `?`. Kept in memory only; masked before it leaves the log. */
+  search: string;
+  status: number;
+}
+
 /** Masks credential values of a query string. */
 export function maskQuery(search: URLSearchParams): Record<string, string> {
   const query: Record<string, string> = {};
@@ -21,23 +36,40 @@ export function maskQuery(search: URLSearchParams): Record<string, string> {
   return query;
 }
 
+function entryOf(recorded: RecordedRequest): RequestLogEntry {
+  return {
+    time: new Date(recorded.timeMs).toISOString(),
+    method: recorded.method,
+    path: recorded.path,
+    query: maskQuery(new URLSearchParams(recorded.search)),
+    status: recorded.status,
+  };
+}
+
 /** The last requests, and complete per-path counts (tests use them to prove caching and single-flight). */
 export class RequestLog {
-  #entries: RequestLogEntry[] = [];
+  // A ring: the oldest entry is overwritten in place instead of shifting 1,000 entries per request.
+  #ring: RecordedRequest[] = [];
+  #next = 0;
   #counts = new Map<string, number>();
 
-  record(entry: RequestLogEntry): void {
-    this.#counts.set(entry.path, (this.#counts.get(entry.path) ?? 0) + 1);
-    this.#entries.push(entry);
-    if (this.#entries.length > MAX_ENTRIES) this.#entries.splice(0, this.#entries.length - MAX_ENTRIES);
+  record(request: RecordedRequest): void {
+    this.#counts.set(request.path, (this.#counts.get(request.path) ?? 0) + 1);
+    if (this.#ring.length < MAX_ENTRIES) this.#ring.push(request);
+    else this.#ring[this.#next] = request;
+    this.#next = (this.#next + 1) % MAX_ENTRIES;
   }
 
   snapshot(): { counts: Record<string, number>; entries: RequestLogEntry[] } {
-    return { counts: Object.fromEntries(this.#counts), entries: [...this.#entries] };
+    const ring = this.#ring;
+    const oldestFirst =
+      ring.length < MAX_ENTRIES ? ring : [...ring.slice(this.#next), ...ring.slice(0, this.#next)];
+    return { counts: Object.fromEntries(this.#counts), entries: oldestFirst.map(entryOf) };
   }
 
   clear(): void {
-    this.#entries = [];
+    this.#ring = [];
+    this.#next = 0;
     this.#counts.clear();
   }
 }

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from "node:async_hooks";
 import type { ServerResponse } from "node:http";
 import { Agent } from "undici";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
@@ -94,6 +95,20 @@ describe("bodies", () => {
     expect((error as WeChatHttpError).message).toContain("larger than 1048576 bytes");
   });
 
+  it.each([
+    ["with a Content-Length", true],
+    ["chunked", false],
+  ])("reads a body that starts with a UTF-8 byte-order mark %s", async (_name, declared) => {
+    const body = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(TOKEN_BODY)]);
+    behaviour = (response) => {
+      if (declared) response.setHeader("content-length", String(body.length));
+      // Two writes: without a declared length Node then sends the body chunked.
+      response.write(body.subarray(0, 10));
+      response.end(body.subarray(10));
+    };
+    await expect(client().exchangeCode(CODE)).resolves.toMatchObject({ accessToken: ACCESS });
+  });
+
   it("reports a connection closed mid-body as a network error after the request was sent", async () => {
     behaviour = (response) => {
       response.setHeader("content-length", "1000");
@@ -187,6 +202,35 @@ describe("deadlines", () => {
     const controller = new AbortController();
     setTimeout(() => controller.abort(reason), 50);
     await expect(client().getUserInfo(ACCESS, "o1", { signal: controller.signal })).rejects.toBe(reason);
+  });
+
+  it("stops a call queued behind a busy pool at its deadline, and the pool serves the next one", async () => {
+    let first = true;
+    behaviour = (response) => {
+      if (first) {
+        first = false;
+        setTimeout(() => response.end(TOKEN_BODY), 1_500);
+      } else response.end(TOKEN_BODY);
+    };
+    const c = client({ connections: 1 });
+    const slow = c.exchangeCode(CODE);
+    const started = performance.now();
+    const error = await caught(c.exchangeCode(CODE, { signal: AbortSignal.timeout(200) }));
+    expect(performance.now() - started).toBeLessThan(200 + SLACK_MS);
+    expect(error).toBeInstanceOf(DOMException);
+    await expect(slow).resolves.toMatchObject({ accessToken: ACCESS });
+    await expect(c.exchangeCode(CODE)).resolves.toMatchObject({ accessToken: ACCESS });
+    // The queued request was dropped, never sent: one slow exchange and the last one.
+    expect(hits("/sns/oauth2/access_token")).toBe(2);
+  });
+
+  it("keeps the caller's AsyncLocalStorage context across a call", async () => {
+    const context = new AsyncLocalStorage<string>();
+    const seen = await context.run("request 42", async () => {
+      await client().exchangeCode(CODE);
+      return context.getStore();
+    });
+    expect(seen).toBe("request 42");
   });
 
   it("maps a refused connection to a network error that sent nothing", async () => {

@@ -179,6 +179,14 @@ describe("request log", () => {
     expect(log.counts["/sns/auth"]).toBe(1010);
     expect(log.entries).toHaveLength(1000);
   });
+
+  it("drops the oldest entries first and lists the rest oldest first", async () => {
+    for (let index = 0; index < 1003; index += 1) await h.get("/sns/auth", { openid: `n${index}` });
+    const log = (await h.getJson("/_emulator/requests")) as { entries: Array<{ query: { openid: string } }> };
+    expect(log.entries.map((entry) => entry.query.openid)).toEqual(
+      Array.from({ length: 1000 }, (_, index) => `n${index + 3}`),
+    );
+  });
 });
 
 describe("GET /_emulator/connections", () => {
