@@ -9,6 +9,7 @@ import {
   withParam,
 } from "../support/backends.js";
 import { POSTGRES_URL, REDIS_URL } from "../support/databases.js";
+import { onServer, startRedisCluster, startRedisSentinel } from "../support/redis-servers.js";
 
 /**
  * The shared store of a cluster test, seen two ways: the URL the instances
@@ -17,16 +18,32 @@ import { POSTGRES_URL, REDIS_URL } from "../support/databases.js";
  */
 export interface ClusterBackend {
   readonly name: string;
-  /** Where the real server listens: the proxy forwards here. */
-  readonly target: { host: string; port: number };
-  /** `STORE_URL` for the instances, pointing at the proxy on `port`. */
-  storeUrl(port: number): string;
+  /** Where a single real server listens: the proxy forwards here. Absent for Redis Cluster and Sentinel. */
+  readonly target?: { host: string; port: number };
+  /** `STORE_URL` for the instances, pointing at the proxy on `port` when there is one. */
+  storeUrl(port: number | undefined): string;
   sessions(): Promise<number>;
   users(): Promise<number>;
   /** True once a callback consumed `state` (the store's single-use mark). */
   stateUsed(state: string): Promise<boolean>;
   /** Deletes everything this run wrote and closes the admin connection. */
   cleanup(): Promise<void>;
+  /** For backends with replicas: hangs the master holding this run's keys, so a replica takes over. */
+  readonly failover?: Failover;
+}
+
+export interface Failover {
+  /**
+   * Waits until the replicas hold every write so far, then SIGSTOPs the
+   * master: it keeps its connections and answers nothing. (Replication is
+   * asynchronous: in a real failover the last writes before it may be lost;
+   * the test syncs first so that what it wrote before is not among them.)
+   */
+  hangMaster(): Promise<void>;
+  /** True once a replica serves as the master in its place. */
+  replaced(): Promise<boolean>;
+  /** SIGCONT for the old master: it rejoins as a replica. */
+  resumeOldMaster(): void;
 }
 
 function through(url: string, port: number): string {
@@ -34,6 +51,11 @@ function through(url: string, port: number): string {
   parsed.hostname = "127.0.0.1";
   parsed.port = String(port);
   return parsed.toString();
+}
+
+function proxied(port: number | undefined): number {
+  if (port === undefined) throw new Error("a single-server backend is reached through the proxy");
+  return port;
 }
 
 function targetOf(url: string, defaultPort: number): { host: string; port: number } {
@@ -48,7 +70,7 @@ export function redisBackend(): ClusterBackend {
   return {
     name: "Redis",
     target: targetOf(REDIS_URL, 6379),
-    storeUrl: (port) => withParam(through(REDIS_URL, port), "prefix", prefix),
+    storeUrl: (port) => withParam(through(REDIS_URL, proxied(port)), "prefix", prefix),
     sessions: () => count("session"),
     users: () => count("user"),
     stateUsed: async (state) => (await admin.hexists(`${prefix}state:${state}`, "usedAt")) === 1,
@@ -66,7 +88,7 @@ export function postgresBackend(): ClusterBackend {
   return {
     name: "PostgreSQL",
     target: targetOf(POSTGRES_URL, 5432),
-    storeUrl: (port) => withParam(through(POSTGRES_URL, port), "schema", schema),
+    storeUrl: (port) => withParam(through(POSTGRES_URL, proxied(port)), "schema", schema),
     sessions: () => countRows(admin, schema, "sessions"),
     users: () => countRows(admin, schema, "users"),
     stateUsed: async (state) => {
@@ -81,4 +103,85 @@ export function postgresBackend(): ClusterBackend {
       await admin.end();
     },
   };
+}
+
+/** Counts, the single-use mark and cleanup for a backend read through `keys(prefix)` and `hash(key)`. */
+function topologyBackend(
+  name: string,
+  prefix: string,
+  url: string,
+  read: { keys(prefix: string): Promise<string[]>; usedAt(key: string): Promise<boolean> },
+  stop: () => Promise<void>,
+  failover: Failover,
+): ClusterBackend {
+  const count = async (kind: string) => (await read.keys(`${prefix}${kind}:`)).length;
+  return {
+    name,
+    storeUrl: () => `${url}?prefix=${encodeURIComponent(prefix)}`,
+    sessions: () => count("session"),
+    users: () => count("user"),
+    stateUsed: (state) => read.usedAt(`${prefix}state:${state}`),
+    cleanup: stop,
+    failover,
+  };
+}
+
+/** A private 3-master, 3-replica Redis Cluster; the instances reach it with a redis+cluster:// URL. */
+export async function redisClusterBackend(): Promise<ClusterBackend> {
+  const servers = await startRedisCluster();
+  // A hash tag, as the store requires on a cluster: every key of this run is in one slot, on one master.
+  const prefix = `{${runName("cluster")}}:`;
+  const slotKey = `${prefix}state:x`;
+  let hung: number | undefined;
+  return topologyBackend(
+    "Redis Cluster",
+    prefix,
+    servers.url,
+    {
+      keys: (under) => servers.keys(under),
+      usedAt: async (key) =>
+        (await onServer(await servers.masterOf(key), (c) => c.hexists(key, "usedAt"))) === 1,
+    },
+    servers.stop,
+    {
+      async hangMaster() {
+        hung = await servers.masterOf(slotKey);
+        await onServer(hung, (c) => c.call("WAIT", "1", "2000"));
+        servers.server(hung).pause();
+      },
+      replaced: async () => hung !== undefined && (await servers.masterOf(slotKey)) !== hung,
+      resumeOldMaster: () => {
+        if (hung !== undefined) servers.server(hung).resume();
+      },
+    },
+  );
+}
+
+/** A private master, replica and sentinel; the instances reach them with a redis+sentinel:// URL. */
+export async function redisSentinelBackend(): Promise<ClusterBackend> {
+  const servers = await startRedisSentinel();
+  const prefix = `${runName("sentinel")}:`;
+  let hung: number | undefined;
+  return topologyBackend(
+    "Redis Sentinel",
+    prefix,
+    servers.url,
+    {
+      keys: (under) => servers.keys(under),
+      usedAt: async (key) =>
+        (await onServer(await servers.currentMaster(), (c) => c.hexists(key, "usedAt"))) === 1,
+    },
+    servers.stop,
+    {
+      async hangMaster() {
+        hung = await servers.currentMaster();
+        await onServer(hung, (c) => c.call("WAIT", "1", "2000"));
+        servers.server(hung).pause();
+      },
+      replaced: async () => hung !== undefined && (await servers.currentMaster()) !== hung,
+      resumeOldMaster: () => {
+        if (hung !== undefined) servers.server(hung).resume();
+      },
+    },
+  );
 }

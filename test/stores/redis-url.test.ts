@@ -92,7 +92,7 @@ describe("STORE_URL with redis+cluster:// and redis+sentinel://", () => {
     const loaders: DriverLoaders = {
       redis: async () => ({
         redisStore: (options) => {
-          seen.push(options);
+          seen.push(options ?? {});
           return memoryStore();
         },
       }),

@@ -12,6 +12,7 @@ import { promisify } from "node:util";
 import { Redis } from "ioredis";
 import { freePort } from "./cli.js";
 import { requireService } from "./services.js";
+import { until } from "./until.js";
 
 const REDIS_SERVER = process.env.TEST_REDIS_SERVER ?? "redis-server";
 
@@ -20,16 +21,6 @@ export function requireRedisServer() {
   return requireService(`${REDIS_SERVER} (Debian's redis-server package)`, async () => {
     await promisify(execFile)(REDIS_SERVER, ["--version"], { timeout: 5_000 });
   });
-}
-
-/** Polls `check` until it holds; fails after `timeoutMs` with `what`. */
-export async function until(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<number> {
-  const started = performance.now();
-  while (performance.now() - started < timeoutMs) {
-    if (await check().catch(() => false)) return performance.now() - started;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`${what}: not within ${timeoutMs} ms`);
 }
 
 export interface RedisProcess {
@@ -165,11 +156,19 @@ export interface RedisClusterServers {
 const CLUSTER_SLOTS = 16_384;
 
 /**
+ * How long a master may stop answering before its replica is promoted
+ * (`cluster-node-timeout`, Sentinel's `down-after-milliseconds`). Long
+ * enough that a test can hang a master and see a command meet it before a
+ * replica takes over; short, so the suite does not wait long for recovery.
+ */
+export const FAILOVER_AFTER_MS = 2_000;
+
+/**
  * A Redis Cluster of `masters` masters with one replica each, built by hand
  * (the same steps as `redis-cli --cluster create`, which sleeps between its
  * polls): slots, epochs, MEET, REPLICATE, then polling until every node says
  * `cluster_state:ok` and every replica is in sync. A node is failed over 1 s
- * after it stops answering (`cluster-node-timeout`).
+ * after it stops answering for FAILOVER_AFTER_MS.
  */
 export async function startRedisCluster(masters = 3): Promise<RedisClusterServers> {
   const dir = mkdtempSync(join(tmpdir(), "wechat-login-redis-cluster-"));
@@ -179,7 +178,7 @@ export async function startRedisCluster(masters = 3): Promise<RedisClusterServer
     "--cluster-config-file",
     `nodes-${index}.conf`,
     "--cluster-node-timeout",
-    "1000",
+    String(FAILOVER_AFTER_MS),
   ];
   let servers: RedisProcess[] = [];
   const stop = async () => {
@@ -253,17 +252,21 @@ export async function startRedisCluster(masters = 3): Promise<RedisClusterServer
 
   const byPort = new Map(servers.map((server) => [server.port, server]));
   const live = () => servers.filter((server) => server.child.exitCode === null && !server.paused);
-  /** Masters and their slot ranges, as the first node that answers reports them. */
-  const slots = async (): Promise<[number, number, number][]> => {
+  /** `body` on the first node that is neither stopped nor paused and answers. */
+  const onLiveNode = async <T>(body: (client: Redis) => Promise<T>): Promise<T> => {
     for (const server of live()) {
-      const reply = await onServer(
-        server.port,
-        (c) => c.call("CLUSTER", "SLOTS") as Promise<unknown[][]>,
-      ).catch(() => undefined);
-      if (reply)
-        return reply.map((range) => [Number(range[0]), Number(range[1]), Number((range[2] as unknown[])[1])]);
+      const result = await onServer(server.port, body).then(
+        (value) => ({ value }),
+        () => undefined,
+      );
+      if (result) return result.value;
     }
     throw new Error("no cluster node answers");
+  };
+  /** Masters and their slot ranges, as a live node sees them. */
+  const slots = async (): Promise<[number, number, number][]> => {
+    const reply = (await onLiveNode((c) => c.call("CLUSTER", "SLOTS"))) as unknown[][];
+    return reply.map((range) => [Number(range[0]), Number(range[1]), Number((range[2] as unknown[])[1])]);
   };
   return {
     masters: servers.slice(0, masters),
@@ -275,7 +278,7 @@ export async function startRedisCluster(masters = 3): Promise<RedisClusterServer
       return server;
     },
     async masterOf(key) {
-      const slot = Number(await onServer(servers[0]!.port, (c) => c.call("CLUSTER", "KEYSLOT", key)));
+      const slot = Number(await onLiveNode((c) => c.call("CLUSTER", "KEYSLOT", key)));
       const owner = (await slots()).find(([first, last]) => first <= slot && slot <= last);
       if (!owner) throw new Error(`slot ${slot} has no master`);
       return owner[2];
@@ -309,6 +312,8 @@ export interface RedisSentinelServers {
   readonly url: string;
   /** The port Sentinel now names as the master. */
   currentMaster(): Promise<number>;
+  /** The server on `port`. */
+  server(port: number): RedisProcess;
   /** Every key under `prefix` on the current master. */
   keys(prefix: string): Promise<string[]>;
   stop(): Promise<void>;
@@ -316,7 +321,7 @@ export interface RedisSentinelServers {
 
 /**
  * One master, one replica and one sentinel (quorum 1) that fails the master
- * over 1 s after it stops answering. Resolves once the sentinel knows the
+ * over FAILOVER_AFTER_MS after it stops answering. Resolves once the sentinel knows the
  * replica is in sync, so a failover has someone to promote.
  */
 export async function startRedisSentinel(): Promise<RedisSentinelServers> {
@@ -338,7 +343,7 @@ export async function startRedisSentinel(): Promise<RedisSentinelServers> {
       config,
       [
         `sentinel monitor ${name} 127.0.0.1 ${master!.port} 1`,
-        `sentinel down-after-milliseconds ${name} 1000`,
+        `sentinel down-after-milliseconds ${name} ${FAILOVER_AFTER_MS}`,
         `sentinel failover-timeout ${name} 10000`,
         "",
       ].join("\n"),
@@ -372,6 +377,11 @@ export async function startRedisSentinel(): Promise<RedisSentinelServers> {
       name,
       url: `redis+sentinel://127.0.0.1:${sentinel!.port}/${name}`,
       currentMaster,
+      server: (port) => {
+        const server = servers.find((candidate) => candidate.port === port);
+        if (!server) throw new Error(`no server on port ${port}`);
+        return server;
+      },
       keys: async (prefix) => (await onServer(await currentMaster(), (c) => scanAll(c, prefix))).sort(),
       stop,
     };

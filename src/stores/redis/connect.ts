@@ -4,11 +4,15 @@ import { isTopologyUrl, parseRedisTopology } from "./url.js";
 /**
  * A login waiting on Redis is worse than a quick 503: a command fails after
  * one reconnect attempt, or after 2 s without an answer (a hung server).
+ * A command that was in flight when its connection dropped is not sent again
+ * on the new one: its caller may have answered 503 already, and a session or
+ * user written after that answer is exactly the half-done login we refuse.
  */
 const defaultClientOptions: RedisOptions = {
   maxRetriesPerRequest: 1,
   connectTimeout: 2_000,
   commandTimeout: 2_000,
+  autoResendUnfulfilledCommands: false,
 };
 
 /**

@@ -1,0 +1,80 @@
+import { describe, expect, it } from "vitest";
+import { FAILOVER_AFTER_MS } from "../support/redis-servers.js";
+import { until } from "../support/until.js";
+import { ClusterBrowser, SESSION_COOKIE } from "./browser.js";
+import { beginLogin, type Cluster, logIn, on, sessionOf } from "./cluster.js";
+import { expectAlive, SLACK_MS, STORE_DEADLINE_MS, timed, UNAVAILABLE } from "./expectations.js";
+
+const EXCHANGE_DELAY_MS = FAILOVER_AFTER_MS / 2;
+
+/** How long a replica may take to be promoted and the clients to find it, on two loaded CI cores. */
+const RECOVERY_MS = 30_000;
+
+/** The master holding the store's keys hangs mid-login; a replica takes over; the same processes carry on. */
+export function failoverTests(current: () => Cluster): void {
+  describe("the master failing over in the middle of a login", () => {
+    it("answers 503 within the store deadline, writes no session, and serves again on the new master without a restart", async () => {
+      const cluster = current();
+      const { a, b, backend, emulator } = cluster;
+      const failover = backend.failover;
+      if (!failover) throw new Error(`${backend.name} has no replica to fail over to`);
+      const user = new ClusterBrowser();
+      expect(await logIn(cluster, user, a, b)).toBe(302);
+
+      // Holds the code exchange, so the master hangs between consuming the state and writing the session:
+      // long enough to hang it first, shorter than FAILOVER_AFTER_MS, so the write meets the hung master.
+      const fault = await fetch(`${emulator.url}/_emulator/faults`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({
+          endpoint: "/sns/oauth2/access_token",
+          kind: "delay",
+          delayMs: EXCHANGE_DELAY_MS,
+        }),
+      });
+      expect(fault.status).toBe(201);
+      const browser = new ClusterBrowser("zh-CN,zh;q=0.9");
+      const { callbackUrl, state } = await beginLogin(cluster, browser, a);
+      const before = { sessions: await backend.sessions(), users: await backend.users() };
+
+      const answer = timed(browser.request(on(b, callbackUrl)));
+      await until(() => backend.stateUsed(state), 5_000, "the callback consuming its state");
+      try {
+        await failover.hangMaster();
+        const [callback, ...others] = await Promise.all([
+          answer,
+          timed(user.request(`${a.origin}/auth/session`)),
+          timed(new ClusterBrowser().request(`${b.origin}/auth/login`)),
+        ]);
+        for (const response of [callback!, ...others]) {
+          expect(response.status).toBe(503);
+          expect(response.ms).toBeLessThan(STORE_DEADLINE_MS + SLACK_MS);
+        }
+        expect(callback!.body).toContain(UNAVAILABLE["zh-CN"]);
+        expect(browser.has(SESSION_COOKIE)).toBe(false);
+
+        const took = await until(
+          failover.replaced,
+          RECOVERY_MS,
+          `a replica replacing the ${backend.name} master`,
+        );
+        // Read straight from the new master: the interrupted login left nothing behind.
+        expect({ sessions: await backend.sessions(), users: await backend.users() }).toEqual(before);
+
+        await until(
+          async () =>
+            (await sessionOf(user, a.origin)).status === 200 &&
+            (await sessionOf(user, b.origin)).status === 200,
+          RECOVERY_MS - took,
+          "the session on both instances after the failover",
+        );
+        expect(await logIn(cluster, new ClusterBrowser(), b, a)).toBe(302);
+        expect(await logIn(cluster, browser, a, b)).toBe(302);
+        expect(browser.has(SESSION_COOKIE)).toBe(true);
+        expectAlive(cluster);
+      } finally {
+        failover.resumeOldMaster();
+      }
+    }, 60_000);
+  });
+}
