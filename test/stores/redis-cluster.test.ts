@@ -1,5 +1,6 @@
 import { Cluster } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { clusterLoginStore } from "../../examples/redis-cluster-store.js";
 import { ConfigError } from "../../src/protocol/errors.js";
 import { storeFromUrl } from "../../src/stores/index.js";
 import { redisStore } from "../../src/stores/redis.js";
@@ -75,6 +76,16 @@ if (service.available) {
       );
       expect(new Set(slots).size).toBe(1);
       await client.quit();
+    });
+
+    it("runs the docs' example: the store on an application's Cluster client under {myapp}:login:", async () => {
+      const { cluster, store } = clusterLoginStore(nodes());
+      const record = stateRecord(Date.now());
+      await store.putState(record);
+      expect((await store.consumeState(record.state, record.createdAt)).status).toBe("fresh");
+      await store.close();
+      expect(await servers.keys("{myapp}:login:")).toContain(`{myapp}:login:state:${record.state}`);
+      await cluster.quit();
     });
 
     it("refuses a prefix without a hash tag at construction, from options and from STORE_URL", async () => {
