@@ -61,21 +61,11 @@ export async function onServer<T>(port: number, body: (client: Redis) => Promise
 
 async function startServer(dir: string, args: string[]): Promise<RedisProcess> {
   const port = await freePort();
+  // A master waits 5 s by default before a diskless full sync, for more replicas to join it: not here.
+  const settings = ["--repl-diskless-sync-delay", "0", "--save", "", "--appendonly", "no"];
   const child = spawn(
     REDIS_SERVER,
-    [
-      ...args,
-      "--port",
-      String(port),
-      "--bind",
-      "127.0.0.1",
-      "--dir",
-      dir,
-      "--save",
-      "",
-      "--appendonly",
-      "no",
-    ],
+    [...args, "--port", String(port), "--bind", "127.0.0.1", "--dir", dir, ...settings],
     { stdio: ["ignore", "pipe", "pipe"] },
   );
   let output = "";
