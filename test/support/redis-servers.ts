@@ -18,7 +18,7 @@ const REDIS_SERVER = process.env.TEST_REDIS_SERVER ?? "redis-server";
 
 /** Whether redis-server can be run here; skips locally, fails in CI, as requireService does. */
 export function requireRedisServer() {
-  return requireService(`${REDIS_SERVER} (Debian's redis-server package)`, async () => {
+  return requireService(`${REDIS_SERVER} (apt-get install redis-server)`, async () => {
     await promisify(execFile)(REDIS_SERVER, ["--version"], { timeout: 5_000 });
   });
 }
