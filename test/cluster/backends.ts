@@ -9,7 +9,9 @@ import {
   withParam,
 } from "../support/backends.js";
 import { POSTGRES_URL, REDIS_URL } from "../support/databases.js";
-import { onServer, startRedisCluster, startRedisSentinel } from "../support/redis-servers.js";
+import { startRedisCluster } from "../support/redis-cluster-servers.js";
+import { startRedisSentinel } from "../support/redis-sentinel-servers.js";
+import { onServer } from "../support/redis-servers.js";
 
 /**
  * The shared store of a cluster test, seen two ways: the URL the instances

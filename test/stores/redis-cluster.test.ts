@@ -4,16 +4,12 @@ import { clusterLoginStore } from "../../examples/redis-cluster-store.js";
 import { ConfigError } from "../../src/protocol/errors.js";
 import { storeFromUrl } from "../../src/stores/index.js";
 import { redisStore } from "../../src/stores/redis.js";
-import {
-  onServer,
-  type RedisClusterServers,
-  requireRedisServer,
-  startRedisCluster,
-} from "../support/redis-servers.js";
+import { type RedisClusterServers, startRedisCluster } from "../support/redis-cluster-servers.js";
+import { onServer, requireRedisServer } from "../support/redis-servers.js";
 import { describeStoreConformance } from "./conformance.js";
 import { randomId, stateRecord } from "./fixtures.js";
 
-// One private 3-master, 3-replica cluster on loopback for this file (test/support/redis-servers.ts).
+// One private 3-master, 3-replica cluster on loopback for this file (test/support/redis-cluster-servers.ts).
 const service = await requireRedisServer();
 
 if (service.available) {
