@@ -11,7 +11,7 @@ import {
 import { POSTGRES_URL, REDIS_URL } from "../support/databases.js";
 import { startRedisCluster } from "../support/redis-cluster-servers.js";
 import { startRedisSentinel } from "../support/redis-sentinel-servers.js";
-import { onServer } from "../support/redis-servers.js";
+import { onServer, type RedisProcess } from "../support/redis-servers.js";
 
 /**
  * The shared store of a cluster test, seen two ways: the URL the instances
@@ -35,17 +35,20 @@ export interface ClusterBackend {
 }
 
 export interface Failover {
+  /** True once a replica is in sync and known to whoever promotes it: a failover can happen. */
+  ready(): Promise<boolean>;
   /**
-   * Waits until the replicas hold every write so far, then SIGSTOPs the
-   * master: it keeps its connections and answers nothing. (Replication is
-   * asynchronous: in a real failover the last writes before it may be lost;
-   * the test syncs first so that what it wrote before is not among them.)
+   * Waits until the replicas hold every write so far, then takes the master
+   * holding this run's keys away: `hang` SIGSTOPs it (connections stay open,
+   * nothing answers), `kill` SIGKILLs it. (Replication is asynchronous: in a
+   * real failover the last writes before it may be lost; the test syncs
+   * first so that what it wrote before is not among them.)
    */
-  hangMaster(): Promise<void>;
+  failMaster(how: "hang" | "kill"): Promise<void>;
   /** True once a replica serves as the master in its place. */
   replaced(): Promise<boolean>;
-  /** SIGCONT for the old master: it rejoins as a replica. */
-  resumeOldMaster(): void;
+  /** SIGCONT for a hung old master: it rejoins as a replica. */
+  resumeOldMaster(): Promise<void>;
 }
 
 function through(url: string, port: number): string {
@@ -128,13 +131,38 @@ function topologyBackend(
   };
 }
 
+/** Fails whichever server `masterPort()` names, and tells when another one has taken its place. */
+function failoverOf(
+  masterPort: () => Promise<number>,
+  server: (port: number) => RedisProcess,
+  ready: () => Promise<boolean>,
+  rejoin: (server: RedisProcess) => Promise<void> = async () => undefined,
+): Failover {
+  let failed: RedisProcess | undefined;
+  return {
+    ready,
+    async failMaster(how) {
+      const port = await masterPort();
+      await onServer(port, (c) => c.call("WAIT", "1", "2000"));
+      failed = server(port);
+      if (how === "hang") failed.pause();
+      else await failed.stop();
+    },
+    replaced: async () => failed !== undefined && (await masterPort()) !== failed.port,
+    async resumeOldMaster() {
+      if (!failed?.paused) return;
+      failed.resume();
+      await rejoin(failed);
+    },
+  };
+}
+
 /** A private 3-master, 3-replica Redis Cluster; the instances reach it with a redis+cluster:// URL. */
 export async function redisClusterBackend(): Promise<ClusterBackend> {
   const servers = await startRedisCluster();
   // A hash tag, as the store requires on a cluster: every key of this run is in one slot, on one master.
   const prefix = `{${runName("cluster")}}:`;
   const slotKey = `${prefix}state:x`;
-  let hung: number | undefined;
   return topologyBackend(
     "Redis Cluster",
     prefix,
@@ -145,17 +173,7 @@ export async function redisClusterBackend(): Promise<ClusterBackend> {
         (await onServer(await servers.masterOf(key), (c) => c.hexists(key, "usedAt"))) === 1,
     },
     servers.stop,
-    {
-      async hangMaster() {
-        hung = await servers.masterOf(slotKey);
-        await onServer(hung, (c) => c.call("WAIT", "1", "2000"));
-        servers.server(hung).pause();
-      },
-      replaced: async () => hung !== undefined && (await servers.masterOf(slotKey)) !== hung,
-      resumeOldMaster: () => {
-        if (hung !== undefined) servers.server(hung).resume();
-      },
-    },
+    failoverOf(() => servers.masterOf(slotKey), servers.server, servers.healthy),
   );
 }
 
@@ -163,7 +181,6 @@ export async function redisClusterBackend(): Promise<ClusterBackend> {
 export async function redisSentinelBackend(): Promise<ClusterBackend> {
   const servers = await startRedisSentinel();
   const prefix = `${runName("sentinel")}:`;
-  let hung: number | undefined;
   return topologyBackend(
     "Redis Sentinel",
     prefix,
@@ -174,16 +191,6 @@ export async function redisSentinelBackend(): Promise<ClusterBackend> {
         (await onServer(await servers.currentMaster(), (c) => c.hexists(key, "usedAt"))) === 1,
     },
     servers.stop,
-    {
-      async hangMaster() {
-        hung = await servers.currentMaster();
-        await onServer(hung, (c) => c.call("WAIT", "1", "2000"));
-        servers.server(hung).pause();
-      },
-      replaced: async () => hung !== undefined && (await servers.currentMaster()) !== hung,
-      resumeOldMaster: () => {
-        if (hung !== undefined) servers.server(hung).resume();
-      },
-    },
+    failoverOf(servers.currentMaster, servers.server, servers.replicaReady, servers.rejoin),
   );
 }

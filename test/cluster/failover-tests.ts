@@ -10,19 +10,29 @@ const EXCHANGE_DELAY_MS = FAILOVER_AFTER_MS / 2;
 /** How long a replica may take to be promoted and the clients to find it, on two loaded CI cores. */
 const RECOVERY_MS = 30_000;
 
-/** The master holding the store's keys hangs mid-login; a replica takes over; the same processes carry on. */
-export function failoverTests(current: () => Cluster): void {
-  describe("the master failing over in the middle of a login", () => {
-    it("answers 503 within the store deadline, writes no session, and serves again on the new master without a restart", async () => {
+const HOW = {
+  hang: "hangs (SIGSTOP: connections open, no answer)",
+  kill: "dies (SIGKILL: connections refused)",
+} as const;
+
+/**
+ * The master holding the store's keys fails mid-login, in each way of `ways`
+ * in turn; a replica takes over; the same processes carry on.
+ */
+export function failoverTests(current: () => Cluster, ways: (keyof typeof HOW)[]): void {
+  describe.each(ways)("the master failing over in the middle of a login: it %s", (how) => {
+    it(`${HOW[how]}: 503 within the store deadline, no session, then service on the new master without a restart`, async () => {
       const cluster = current();
       const { a, b, backend, emulator } = cluster;
       const failover = backend.failover;
       if (!failover) throw new Error(`${backend.name} has no replica to fail over to`);
+      // After an earlier failover the old master must have rejoined as a replica before it can take over again.
+      await until(failover.ready, RECOVERY_MS, `${backend.name} having a replica in sync`);
       const user = new ClusterBrowser();
       expect(await logIn(cluster, user, a, b)).toBe(302);
 
-      // Holds the code exchange, so the master hangs between consuming the state and writing the session:
-      // long enough to hang it first, shorter than FAILOVER_AFTER_MS, so the write meets the hung master.
+      // Holds the code exchange, so the master fails between consuming the state and writing the session:
+      // long enough to fail it first, shorter than FAILOVER_AFTER_MS, so the write meets no master.
       const fault = await fetch(`${emulator.url}/_emulator/faults`, {
         method: "POST",
         headers: { "content-type": "application/json" },
@@ -40,7 +50,7 @@ export function failoverTests(current: () => Cluster): void {
       const answer = timed(browser.request(on(b, callbackUrl)));
       await until(() => backend.stateUsed(state), 5_000, "the callback consuming its state");
       try {
-        await failover.hangMaster();
+        await failover.failMaster(how);
         const [callback, ...others] = await Promise.all([
           answer,
           timed(user.request(`${a.origin}/auth/session`)),
@@ -73,7 +83,7 @@ export function failoverTests(current: () => Cluster): void {
         expect(browser.has(SESSION_COOKIE)).toBe(true);
         expectAlive(cluster);
       } finally {
-        failover.resumeOldMaster();
+        await failover.resumeOldMaster();
       }
     }, 60_000);
   });

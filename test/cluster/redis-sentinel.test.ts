@@ -3,4 +3,6 @@ import { redisSentinelBackend } from "./backends.js";
 import { failoverTests } from "./failover-tests.js";
 import { describeCluster } from "./suite.js";
 
-describeCluster(await requireRedisServer(), redisSentinelBackend, failoverTests);
+describeCluster(await requireRedisServer(), redisSentinelBackend, (current) =>
+  failoverTests(current, ["hang", "kill"]),
+);

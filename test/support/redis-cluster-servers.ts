@@ -16,6 +16,8 @@ export interface RedisClusterServers {
   masterOf(key: string): Promise<number>;
   /** The server on `port`. */
   server(port: number): RedisProcess;
+  /** True while every running node says `cluster_state:ok` and every running replica is in sync. */
+  healthy(): Promise<boolean>;
   /** Every key under `prefix`, from every master (read straight, not through the store). */
   keys(prefix: string): Promise<string[]>;
   stop(): Promise<void>;
@@ -44,6 +46,25 @@ export async function startRedisCluster(masters = 3): Promise<RedisClusterServer
   const stop = async () => {
     await Promise.all(servers.map((server) => server.stop()));
     rmSync(dir, { recursive: true, force: true });
+  };
+  const live = () =>
+    servers.filter(
+      (server) => server.child.exitCode === null && server.child.signalCode === null && !server.paused,
+    );
+  const healthy = async () => {
+    const nodes = await Promise.all(
+      live().map((server) =>
+        onServer(server.port, async (c) => ({
+          state: (await c.call("CLUSTER", "INFO")) as string,
+          replication: await c.info("replication"),
+        })),
+      ),
+    );
+    return nodes.every(
+      ({ state, replication }) =>
+        state.includes("cluster_state:ok") &&
+        (replication.includes("role:master") || replication.includes("master_link_status:up")),
+    );
   };
   try {
     servers = await startAll(
@@ -89,29 +110,13 @@ export async function startRedisCluster(masters = 3): Promise<RedisClusterServer
         onServer(server.port, (c) => c.call("CLUSTER", "REPLICATE", ids[index]!)),
       ),
     );
-    await until(
-      async () => {
-        const states = await Promise.all(
-          servers.map((server) => onServer(server.port, (c) => c.call("CLUSTER", "INFO") as Promise<string>)),
-        );
-        const links = await Promise.all(
-          secondary.map((server) => onServer(server.port, (c) => c.info("replication"))),
-        );
-        return (
-          states.every((info) => info.includes("cluster_state:ok")) &&
-          links.every((info) => info.includes("master_link_status:up"))
-        );
-      },
-      20_000,
-      "the cluster reaching cluster_state:ok with its replicas in sync",
-    );
+    await until(healthy, 20_000, "the cluster reaching cluster_state:ok with its replicas in sync");
   } catch (error) {
     await stop();
     throw error;
   }
 
   const byPort = new Map(servers.map((server) => [server.port, server]));
-  const live = () => servers.filter((server) => server.child.exitCode === null && !server.paused);
   /** `body` on the first node that is neither stopped nor paused and answers. */
   const onLiveNode = async <T>(body: (client: Redis) => Promise<T>): Promise<T> => {
     for (const server of live()) {
@@ -137,6 +142,7 @@ export async function startRedisCluster(masters = 3): Promise<RedisClusterServer
       if (!server) throw new Error(`no cluster node on port ${port}`);
       return server;
     },
+    healthy,
     async masterOf(key) {
       const slot = Number(await onLiveNode((c) => c.call("CLUSTER", "KEYSLOT", key)));
       const owner = (await slots()).find(([first, last]) => first <= slot && slot <= last);

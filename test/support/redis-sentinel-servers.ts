@@ -15,8 +15,16 @@ export interface RedisSentinelServers {
   readonly url: string;
   /** The port Sentinel now names as the master. */
   currentMaster(): Promise<number>;
+  /** True while the sentinel knows a replica in sync with the master: one it can promote. */
+  replicaReady(): Promise<boolean>;
   /** The server on `port`. */
   server(port: number): RedisProcess;
+  /**
+   * Makes a resumed old master a replica of the current one at once: what
+   * Sentinel does by itself some 10 s after seeing it back, which would make
+   * a second failover test wait that long.
+   */
+  rejoin(server: RedisProcess): Promise<void>;
   /** Every key under `prefix` on the current master. */
   keys(prefix: string): Promise<string[]>;
   stop(): Promise<void>;
@@ -53,26 +61,35 @@ export async function startRedisSentinel(): Promise<RedisSentinelServers> {
     );
     const [sentinel] = await startAll(dir, [[config, "--sentinel"]]);
     servers.push(sentinel!);
-    await until(
-      async () => {
-        const replicas = (await onServer(sentinel!.port, (c) =>
-          c.call("SENTINEL", "REPLICAS", name),
-        )) as string[][];
-        return replicas.some((fields) => {
-          const info = new Map<string, string>();
-          for (let i = 0; i + 1 < fields.length; i += 2) info.set(fields[i]!, fields[i + 1]!);
-          return info.get("flags") === "slave" && info.get("master-link-status") === "ok";
-        });
-      },
-      20_000,
-      "the sentinel discovering the replica",
-    );
     const currentMaster = async () => {
       const [, port] = (await onServer(sentinel!.port, (c) =>
         c.call("SENTINEL", "GET-MASTER-ADDR-BY-NAME", name),
       )) as [string, string];
       return Number(port);
     };
+    // Sentinel's own view of a replica's link refreshes every 10 s; the replica's INFO is current.
+    const replicaReady = async () => {
+      const masterPort = await currentMaster();
+      const replicas = (await onServer(sentinel!.port, (c) =>
+        c.call("SENTINEL", "REPLICAS", name),
+      )) as string[][];
+      const ports = replicas.flatMap((fields) => {
+        const info = new Map<string, string>();
+        for (let i = 0; i + 1 < fields.length; i += 2) info.set(fields[i]!, fields[i + 1]!);
+        return info.get("flags") === "slave" ? [Number(info.get("port"))] : [];
+      });
+      for (const port of ports) {
+        const replication = await onServer(port, (c) => c.info("replication")).catch(() => "");
+        if (
+          replication.includes(`master_port:${masterPort}`) &&
+          replication.includes("master_link_status:up")
+        ) {
+          return true;
+        }
+      }
+      return false;
+    };
+    await until(replicaReady, 20_000, "the sentinel discovering the replica");
     return {
       master: master!,
       replica: replica!,
@@ -80,10 +97,20 @@ export async function startRedisSentinel(): Promise<RedisSentinelServers> {
       name,
       url: `redis+sentinel://127.0.0.1:${sentinel!.port}/${name}`,
       currentMaster,
+      replicaReady,
       server: (port) => {
         const server = servers.find((candidate) => candidate.port === port);
         if (!server) throw new Error(`no server on port ${port}`);
         return server;
+      },
+      rejoin: async (server) => {
+        const master = await currentMaster();
+        await until(
+          async () =>
+            (await onServer(server.port, (c) => c.call("REPLICAOF", "127.0.0.1", String(master)))) === "OK",
+          10_000,
+          "the old master accepting REPLICAOF",
+        );
       },
       keys: async (prefix) => await onServer(await currentMaster(), (c) => redisKeys(c, prefix)),
       stop,
