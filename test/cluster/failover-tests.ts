@@ -1,11 +1,17 @@
 import { describe, expect, it } from "vitest";
-import { FAILOVER_AFTER_MS } from "../support/redis-servers.js";
 import { until } from "../support/until.js";
 import { ClusterBrowser, SESSION_COOKIE } from "./browser.js";
 import { beginLogin, type Cluster, logIn, on, sessionOf } from "./cluster.js";
 import { expectAlive, SLACK_MS, STORE_DEADLINE_MS, timed, UNAVAILABLE } from "./expectations.js";
 
-const EXCHANGE_DELAY_MS = FAILOVER_AFTER_MS / 2;
+/**
+ * How long the emulator holds the code exchange, so the master fails between
+ * the callback consuming its state and writing the session: time enough to
+ * fail it first, and early enough that the store's next command and the
+ * client's retries of it (up to 1.6 s on a cluster) are over before a
+ * replica is promoted (FAILOVER_AFTER_MS, 4 s, in test/support/redis-servers.ts).
+ */
+const EXCHANGE_DELAY_MS = 1_500;
 
 /** How long a replica may take to be promoted and the clients to find it, on two loaded CI cores. */
 const RECOVERY_MS = 30_000;
@@ -31,8 +37,6 @@ export function failoverTests(current: () => Cluster, ways: (keyof typeof HOW)[]
       const user = new ClusterBrowser();
       expect(await logIn(cluster, user, a, b)).toBe(302);
 
-      // Holds the code exchange, so the master fails between consuming the state and writing the session:
-      // long enough to fail it first, shorter than FAILOVER_AFTER_MS, so the write meets no master.
       const fault = await fetch(`${emulator.url}/_emulator/faults`, {
         method: "POST",
         headers: { "content-type": "application/json" },

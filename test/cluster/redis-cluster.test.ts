@@ -4,5 +4,5 @@ import { failoverTests } from "./failover-tests.js";
 import { describeCluster } from "./suite.js";
 
 describeCluster(await requireRedisServer(), redisClusterBackend, (current) =>
-  failoverTests(current, ["hang"]),
+  failoverTests(current, ["hang", "kill"]),
 );

@@ -129,4 +129,4 @@ export async function startAll(dir: string, argsList: string[][]): Promise<Redis
  * enough that a test can hang a master and see a command meet it before a
  * replica takes over; short, so the suite does not wait long for recovery.
  */
-export const FAILOVER_AFTER_MS = 2_000;
+export const FAILOVER_AFTER_MS = 4_000;
