@@ -1,6 +1,7 @@
 import { ConfigError } from "../protocol/errors.js";
 import { DRIVERS, loadDriver } from "./drivers.js";
 import { memoryStore } from "./memory.js";
+import { checkClusterPrefix, isTopologyUrl, parseRedisTopology } from "./redis/url.js";
 import type { Store } from "./types.js";
 
 const field = "STORE_URL";
@@ -25,6 +26,10 @@ function sqliteFilename(rest: string): string {
  *   needs `better-sqlite3` (`npm install better-sqlite3@12`)
  * - `redis://[:password@]host:6379/0` or `rediss://…` — needs `ioredis`;
  *   `?prefix=myapp:` puts the keys under `myapp:` (default `wechat-login:`)
+ * - `redis+cluster://[:password@]host:6379,host:6379?prefix={myapp}:` — a
+ *   Redis Cluster; the prefix needs a hash tag (default `{wechat-login}:`)
+ * - `redis+sentinel://[:password@]host:26379,host:26379/mymaster[/db]` — the
+ *   master a Sentinel group names (`rediss+…` for TLS in both)
  * - `postgres://user:password@host:5432/db` or `postgresql://…` — needs `pg`;
  *   `?schema=myapp` puts the tables in schema `myapp` (default `wechat_login`)
  *
@@ -80,11 +85,18 @@ export async function openStoreFromUrl(url: string, load: DriverLoaders): Promis
       return openSqliteStore({ filename });
     }
     case "redis":
-    case "rediss": {
-      checkNetworkUrl(url, scheme);
+    case "rediss":
+    case "redis+cluster":
+    case "rediss+cluster":
+    case "redis+sentinel":
+    case "rediss+sentinel": {
       const { driverUrl, value } = takeParam(url.trim(), "prefix", "schema");
       const prefix = value === undefined ? undefined : checkPrefix(value);
-      const { redisStore } = await loadDriver(field, "redis://", DRIVERS.redis, load.redis);
+      if (!isTopologyUrl(url)) checkNetworkUrl(url, scheme);
+      else if (parseRedisTopology(driverUrl, field).kind === "cluster" && prefix !== undefined) {
+        checkClusterPrefix(prefix, field);
+      }
+      const { redisStore } = await loadDriver(field, `${scheme}://`, DRIVERS.redis, load.redis);
       return redisStore({ url: driverUrl, prefix });
     }
     case "postgres":

@@ -1,4 +1,4 @@
-import { Redis, type RedisOptions } from "ioredis";
+import type { Cluster, ClusterOptions, Redis, RedisOptions } from "ioredis";
 import { RateLimiterRedis } from "rate-limiter-flexible";
 import type { Lock, TokenRecord } from "../protocol/records.js";
 import { guard } from "./errors.js";
@@ -14,31 +14,34 @@ import {
   toSession,
   toUser,
 } from "./redis/codec.js";
+import { connect } from "./redis/connect.js";
 import type { LuaScript } from "./redis/scripts.js";
 import * as scripts from "./redis/scripts.js";
+import { checkClusterPrefix, defaultClusterPrefix } from "./redis/url.js";
 import { byCreation, checkLease, newUserId, sessionAlive, tokenGoneAt } from "./rules.js";
 import type { ConsumeStateResult, LinkIdentityResult, Store } from "./types.js";
 
 export interface RedisStoreOptions {
-  /** A client of your own; `close()` leaves it open. */
-  client?: Redis;
-  /** `redis://[:password@]host:port/db` (or `rediss://`) when no client is given; without either, 127.0.0.1:6379. */
+  /** A client of your own, a `Redis` or a `Cluster`; `close()` leaves it open. */
+  client?: Redis | Cluster;
+  /**
+   * When no client is given: `redis://[:password@]host:port/db` (or
+   * `rediss://`), `redis+cluster://host:port,host:port` (a Redis Cluster:
+   * one or more of its nodes) or `redis+sentinel://host:port,…/masterName[/db]`
+   * (`rediss+…` for TLS). Without either, 127.0.0.1:6379.
+   */
   url?: string;
-  /** Options for the client created from `url`. */
+  /** Options for the client created from `url`; on a cluster, for its connection to each node. */
   redisOptions?: RedisOptions;
-  /** Prefix of every key. Default `wechat-login:`. Use `{wechat-login}:` on Redis Cluster. */
+  /** Options for the `Cluster` created from a `redis+cluster://` URL. */
+  clusterOptions?: ClusterOptions;
+  /**
+   * Prefix of every key. Default `wechat-login:`, and `{wechat-login}:` on
+   * Redis Cluster, where the prefix must carry a hash tag (`{…}`): a plain one
+   * is refused with a `ConfigError`.
+   */
   prefix?: string;
 }
-
-/**
- * A login waiting on Redis is worse than a quick 503: a command fails after
- * one reconnect attempt, or after 2 s without an answer (a hung server).
- */
-const defaultClientOptions: RedisOptions = {
-  maxRetriesPerRequest: 1,
-  connectTimeout: 2_000,
-  commandTimeout: 2_000,
-};
 
 const purgeBatch = 500;
 
@@ -55,14 +58,19 @@ const purgeBatch = 500;
  */
 export function redisStore(options: RedisStoreOptions = {}): Store {
   const owned = !options.client;
-  const client =
-    options.client ??
-    (options.url === undefined
-      ? new Redis({ ...defaultClientOptions, ...options.redisOptions })
-      : new Redis(options.url, { ...defaultClientOptions, ...options.redisOptions }));
+  const client: Redis | Cluster = options.client ?? connect(options);
+  let prefix = options.prefix ?? "wechat-login:";
+  if (client.isCluster) {
+    // Refused at start: a plain prefix would fail later, with CROSSSLOT errors, on some operations only.
+    try {
+      prefix = checkClusterPrefix(options.prefix ?? defaultClusterPrefix, "prefix");
+    } catch (error) {
+      if (owned) client.disconnect();
+      throw error;
+    }
+  }
   // Failures reach callers as rejected commands; without a listener ioredis would also print each one.
   if (owned) client.on("error", () => undefined);
-  const prefix = options.prefix ?? "wechat-login:";
   const key = (kind: string, id: string) => `${prefix}${kind}:${part(id)}`;
   const index = (kind: string) => `${prefix}expiry:${kind}`;
   const run = <T>(operation: string, body: () => Promise<T>) => guard("redis", operation, body);

@@ -8,11 +8,13 @@ import { redisStore } from "../../src/stores/redis.js";
 import type { Store } from "../../src/stores/types.js";
 import { deleteRedisKeys, dropSchema } from "../support/backends.js";
 import { POSTGRES_URL, REDIS_URL, requirePostgres, requireRedis } from "../support/databases.js";
+import { startRedisCluster } from "../support/redis-cluster-servers.js";
+import { onServer, requireRedisServer } from "../support/redis-servers.js";
 import { runTogether } from "../support/together.js";
 import { transpileSources } from "../support/transpile.js";
 import { type Emulator, useEmulator } from "./emulator.js";
 
-// Issue #5: two processes on one Redis (or PostgreSQL), 50 callers each, one expired token → one upstream refresh.
+// Issue #5: two processes on one Redis (a single server or a Cluster) or PostgreSQL, 50 callers each, one expired token → one upstream refresh.
 const worker = join(import.meta.dirname, "support", "token-worker.mjs");
 const runId = Math.random().toString(36).slice(2, 8);
 const PROCESSES = 2;
@@ -29,12 +31,21 @@ type StoreSpec =
 
 const redis = await requireRedis();
 const postgres = await requirePostgres();
+// A private 3-master Redis Cluster for this file, where the store keeps its keys under one hash tag.
+const redisServer = await requireRedisServer();
+const redisCluster = redisServer.available ? await startRedisCluster() : undefined;
+afterAll(() => redisCluster?.stop());
 
 const cases: Array<{ name: string; available: boolean; spec: StoreSpec }> = [
   {
     name: "Redis",
     available: redis.available,
     spec: { kind: "redis", url: REDIS_URL, prefix: `wl-cluster-${runId}:` },
+  },
+  {
+    name: "Redis Cluster",
+    available: redisCluster !== undefined,
+    spec: { kind: "redis", url: redisCluster?.url ?? "", prefix: `{wl-cluster-${runId}}:` },
   },
   {
     name: "PostgreSQL",
@@ -50,7 +61,11 @@ function openStore(spec: StoreSpec): Promise<Store> | Store {
 }
 
 async function dropStore(spec: StoreSpec): Promise<void> {
-  if (spec.kind === "redis") {
+  if (spec.kind === "redis" && redisCluster && spec.url === redisCluster.url) {
+    // One hash tag: every key of the store is in one slot, so one DEL on its master takes them all.
+    const keys = await redisCluster.keys(spec.prefix);
+    if (keys.length > 0) await onServer(await redisCluster.masterOf(keys[0]!), (c) => c.del(...keys));
+  } else if (spec.kind === "redis") {
     const admin = new Redis(spec.url);
     await deleteRedisKeys(admin, spec.prefix);
     admin.disconnect();

@@ -7,13 +7,14 @@ import { compileCli, type LoginServer, startLoginServer, twoPorts } from "./serv
 
 /**
  * Two instances of `wechat-login start --no-emulator` sharing one store
- * through a proxy the test controls, logging in through an in-process
+ * (through a proxy the test controls, for a single server), logging in through an in-process
  * emulator. WECHAT_REDIRECT_URI points at B: in production it is the load
  * balancer's URL, and here B plays the instance the balancer picked.
  */
 export interface Cluster {
   emulator: RunningEmulator;
-  proxy: TcpProxy;
+  /** Between the instances and a single-server backend; absent for Redis Cluster and Sentinel, whose clients find their nodes themselves. */
+  proxy: TcpProxy | undefined;
   a: LoginServer;
   b: LoginServer;
   backend: ClusterBackend;
@@ -35,8 +36,8 @@ export async function startCluster(backend: ClusterBackend): Promise<Cluster> {
     cleanups.push(() => emulator.close());
     const app = emulator.apps.find((candidate) => candidate.kind === "website" && candidate.openAccount);
     if (!app) throw new Error("the emulator has no website app");
-    const proxy = await tcpProxy(backend.target);
-    cleanups.push(() => proxy.close());
+    const proxy = backend.target ? await tcpProxy(backend.target) : undefined;
+    if (proxy) cleanups.push(() => proxy.close());
     const compiled = compileCli();
     cleanups.push(async () => compiled.remove());
     const [portA, portB] = await twoPorts();
@@ -48,7 +49,7 @@ export async function startCluster(backend: ClusterBackend): Promise<Cluster> {
       WECHAT_OPEN_BASE: emulator.url,
       WECHAT_API_BASE: emulator.url,
       SESSION_SECRET: "cluster-test-session-secret-0123456789abcdef",
-      STORE_URL: backend.storeUrl(proxy.port),
+      STORE_URL: backend.storeUrl(proxy?.port),
     };
     const started = await Promise.allSettled([
       startLoginServer(compiled.cli, "A", portA, env),

@@ -1,52 +1,16 @@
 import { describe, expect, it } from "vitest";
-import { parseLoginConfig } from "../../src/flow/index.js";
-import { memoryStore } from "../../src/stores/memory.js";
+import { until } from "../support/until.js";
 import { ClusterBrowser, SESSION_COOKIE } from "./browser.js";
 import { beginLogin, type Cluster, logIn, on, sessionOf } from "./cluster.js";
-
-/** The deadline the CLI's flow gives each store call: createLogin's default, as the CLI sets none. */
-const STORE_DEADLINE_MS = parseLoginConfig({
-  appid: "wx0123456789abcdef",
-  secret: "0123456789abcdef0123456789abcdef",
-  redirectUri: "http://localhost/auth/callback",
-  sessionSecret: "0123456789abcdef0123456789abcdef",
-  store: memoryStore(),
-}).storeTimeoutMs;
-/** Room for two loaded CI cores; the point is "seconds, not a hang", not a benchmark. */
-const SLACK_MS = 3_000;
-
-const UNAVAILABLE = { en: "Service unavailable", "zh-CN": "服务暂时不可用" } as const;
-
-async function timed(pending: Promise<Response>): Promise<{ status: number; body: string; ms: number }> {
-  const started = performance.now();
-  const response = await pending;
-  const body = await response.text();
-  return { status: response.status, body, ms: performance.now() - started };
-}
-
-/** Polls `check` until it holds; fails after `timeoutMs`. Resolves to the time it took. */
-async function until(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<number> {
-  const started = performance.now();
-  while (performance.now() - started < timeoutMs) {
-    if (await check().catch(() => false)) return performance.now() - started;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`${what}: not within ${timeoutMs} ms`);
-}
-
-function expectAlive(cluster: Cluster): void {
-  // A connection error leaking as an unhandled rejection would have killed a process by now.
-  for (const server of [cluster.a, cluster.b]) {
-    expect(server.child.exitCode, `${server.name} exited:\n${server.output()}`).toBeNull();
-  }
-}
+import { expectAlive, proxyOf, SLACK_MS, STORE_DEADLINE_MS, timed, UNAVAILABLE } from "./expectations.js";
 
 /** The store becomes unreachable under running instances, then comes back on the same address. */
 export function outageTests(current: () => Cluster): void {
   describe("the store going away and coming back", () => {
     it("answers 503 on every route within the store deadline, keeps no half-done login, and recovers without a restart", async () => {
       const cluster = current();
-      const { a, b, backend, proxy } = cluster;
+      const { a, b, backend } = cluster;
+      const proxy = proxyOf(cluster);
       const user = new ClusterBrowser();
       expect(await logIn(cluster, user, a, b)).toBe(302);
       const pending = new ClusterBrowser("zh-CN,zh;q=0.9");
@@ -88,7 +52,8 @@ export function outageTests(current: () => Cluster): void {
 
     it("answers 503 within the deadline when the store hangs, and serves again once it answers", async () => {
       const cluster = current();
-      const { a, b, proxy } = cluster;
+      const { a, b } = cluster;
+      const proxy = proxyOf(cluster);
       const user = new ClusterBrowser();
       expect(await logIn(cluster, user, a, b)).toBe(302);
 
@@ -113,7 +78,8 @@ export function outageTests(current: () => Cluster): void {
 
     it("loses the store in the middle of a callback: 503, no session, no cookie, and the state stays used", async () => {
       const cluster = current();
-      const { a, b, backend, proxy, emulator } = cluster;
+      const { a, b, backend, emulator } = cluster;
+      const proxy = proxyOf(cluster);
       // Holds the code exchange, so the store can go away between consuming the state and writing the session.
       const fault = await fetch(`${emulator.url}/_emulator/faults`, {
         method: "POST",

@@ -5,8 +5,17 @@ import { type Cluster, startCluster } from "./cluster.js";
 import { loginTests } from "./login-tests.js";
 import { outageTests } from "./outage-tests.js";
 
-/** Two real server processes sharing the store of `open()`: logins across them, then the store going away. */
-export function describeCluster(service: ServiceCheck, open: () => ClusterBackend): void {
+type Tests = (current: () => Cluster) => void;
+
+/**
+ * Two real server processes sharing the store of `open()`: logins across
+ * them, then `trouble` (by default the store going away and hanging behind a proxy).
+ */
+export function describeCluster(
+  service: ServiceCheck,
+  open: () => ClusterBackend | Promise<ClusterBackend>,
+  trouble: Tests = outageTests,
+): void {
   describe.skipIf(!service.available)("two wechat-login processes sharing one store", () => {
     let starting: Promise<Cluster> | undefined;
     let cluster: Cluster | undefined;
@@ -15,9 +24,9 @@ export function describeCluster(service: ServiceCheck, open: () => ClusterBacken
       return cluster;
     };
     beforeAll(async () => {
-      starting = startCluster(open());
+      starting = Promise.resolve(open()).then(startCluster);
       cluster = await starting;
-    }, 45_000);
+    }, 60_000);
     afterAll(async () => {
       // Also when beforeAll timed out: its start is still under way and would leave processes behind.
       const started = await starting?.catch(() => undefined);
@@ -25,6 +34,6 @@ export function describeCluster(service: ServiceCheck, open: () => ClusterBacken
     }, 30_000);
 
     loginTests(current);
-    outageTests(current);
+    trouble(current);
   });
 }

@@ -10,8 +10,11 @@ const lua = (source: string): LuaScript => ({ source, sha: createHash("sha1").up
 /**
  * Each script runs atomically on the Redis server, which is what makes these
  * operations safe across processes. KEYS are declared where they are known
- * up front; `linkIdentity` derives user keys from the prefix, so on Redis
- * Cluster the prefix needs a hash tag (e.g. `{wechat-login}:`).
+ * up front; `linkIdentity` (the user's keys) and `purgeIndex` (the records an
+ * index names) derive more keys from the prefix inside the script. Redis
+ * Cluster allows that only within the slot of the declared keys, and so does
+ * MULTI: hence the hash tag every prefix carries there (redis/url.ts,
+ * `checkClusterPrefix`), which puts all of a store's keys in one slot.
  */
 
 /** KEYS: state. ARGV: now. The used marker stays so a double callback is told `used`, not `missing`. */
