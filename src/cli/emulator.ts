@@ -112,7 +112,14 @@ export const emulatorCommand: CliCommand = {
         ),
       );
     }
-    if (app) context.stdout(messages.defaultApp(app.name, app.appid, app.secret));
+    // Every configured app, so a developer can copy any of them (the Official Account's server config too).
+    for (const entry of emulator.apps) {
+      context.stdout(messages.defaultApp(entry.name, entry.appid, entry.secret));
+      if (entry.kind === "official-account") {
+        const mp = emulator.state.officialAccounts.console(entry);
+        context.stdout(messages.officialAccountServer(mp.token, mp.encodingAesKey, mp.originalId));
+      }
+    }
     context.stdout(messages.control(emulator.url));
     context.stdout(messages.stop);
     await context.stopSignal;

@@ -34,6 +34,8 @@ const en = {
   tryQr: (url: string) => `Try the QR login:   ${url}`,
   defaultApp: (name: string, appid: string, secret: string) =>
     `App "${name}":  appid ${appid}  secret ${secret}  (fake, for local use)`,
+  officialAccountServer: (token: string, encodingAesKey: string, originalId: string) =>
+    `  Official Account server config:  Token ${token}  EncodingAESKey ${encodingAesKey}  original id ${originalId}  (fake)`,
   control: (url: string) => `Control API:        ${url}/_emulator/state  (${EMULATOR_DOCS})`,
   lanWarning: (url: string) =>
     `Warning: bound to all interfaces, the emulator is reachable from your LAN${url ? ` at ${url}` : ""}. Its apps and users are fake; do not expose it beyond your network.`,
@@ -80,6 +82,8 @@ const zh: typeof en = {
   tryQr: (url) => `试试扫码登录：     ${url}`,
   defaultApp: (name, appid, secret) =>
     `应用 "${name}"：appid ${appid}  secret ${secret}（仅供本地测试的假凭据）`,
+  officialAccountServer: (token, encodingAesKey, originalId) =>
+    `  公众号服务器配置：Token ${token}  EncodingAESKey ${encodingAesKey}  原始 ID ${originalId}（假凭据）`,
   control: (url) => `控制接口：         ${url}/_emulator/state（见 ${EMULATOR_DOCS}）`,
   lanWarning: (url) =>
     `警告：已绑定所有网卡，局域网内${url ? `（${url}）` : ""}均可访问模拟器。其中的应用和用户都是假的，请勿暴露到局域网之外。`,

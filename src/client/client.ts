@@ -43,12 +43,24 @@ export interface UserInfoOptions extends CallOptions {
   lang?: "zh_CN" | "zh_TW" | "en";
 }
 
-interface Call<E extends Endpoint> extends HttpRequest {
+/** One call through a client's request path: deadline, retries, decoding. */
+export interface Call<E extends Endpoint> extends HttpRequest {
   endpoint: E;
   policy: RetryPolicy;
   /** Values sent in this call, blanked from any errmsg WeChat echoes back. */
   sensitive: readonly string[];
   signal: AbortSignal | undefined;
+}
+
+let send: <E extends Endpoint>(client: WeChatClient, call: Call<E>) => Promise<ResponseOf<E>>;
+
+/**
+ * Sends `call` through `client`'s own request path (pools, deadline, retries,
+ * decoding). Package-internal, not exported from `wechat-login/client`: it lets
+ * API families live in modules of their own (official-account.ts).
+ */
+export function callThrough<E extends Endpoint>(client: WeChatClient, call: Call<E>): Promise<ResponseOf<E>> {
+  return send(client, call);
 }
 
 /**
@@ -71,6 +83,10 @@ export class WeChatClient {
   readonly #config: ClientConfig;
   readonly #http: HttpTransport;
   readonly #appToken: AppTokenCache;
+
+  static {
+    send = (client, call) => client.#call(() => call);
+  }
 
   /**
    * @throws {ConfigError} naming the first missing or malformed option.

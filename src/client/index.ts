@@ -15,8 +15,11 @@ export type {
   ErrcodeAction,
   ErrcodeInfo,
   ErrcodeReason,
+  FollowerInfo,
   Lock,
   OAuthToken,
+  QrCode,
+  QrCodeOptions,
   QrConnectUrlOptions,
   Scope,
   TokenRecord,
@@ -32,6 +35,11 @@ export {
   ERRCODES,
   ErrorCode,
   InvalidArgumentError,
+  PushCryptoError,
+  PushError,
+  PushFormatError,
+  PushRecipientError,
+  PushSignatureError,
   qrConnectUrl,
   ReauthorizationRequired,
   RefreshWaitTimeoutError,
@@ -49,5 +57,11 @@ export { type CallOptions, type UserInfoOptions, WeChatClient } from "./client.j
 export type { RetryOptions, TimeoutOptions, WeChatClientOptions } from "./config.js";
 export type { PoolStats } from "./http.js";
 export { type MemoryTokenStoreOptions, memoryTokenStore } from "./memory-token-store.js";
+export {
+  createQrCode,
+  getFollowerInfo,
+  OfficialAccount,
+  type OfficialAccountOptions,
+} from "./official-account.js";
 export type { TokenRefreshOptions } from "./token-refresh.js";
 export { UserTokens, type UserTokensOptions } from "./user-tokens.js";

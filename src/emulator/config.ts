@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { z } from "zod";
+import { mpSettingsSchema } from "./official-account/settings.js";
 
 const APPID = /^wx[0-9a-f]{16}$/;
 const SECRET = /^[0-9a-f]{32}$/;
@@ -25,6 +26,8 @@ export const appSchema = z.strictObject({
     .string()
     .regex(/^[A-Za-z0-9_.@-]{1,64}$/, "must be 1-64 characters of [A-Za-z0-9_.@-]")
     .optional(),
+  /** An Official Account's server configuration and account type (follow-to-login). */
+  officialAccount: mpSettingsSchema.optional(),
 });
 
 export const userSchema = z.strictObject({

@@ -26,6 +26,14 @@ export const DEFAULT_CONFIG: EmulatorConfig = {
       name: "Demo Official Account",
       domains: localDomains,
       openAccount: DEFAULT_OPEN_ACCOUNT,
+      officialAccount: {
+        originalId: "gh_5d2e7a9c3b1f",
+        token: "emulatorToken2024",
+        encodingAesKey: "Xm4Qp7Rt2Vw9Yz3Bc6Df8Gh1Jk5Ln0Ps4Tu7Wx2Za9E",
+        mode: "plain",
+        format: "xml",
+        accountType: "service-verified",
+      },
     },
     {
       kind: "mini-program",

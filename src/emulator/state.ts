@@ -7,6 +7,7 @@ import { DEFAULT_LIFETIMES, GrantStore } from "./grants.js";
 import { Holds } from "./holds.js";
 import { openidFor, unionidFor } from "./ids.js";
 import { MiniProgramStore } from "./mini-program.js";
+import { OfficialAccountStore } from "./official-account/store.js";
 import { RequestLog } from "./request-log.js";
 import { TicketStore } from "./tickets.js";
 
@@ -44,6 +45,7 @@ export class EmulatorState {
   readonly miniProgram: MiniProgramStore;
   readonly appTokens: AppTokenStore;
   readonly tickets: TicketStore;
+  readonly officialAccounts: OfficialAccountStore;
   readonly faults = new FaultStore();
   readonly log = new RequestLog();
   readonly holds = new Holds();
@@ -63,6 +65,7 @@ export class EmulatorState {
     this.miniProgram = new MiniProgramStore(this.clock, codeLifetime);
     this.appTokens = new AppTokenStore(this.clock);
     this.tickets = new TicketStore(this.clock, options.qrLifetimeSeconds ?? 300);
+    this.officialAccounts = new OfficialAccountStore(this.clock);
     this.phoneBaseUrl = options.phoneBaseUrl?.replace(/\/+$/, "");
     this.#load();
   }
@@ -73,6 +76,7 @@ export class EmulatorState {
     this.miniProgram.clear();
     this.appTokens.clear();
     this.tickets.clear();
+    this.officialAccounts.clear();
     this.faults.clear();
     this.log.clear();
     this.clock.reset();

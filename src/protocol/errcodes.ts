@@ -1,3 +1,5 @@
+import type { Endpoint } from "./hosts.js";
+
 /**
  * The errcodes we handle by name (spec §4). Everything else stays a generic
  * `unknown` error that keeps WeChat's errcode and errmsg as they came.
@@ -19,6 +21,8 @@ export type ErrcodeReason =
   | "risky_user"
   | "api_unauthorized"
   | "user_not_authorized"
+  | "invalid_argument"
+  | "data_format"
   | "unknown";
 
 /** What the caller should do about an error: drives retries in the client and pages in the flow. */
@@ -158,6 +162,20 @@ const entries: readonly ErrcodeInfo[] = [
     hint: "The token's scope does not allow this API (a snsapi_base token cannot read userinfo).",
   },
   {
+    errcode: 47001,
+    reason: "data_format",
+    errmsg: "data format error",
+    action: "fix_request",
+    hint: "WeChat could not read the request body as JSON; this is a programming error in the caller.",
+  },
+  {
+    errcode: 40097,
+    reason: "invalid_argument",
+    errmsg: "invalid args",
+    action: "fix_request",
+    hint: "An argument is out of range (e.g. a QR code's expire_seconds above 2592000); fix the request.",
+  },
+  {
     errcode: 50001,
     reason: "user_not_authorized",
     errmsg: "user unauthorized",
@@ -192,9 +210,32 @@ export const ERRCODES: ReadonlyMap<number, ErrcodeInfo> = new Map([
   ),
 ]);
 
-/** Looks up an errcode; unknown codes get a generic entry that keeps the code. */
-export function describeErrcode(errcode: number): ErrcodeInfo {
+/**
+ * Where one endpoint gives an errcode its own meaning. Spec A.0: 48001 on
+ * `qrcode/create` is about the account, not a token's scope.
+ */
+export const ENDPOINT_ERRCODES: ReadonlyMap<Endpoint, ReadonlyMap<number, ErrcodeInfo>> = new Map([
+  [
+    "cgi-bin/qrcode/create",
+    new Map([
+      [
+        48001,
+        {
+          errcode: 48001,
+          reason: "api_unauthorized",
+          errmsg: "api unauthorized",
+          action: "fix_config",
+          hint: "Parametric QR codes need a WeChat-verified service account (已认证服务号); for a subscription or unverified account use the code-by-message login, where the user sends a short code to the account.",
+        },
+      ],
+    ]),
+  ],
+]);
+
+/** Looks up an errcode (as `endpoint` means it, when given); unknown codes get a generic entry that keeps the code. */
+export function describeErrcode(errcode: number, endpoint?: Endpoint): ErrcodeInfo {
   return (
+    (endpoint === undefined ? undefined : ENDPOINT_ERRCODES.get(endpoint)?.get(errcode)) ??
     ERRCODES.get(errcode) ?? {
       errcode,
       reason: "unknown",

@@ -19,6 +19,10 @@ export const ErrorCode = {
   Store: "WL_STORE",
   StoreUnavailable: "WL_STORE_UNAVAILABLE",
   RateLimited: "WL_RATE_LIMITED",
+  PushSignature: "WL_PUSH_SIGNATURE",
+  PushFormat: "WL_PUSH_FORMAT",
+  PushCrypto: "WL_PUSH_CRYPTO",
+  PushRecipient: "WL_PUSH_RECIPIENT",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -92,7 +96,7 @@ export class WeChatApiError extends WeChatError {
     readonly errcode: number,
     readonly errmsg: string,
   ) {
-    const info = describeErrcode(errcode);
+    const info = describeErrcode(errcode, endpoint);
     const rid = extractRid(errmsg);
     super(
       `WeChat ${endpoint} failed with errcode ${errcode} (${info.reason === "unknown" ? errmsg : info.errmsg})${rid ? `, rid ${rid}` : ""}`,
@@ -194,6 +198,87 @@ export class RefreshWaitTimeoutError extends WeChatLoginError {
     super(
       `Waited ${waitMs} ms for another process to refresh through ${endpoint}`,
       "Another instance holds the refresh lock and is slow or stuck; check the store and that instance, or raise lockWaitMs.",
+    );
+  }
+}
+
+/**
+ * The error numbers of WeChat's message-encryption sample code (spec A.4 §8),
+ * which peers' logs and docs quote. They are ours, never sent on the wire.
+ */
+export type PushErrorNumber = -40001 | -40002 | -40004 | -40005 | -40006 | -40007 | -40008 | -40010 | -41003;
+
+/** Failures of an Official Account push (spec A.2–A.4): what every push error has in common. */
+export abstract class PushError extends WeChatLoginError {
+  /** The matching number of WeChat's encryption sample code, e.g. -40001 for a bad signature. */
+  abstract readonly errorNumber: PushErrorNumber;
+}
+
+/**
+ * `signature` or `msg_signature` is missing or does not match the Token
+ * (spec A.2/A.4 §3): the request did not come from WeChat, or the Token differs.
+ */
+export class PushSignatureError extends PushError {
+  readonly code = ErrorCode.PushSignature;
+  readonly errorNumber = -40001;
+  constructor(
+    /** The query parameter that failed. */
+    readonly parameter: "signature" | "msg_signature" | "timestamp" | "nonce",
+    readonly problem: "missing" | "mismatch" | "malformed",
+  ) {
+    super(
+      `Official Account push rejected: ${parameter} ${problem === "mismatch" ? "does not match" : `is ${problem}`}`,
+      parameter === "msg_signature" && problem === "missing"
+        ? "WeChat sends msg_signature with encrypt_type=aes; check that the server URL keeps its query string."
+        : "Check that the Token configured here equals the one in the Official Account console (it is not the EncodingAESKey).",
+    );
+  }
+}
+
+/** The push body is not an XML or JSON message we can read: malformed, too large, with a DTD, or missing fields. */
+export class PushFormatError extends PushError {
+  readonly code = ErrorCode.PushFormat;
+  readonly errorNumber: -40002 | -40008 | -41003;
+  constructor(
+    readonly problem: string,
+    errorNumber: -40002 | -40008 | -41003 = -40002,
+  ) {
+    super(
+      `Official Account push rejected: ${problem}`,
+      "Pushes come from WeChat as a small XML or JSON message; anything else is not WeChat. Check the data format set in the console.",
+    );
+    this.errorNumber = errorNumber;
+  }
+}
+
+/** Decrypting or encrypting a safe-mode message failed: a bad EncodingAESKey, bad base64, bad padding or layout. */
+export class PushCryptoError extends PushError {
+  readonly code = ErrorCode.PushCrypto;
+  readonly errorNumber: -40004 | -40006 | -40007 | -40010 | -41003;
+  constructor(
+    readonly problem: string,
+    errorNumber: -40004 | -40006 | -40007 | -40010 | -41003,
+  ) {
+    super(
+      `Official Account message encryption failed: ${problem}`,
+      errorNumber === -40004
+        ? "An EncodingAESKey is 43 characters of [A-Za-z0-9]; copy it from the Official Account console."
+        : "Check that the EncodingAESKey here (current and previous) is the one in the console; after a key change, keep the old one as previous.",
+    );
+    this.errorNumber = errorNumber;
+  }
+}
+
+/** The push is for another account: its `ToUserName` or the appid inside the ciphertext is not ours. */
+export class PushRecipientError extends PushError {
+  readonly code = ErrorCode.PushRecipient;
+  readonly errorNumber = -40005;
+  constructor(readonly field: "ToUserName" | "appid") {
+    super(
+      `Official Account push rejected: ${field} is not this account's`,
+      field === "appid"
+        ? "The message was encrypted for another AppID; check the appid configured for this Official Account."
+        : "The push names another Official Account; check the original id (gh_…) configured here.",
     );
   }
 }

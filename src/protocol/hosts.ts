@@ -3,6 +3,9 @@ export const DEFAULT_OPEN_BASE = "https://open.weixin.qq.com";
 /** Server-to-server WeChat host: every JSON endpoint lives here. */
 export const DEFAULT_API_BASE = "https://api.weixin.qq.com";
 
+/** Official Account platform host: `showqrcode` serves a parametric QR's image here (spec A.1). */
+export const DEFAULT_MP_BASE = "https://mp.weixin.qq.com";
+
 /** Where WeChat serves `wxLogin.js` for the embedded QR; the emulator serves it under the same path. */
 export const DEFAULT_WXLOGIN_SCRIPT = "https://res.wx.qq.com/connect/zh_CN/htmledition/js/wxLogin.js";
 
@@ -18,6 +21,10 @@ export const PATHS = {
   code2Session: "/sns/jscode2session",
   appToken: "/cgi-bin/token",
   stableToken: "/cgi-bin/stable_token",
+  qrCodeCreate: "/cgi-bin/qrcode/create",
+  followerInfo: "/cgi-bin/user/info",
+  /** Under `MP`, not `API` (spec A.1). */
+  showQrCode: "/cgi-bin/showqrcode",
 } as const;
 
 /** The JSON endpoints of the spec, named as they appear in errors and logs. */
@@ -28,4 +35,6 @@ export type Endpoint =
   | "sns/userinfo"
   | "sns/jscode2session"
   | "cgi-bin/token"
-  | "cgi-bin/stable_token";
+  | "cgi-bin/stable_token"
+  | "cgi-bin/qrcode/create"
+  | "cgi-bin/user/info";

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { Endpoint } from "./hosts.js";
+import { followerInfoSchema, qrCodeSchema } from "./mp.js";
 
 // Field-by-field schemas of spec §3. Output is camelCase; `openid`/`unionid` keep WeChat's names because users know them.
 
@@ -97,6 +98,8 @@ export const responseSchemas = {
   "sns/jscode2session": code2SessionSchema,
   "cgi-bin/token": appAccessTokenSchema,
   "cgi-bin/stable_token": appAccessTokenSchema,
+  "cgi-bin/qrcode/create": qrCodeSchema,
+  "cgi-bin/user/info": followerInfoSchema,
 } as const satisfies Record<Endpoint, z.ZodType>;
 
 /** What each endpoint returns once validated. */
