@@ -19,6 +19,11 @@ export type ErrcodeReason =
   | "risky_user"
   | "api_unauthorized"
   | "user_not_authorized"
+  | "invalid_scene"
+  | "invalid_page"
+  | "invalid_body"
+  | "invalid_sig_method"
+  | "session_key_invalid"
   | "unknown";
 
 /** What the caller should do about an error: drives retries in the client and pages in the flow. */
@@ -100,6 +105,49 @@ const entries: readonly ErrcodeInfo[] = [
     errmsg: "code been used",
     action: "restart_login",
     hint: "This code was already exchanged; never retry a code, send the user through the login again.",
+  },
+  {
+    errcode: 40129,
+    reason: "invalid_scene",
+    errmsg: "invalid scene",
+    action: "fix_request",
+    hint: "The wxacode scene holds a character WeChat refuses (`&` is reported to trigger this); keep it to letters and digits.",
+  },
+  {
+    errcode: 40169,
+    reason: "invalid_scene",
+    errmsg: "invalid length for scene, or the data is not json string",
+    action: "fix_request",
+    hint: "A wxacode scene is 1-32 characters of 0-9A-Za-z!#$&'()*+,/:;=?@-._~ (no `%`); shorten it or store the data server-side under a short id.",
+  },
+  {
+    errcode: 41030,
+    reason: "invalid_page",
+    errmsg: "invalid page",
+    action: "fix_config",
+    hint: "The wxacode page is not a page of the published mini program (no leading `/`, no query); publish it, or pass checkPath: false for an unpublished one.",
+  },
+  {
+    errcode: 47001,
+    reason: "invalid_body",
+    errmsg: "data format error",
+    action: "fix_request",
+    hint: "WeChat could not read the POST body: it must be JSON, and access_token belongs in the query string, not the body.",
+  },
+  {
+    errcode: 87008,
+    reason: "invalid_sig_method",
+    errmsg: "invalid sig_method",
+    action: "fix_request",
+    hint: "checksession / resetusersessionkey take sig_method=hmac_sha256 only.",
+  },
+  {
+    // Not in the spec's table: WeChat's checkSessionKey doc lists it for a signature that does not match the user's current session_key.
+    errcode: 87009,
+    reason: "session_key_invalid",
+    errmsg: "invalid signature",
+    action: "restart_login",
+    hint: "This session_key is no longer the user's current one (a later wx.login replaced it); have the mini program log in again.",
   },
   {
     errcode: 40226,
@@ -192,8 +240,28 @@ export const ERRCODES: ReadonlyMap<number, ErrcodeInfo> = new Map([
   ),
 ]);
 
-/** Looks up an errcode; unknown codes get a generic entry that keeps the code. */
-export function describeErrcode(errcode: number): ErrcodeInfo {
+/**
+ * Where one errcode means something more precise on one endpoint: the phone
+ * number's 40029 is mostly a `wx.login` code sent in place of the button's (spec B.4).
+ */
+const ENDPOINT_HINTS: ReadonlyMap<string, string> = new Map([
+  [
+    "wxa/business/getuserphonenumber 40029",
+    'The phone-number code is wrong, used or older than 5 minutes. It is e.detail.code of <button open-type="getPhoneNumber">, not the wx.login code; each one works once.',
+  ],
+]);
+
+/**
+ * Looks up an errcode; unknown codes get a generic entry that keeps the code.
+ * With `endpoint`, the hint is the one for that endpoint where it has its own.
+ */
+export function describeErrcode(errcode: number, endpoint?: string): ErrcodeInfo {
+  const info = describeKnownErrcode(errcode);
+  const hint = endpoint === undefined ? undefined : ENDPOINT_HINTS.get(`${endpoint} ${errcode}`);
+  return hint === undefined ? info : { ...info, hint };
+}
+
+function describeKnownErrcode(errcode: number): ErrcodeInfo {
   return (
     ERRCODES.get(errcode) ?? {
       errcode,

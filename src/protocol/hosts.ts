@@ -18,6 +18,10 @@ export const PATHS = {
   code2Session: "/sns/jscode2session",
   appToken: "/cgi-bin/token",
   stableToken: "/cgi-bin/stable_token",
+  wxaCodeUnlimited: "/wxa/getwxacodeunlimit",
+  userPhoneNumber: "/wxa/business/getuserphonenumber",
+  checkSession: "/wxa/checksession",
+  resetSessionKey: "/wxa/resetusersessionkey",
 } as const;
 
 /** The JSON endpoints of the spec, named as they appear in errors and logs. */
@@ -28,4 +32,8 @@ export type Endpoint =
   | "sns/userinfo"
   | "sns/jscode2session"
   | "cgi-bin/token"
-  | "cgi-bin/stable_token";
+  | "cgi-bin/stable_token"
+  | "wxa/getwxacodeunlimit"
+  | "wxa/business/getuserphonenumber"
+  | "wxa/checksession"
+  | "wxa/resetusersessionkey";
