@@ -21,6 +21,7 @@ import { assertLang, assertOpaque, assertOpenid } from "./arguments.js";
 import { type ClientConfig, resolveConfig, type WeChatClientOptions } from "./config.js";
 import { Deadline } from "./deadline.js";
 import { type HttpRequest, HttpTransport, type PoolStats } from "./http.js";
+import { exposeRequests } from "./requests.js";
 import { type RetryPolicy, withRetry } from "./retry.js";
 
 /**
@@ -43,7 +44,8 @@ export interface UserInfoOptions extends CallOptions {
   lang?: "zh_CN" | "zh_TW" | "en";
 }
 
-interface Call<E extends Endpoint> extends HttpRequest {
+/** One JSON call as the client sends it (also used by the mini-program calls, `mini-program.ts`). */
+export interface Call<E extends Endpoint> extends HttpRequest {
   endpoint: E;
   policy: RetryPolicy;
   /** Values sent in this call, blanked from any errmsg WeChat echoes back. */
@@ -82,6 +84,7 @@ export class WeChatClient {
     this.appid = this.#config.appid;
     this.#http = new HttpTransport(this.#config);
     this.#appToken = new AppTokenCache(() => this.fetchAppAccessToken(), this.#config.now);
+    exposeRequests(this, { config: this.#config, http: this.#http, json: (call) => this.#call(call) });
   }
 
   /**

@@ -27,6 +27,11 @@ export interface HttpResponse {
   bodyText: string;
 }
 
+export interface HttpBytesResponse {
+  status: number;
+  body: Uint8Array;
+}
+
 /**
  * Connection counters of one origin's pool, as undici reports them.
  * @example
@@ -66,12 +71,35 @@ export class HttpTransport {
   }
 
   async send(request: HttpRequest, deadline: Deadline): Promise<HttpResponse> {
+    return this.#exchange(request, deadline, "application/json", async (response) => ({
+      status: response.statusCode,
+      bodyText: await this.#readBody(request.endpoint, response),
+    }));
+  }
+
+  /**
+   * Like {@link send}, for the endpoints that answer raw bytes (a wxacode
+   * image) on success; the same body cap applies.
+   */
+  async sendForBytes(request: HttpRequest, deadline: Deadline): Promise<HttpBytesResponse> {
+    return this.#exchange(request, deadline, "image/*, application/json", async (response) => ({
+      status: response.statusCode,
+      body: await this.#readBytes(request.endpoint, response),
+    }));
+  }
+
+  async #exchange<T>(
+    request: HttpRequest,
+    deadline: Deadline,
+    accept: string,
+    read: (response: Dispatcher.ResponseData) => Promise<T>,
+  ): Promise<T> {
     const stopped = deadline.abortError(request.endpoint);
     if (stopped !== undefined) throw stopped;
     const base = this.#config.apiBase;
     const search = request.query.map(([key, value]) => `${key}=${encodeURIComponent(value)}`).join("&");
     const path = `${base.pathname.replace(/\/+$/, "")}${request.path}${search ? `?${search}` : ""}`;
-    const headers: Record<string, string> = { accept: "application/json" };
+    const headers: Record<string, string> = { accept };
     let body: string | undefined;
     if (request.json !== undefined) {
       body = JSON.stringify(request.json);
@@ -88,8 +116,7 @@ export class HttpTransport {
         headersTimeout: this.#config.timeouts.headersMs,
         bodyTimeout: this.#config.timeouts.bodyMs,
       });
-      const bodyText = await this.#readBody(request.endpoint, response);
-      return { status: response.statusCode, bodyText };
+      return await read(response);
     } catch (error) {
       throw this.#mapError(request.endpoint, error, deadline);
     }
@@ -97,24 +124,45 @@ export class HttpTransport {
 
   /** Reads at most `maxBodyBytes`; a larger body is dropped unread, not buffered. */
   async #readBody(endpoint: Endpoint, response: Dispatcher.ResponseData): Promise<string> {
-    const limit = this.#config.maxBodyBytes;
-    const tooLarge = () => {
-      response.body.destroy();
-      return new WeChatHttpError(endpoint, response.statusCode, `a body larger than ${limit} bytes`);
-    };
-    const declared = Number(response.headers["content-length"]);
-    if (Number.isFinite(declared) && declared > limit) throw tooLarge();
     // A declared length is enforced by undici (a longer body is an error): read it whole, without a per-chunk loop.
-    if (Number.isFinite(declared)) return response.body.text();
+    if (this.#declaredLength(endpoint, response) !== undefined) return response.body.text();
+    return (await this.#readCapped(endpoint, response)).toString("utf8");
+  }
+
+  async #readBytes(endpoint: Endpoint, response: Dispatcher.ResponseData): Promise<Uint8Array> {
+    if (this.#declaredLength(endpoint, response) !== undefined) {
+      return new Uint8Array(await response.body.arrayBuffer());
+    }
+    return this.#readCapped(endpoint, response);
+  }
+
+  #tooLarge(endpoint: Endpoint, response: Dispatcher.ResponseData): WeChatHttpError {
+    response.body.destroy();
+    return new WeChatHttpError(
+      endpoint,
+      response.statusCode,
+      `a body larger than ${this.#config.maxBodyBytes} bytes`,
+    );
+  }
+
+  /** The Content-Length, when there is one; throws when it is over the cap. */
+  #declaredLength(endpoint: Endpoint, response: Dispatcher.ResponseData): number | undefined {
+    const declared = Number(response.headers["content-length"]);
+    if (!Number.isFinite(declared)) return undefined;
+    if (declared > this.#config.maxBodyBytes) throw this.#tooLarge(endpoint, response);
+    return declared;
+  }
+
+  async #readCapped(endpoint: Endpoint, response: Dispatcher.ResponseData): Promise<Buffer> {
     const chunks: Buffer[] = [];
     let size = 0;
     for await (const chunk of response.body) {
       const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as Uint8Array);
       size += buffer.length;
-      if (size > limit) throw tooLarge();
+      if (size > this.#config.maxBodyBytes) throw this.#tooLarge(endpoint, response);
       chunks.push(buffer);
     }
-    return Buffer.concat(chunks).toString("utf8");
+    return Buffer.concat(chunks);
   }
 
   /**

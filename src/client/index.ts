@@ -12,29 +12,45 @@ export type {
   AppAccessToken,
   AuthorizeUrlOptions,
   Code2Session,
+  DecryptUserDataOptions,
+  EncryptedUserData,
   ErrcodeAction,
   ErrcodeInfo,
   ErrcodeReason,
   Lock,
   OAuthToken,
+  OpenData,
   QrConnectUrlOptions,
+  ResetSessionKey,
   Scope,
+  SignedUserData,
   TokenRecord,
   TokenStore,
   UserInfo,
+  UserPhoneNumber,
+  Watermark,
+  WxaCodeImage,
+  WxaCodeOptions,
+  WxaEnvVersion,
   WxLoginOptions,
   WxLoginOptionsInput,
 } from "../protocol/index.js";
 export {
   authorizeUrl,
   ConfigError,
+  decryptUserData,
   describeErrcode,
   ERRCODES,
   ErrorCode,
   InvalidArgumentError,
+  OpenDataDecryptError,
+  OpenDataError,
+  OpenDataSignatureError,
+  OpenDataWatermarkError,
   qrConnectUrl,
   ReauthorizationRequired,
   RefreshWaitTimeoutError,
+  verifyUserData,
   WeChatApiError,
   WeChatError,
   WeChatHttpError,
@@ -49,5 +65,6 @@ export { type CallOptions, type UserInfoOptions, WeChatClient } from "./client.j
 export type { RetryOptions, TimeoutOptions, WeChatClientOptions } from "./config.js";
 export type { PoolStats } from "./http.js";
 export { type MemoryTokenStoreOptions, memoryTokenStore } from "./memory-token-store.js";
+export { MiniProgramClient, type MiniProgramClientOptions } from "./mini-program.js";
 export type { TokenRefreshOptions } from "./token-refresh.js";
 export { UserTokens, type UserTokensOptions } from "./user-tokens.js";
