@@ -25,6 +25,15 @@ export const appSchema = z.strictObject({
     .string()
     .regex(/^[A-Za-z0-9_.@-]{1,64}$/, "must be 1-64 characters of [A-Za-z0-9_.@-]")
     .optional(),
+  /** A mini program's published pages: what wxacodes with `check_path` may open (41030 otherwise). */
+  pages: z
+    .array(
+      z
+        .string()
+        .regex(/^[A-Za-z0-9_\-.]+(\/[A-Za-z0-9_\-.]+)*$/, "must be a page path like pages/index/index"),
+    )
+    .max(200)
+    .optional(),
 });
 
 export const userSchema = z.strictObject({

@@ -7,7 +7,8 @@ import { authenticateApp } from "./sns.js";
 
 const MAX_BODY_BYTES = 16 * 1024;
 
-async function readJsonObject(request: Request): Promise<Record<string, unknown> | undefined> {
+/** A JSON object body of at most 16 kB, or undefined (WeChat answers 47001). */
+export async function readJsonObject(request: Request): Promise<Record<string, unknown> | undefined> {
   const text = await request.text();
   if (text.length > MAX_BODY_BYTES) return undefined;
   try {
