@@ -137,6 +137,8 @@ export class HttpTransport {
   }
 
   #tooLarge(endpoint: Endpoint, response: Dispatcher.ResponseData): WeChatHttpError {
+    // Destroying a body nobody reads emits an AbortError; with no reader left it would surface as uncaught.
+    response.body.on("error", () => {});
     response.body.destroy();
     return new WeChatHttpError(
       endpoint,
