@@ -1,3 +1,5 @@
+import type { Endpoint } from "./hosts.js";
+
 /**
  * The errcodes we handle by name (spec §4). Everything else stays a generic
  * `unknown` error that keeps WeChat's errcode and errmsg as they came.
@@ -244,9 +246,9 @@ export const ERRCODES: ReadonlyMap<number, ErrcodeInfo> = new Map([
  * Where one errcode means something more precise on one endpoint: the phone
  * number's 40029 is mostly a `wx.login` code sent in place of the button's (spec B.4).
  */
-const ENDPOINT_HINTS: ReadonlyMap<string, string> = new Map([
+const ENDPOINT_HINTS: ReadonlyMap<`${Endpoint} ${number}`, string> = new Map([
   [
-    "wxa/business/getuserphonenumber 40029",
+    "wxa/business/getuserphonenumber 40029" as const,
     'The phone-number code is wrong, used or older than 5 minutes. It is e.detail.code of <button open-type="getPhoneNumber">, not the wx.login code; each one works once.',
   ],
 ]);
@@ -255,7 +257,7 @@ const ENDPOINT_HINTS: ReadonlyMap<string, string> = new Map([
  * Looks up an errcode; unknown codes get a generic entry that keeps the code.
  * With `endpoint`, the hint is the one for that endpoint where it has its own.
  */
-export function describeErrcode(errcode: number, endpoint?: string): ErrcodeInfo {
+export function describeErrcode(errcode: number, endpoint?: Endpoint): ErrcodeInfo {
   const info = describeKnownErrcode(errcode);
   const hint = endpoint === undefined ? undefined : ENDPOINT_HINTS.get(`${endpoint} ${errcode}`);
   return hint === undefined ? info : { ...info, hint };
