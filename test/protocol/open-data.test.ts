@@ -142,6 +142,23 @@ describe("decryptUserData", () => {
     });
   });
 
+  it("refuses oversized input before any work", () => {
+    const huge = "A".repeat(64 * 1024 + 4);
+    expect(
+      caught(() =>
+        decryptUserData({ ...data, encryptedData: huge }, encrypted.sessionKey, encrypted.appid, 0),
+      ),
+    ).toMatchObject({ argument: "encryptedData" });
+    expect(
+      caught(() =>
+        verifyUserData(
+          { rawData: "x".repeat(64 * 1024 + 1), signature: signed.signature },
+          signed.sessionKey,
+        ),
+      ),
+    ).toMatchObject({ argument: "rawData" });
+  });
+
   it("rejects malformed ivs, keys and block lengths before decrypting", () => {
     const at = encrypted.timestampMs;
     expect(
