@@ -82,10 +82,14 @@ export const appAccessTokenSchema = z
 /** The app credential from `cgi-bin/token` / `cgi-bin/stable_token`. */
 export type AppAccessToken = z.output<typeof appAccessTokenSchema>;
 
-const watermarkSchema = z.object({ timestamp: z.number().int(), appid: nonEmpty });
-
 /** Where and when WeChat produced a piece of mini-program data (`watermark` of open data and phone numbers). */
-export type Watermark = z.output<typeof watermarkSchema>;
+export interface Watermark {
+  /** Epoch seconds. */
+  timestamp: number;
+  appid: string;
+}
+
+const watermarkSchema: z.ZodType<Watermark> = z.object({ timestamp: z.number().int(), appid: nonEmpty });
 
 export const userPhoneNumberSchema = z
   .object({
