@@ -20,6 +20,7 @@ import { AppTokenCache } from "./app-token-cache.js";
 import { assertLang, assertOpaque, assertOpenid } from "./arguments.js";
 import { type ClientConfig, resolveConfig, type WeChatClientOptions } from "./config.js";
 import { Deadline } from "./deadline.js";
+import type { HttpResponse } from "./exchange.js";
 import { type HttpRequest, HttpTransport, type PoolStats } from "./http.js";
 import { nextBackoffMs, type RetryPolicy } from "./retry.js";
 
@@ -44,22 +45,27 @@ export interface UserInfoOptions extends CallOptions {
 }
 
 /** One call through a client's request path: deadline, retries, decoding. */
-export interface Call<E extends Endpoint> extends HttpRequest {
+export interface Call<E extends Endpoint, R = ResponseOf<E>> extends HttpRequest {
   endpoint: E;
   policy: RetryPolicy;
   /** Values sent in this call, blanked from any errmsg WeChat echoes back. */
   sensitive: readonly string[];
   signal: AbortSignal | undefined;
+  /** How an answer that is not JSON is read (with `binary`, e.g. a wxacode image); default: the endpoint's schema. */
+  decode?: (response: HttpResponse) => R;
 }
 
-let send: <E extends Endpoint>(client: WeChatClient, call: Call<E>) => Promise<ResponseOf<E>>;
+let send: <E extends Endpoint, R>(client: WeChatClient, call: Call<E, R>) => Promise<R>;
 
 /**
  * Sends `call` through `client`'s own request path (pools, deadline, retries,
  * decoding). Package-internal, not exported from `wechat-login/client`: it lets
- * API families live in modules of their own (official-account.ts).
+ * API families live in modules of their own (official-account.ts, mini-program.ts).
  */
-export function callThrough<E extends Endpoint>(client: WeChatClient, call: Call<E>): Promise<ResponseOf<E>> {
+export function callThrough<E extends Endpoint, R = ResponseOf<E>>(
+  client: WeChatClient,
+  call: Call<E, R>,
+): Promise<R> {
   return send(client, call);
 }
 
@@ -317,14 +323,15 @@ export class WeChatClient {
    * async function over the transport's promise: each await level more was
    * microseconds per call (bench/README.md).
    */
-  async #call<E extends Endpoint>(build: () => Call<E>): Promise<ResponseOf<E>> {
+  async #call<E extends Endpoint, R = ResponseOf<E>>(build: () => Call<E, R>): Promise<R> {
     const call = build();
     const deadline = new Deadline(this.#config.timeouts.totalMs, call.signal);
     try {
       for (let retry = 0; ; retry++) {
         try {
-          const { status, bodyText } = await this.#http.send(call, deadline);
-          return decodeResponse(call.endpoint, status, bodyText, call.sensitive);
+          const response = await this.#http.send(call, deadline);
+          if (call.decode) return call.decode(response);
+          return decodeResponse(call.endpoint, response.status, response.bodyText, call.sensitive) as R;
         } catch (error) {
           const delay = nextBackoffMs(error, retry, call.policy, this.#config.retry, deadline);
           if (delay === undefined) throw error;

@@ -6,7 +6,10 @@ import type { Deadline, Waiting } from "./deadline.js";
 /** What one exchange with WeChat produced, before its body is decoded. */
 export interface HttpResponse {
   status: number;
+  /** The body as UTF-8 text; empty for a `binary` request. */
   bodyText: string;
+  /** The body's bytes, for a `binary` request only (an image). */
+  bodyBytes: Uint8Array | undefined;
 }
 
 /** The error of a body over the cap; the same whichever way the body was read. */
@@ -36,10 +39,12 @@ export type MapError = (endpoint: Endpoint, error: unknown, deadline: Deadline) 
 export class Exchange implements Dispatcher.DispatchHandler, Waiting, HttpResponse {
   status = 0;
   bodyText = "";
+  bodyBytes: Uint8Array | undefined;
   readonly #endpoint: Endpoint;
   readonly #limit: number;
   readonly #deadline: Deadline;
   readonly #mapError: MapError;
+  readonly #binary: boolean;
   readonly #resolve: (response: HttpResponse) => void;
   readonly #reject: (error: unknown) => void;
   #controller: Dispatcher.DispatchController | undefined;
@@ -56,7 +61,9 @@ export class Exchange implements Dispatcher.DispatchHandler, Waiting, HttpRespon
     mapError: MapError,
     resolve: (response: HttpResponse) => void,
     reject: (error: unknown) => void,
+    binary = false,
   ) {
+    this.#binary = binary;
     this.#endpoint = endpoint;
     this.#limit = limit;
     this.#deadline = deadline;
@@ -110,7 +117,8 @@ export class Exchange implements Dispatcher.DispatchHandler, Waiting, HttpRespon
     if (this.#settled) return;
     this.#settled = true;
     this.#deadline.unwatch(this);
-    this.bodyText = decodeText(this.#chunks, this.#size);
+    if (this.#binary) this.bodyBytes = Buffer.concat(this.#chunks, this.#size);
+    else this.bodyText = decodeText(this.#chunks, this.#size);
     this.#chunks = [];
     this.#resolve(this);
   }

@@ -16,6 +16,8 @@ export interface HttpRequest {
   method: "GET" | "POST";
   /** JSON body of a POST. */
   json?: unknown;
+  /** Keep the answer's bytes (an image) instead of reading it as text. */
+  binary?: boolean;
 }
 
 /**
@@ -100,13 +102,21 @@ export class HttpTransport {
       body: request.json === undefined ? undefined : JSON.stringify(request.json),
     };
     const own = this.#config.dispatcher;
-    if (own) return this.#request(own, endpoint, options, deadline);
+    if (own) return this.#request(own, endpoint, options, deadline, request.binary ?? false);
     if (this.#closed) return Promise.reject(new WeChatNetworkError(endpoint, "CLIENT_CLOSED", false));
     const pool = this.#pool(this.#origin);
     return new Promise((resolve, reject) => {
       pool.dispatch(
         options,
-        new Exchange(endpoint, this.#config.maxBodyBytes, deadline, this.#mapError, resolve, reject),
+        new Exchange(
+          endpoint,
+          this.#config.maxBodyBytes,
+          deadline,
+          this.#mapError,
+          resolve,
+          reject,
+          request.binary,
+        ),
       );
     });
   }
@@ -117,6 +127,7 @@ export class HttpTransport {
     endpoint: Endpoint,
     options: Dispatcher.DispatchOptions,
     deadline: Deadline,
+    binary: boolean,
   ): Promise<HttpResponse> {
     const signal = new Cancellation();
     deadline.watch(signal);
@@ -127,8 +138,12 @@ export class HttpTransport {
         headersTimeout: this.#config.timeouts.headersMs,
         bodyTimeout: this.#config.timeouts.bodyMs,
       });
-      const bodyText = await this.#readBody(endpoint, response);
-      return { status: response.statusCode, bodyText };
+      const body = await this.#readBody(endpoint, response);
+      const status = response.statusCode;
+      if (binary) return { status, bodyText: "", bodyBytes: body };
+      const text = body.toString("utf8");
+      // The byte-order mark some answers start with is not part of the JSON (as undici's text() drops it).
+      return { status, bodyText: text.charCodeAt(0) === 0xfeff ? text.slice(1) : text, bodyBytes: undefined };
     } catch (error) {
       throw this.#mapError(endpoint, error, deadline);
     } finally {
@@ -137,7 +152,7 @@ export class HttpTransport {
   }
 
   /** Reads at most `maxBodyBytes`; a larger body is dropped unread, not buffered. */
-  async #readBody(endpoint: Endpoint, response: Dispatcher.ResponseData): Promise<string> {
+  async #readBody(endpoint: Endpoint, response: Dispatcher.ResponseData): Promise<Buffer> {
     const limit = this.#config.maxBodyBytes;
     const tooLarge = () => {
       response.body.destroy();
@@ -146,7 +161,7 @@ export class HttpTransport {
     const declared = Number(response.headers["content-length"]);
     if (Number.isFinite(declared) && declared > limit) throw tooLarge();
     // A declared length is enforced by undici (a longer body is an error): read it whole, without a per-chunk loop.
-    if (Number.isFinite(declared)) return response.body.text();
+    if (Number.isFinite(declared)) return Buffer.from(await response.body.arrayBuffer());
     const chunks: Buffer[] = [];
     let size = 0;
     for await (const chunk of response.body) {
@@ -155,7 +170,7 @@ export class HttpTransport {
       if (size > limit) throw tooLarge();
       chunks.push(buffer);
     }
-    return Buffer.concat(chunks).toString("utf8");
+    return Buffer.concat(chunks);
   }
 
   /**

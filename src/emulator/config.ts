@@ -28,6 +28,15 @@ export const appSchema = z.strictObject({
     .optional(),
   /** An Official Account's server configuration and account type (follow-to-login). */
   officialAccount: mpSettingsSchema.optional(),
+  /** A mini program's published pages: what wxacodes with `check_path` may open (41030 otherwise). */
+  pages: z
+    .array(
+      z
+        .string()
+        .regex(/^[A-Za-z0-9_\-.]+(\/[A-Za-z0-9_\-.]+)*$/, "must be a page path like pages/index/index"),
+    )
+    .max(200)
+    .optional(),
 });
 
 export const userSchema = z.strictObject({

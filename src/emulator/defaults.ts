@@ -42,6 +42,7 @@ export const DEFAULT_CONFIG: EmulatorConfig = {
       name: "Demo Mini Program",
       domains: [],
       openAccount: DEFAULT_OPEN_ACCOUNT,
+      pages: ["pages/index/index", "pages/login/confirm"],
     },
     {
       kind: "website",

@@ -54,7 +54,7 @@ function defaultStatus(kind: FaultKind): number {
 
 /** True for the JSON endpoints (`API` host), which `*` faults apply to. */
 export function isApiPath(path: string): boolean {
-  return path.startsWith("/sns/") || path.startsWith("/cgi-bin/");
+  return path.startsWith("/sns/") || path.startsWith("/cgi-bin/") || path.startsWith("/wxa/");
 }
 
 /** Faults queued by tests, consumed in order by the calls they match. */

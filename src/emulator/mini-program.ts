@@ -1,5 +1,7 @@
 import type { EmulatorClock } from "./clock.js";
 import { randomToken } from "./ids.js";
+import { PhoneCodes } from "./mini-program/phone-codes.js";
+import { SessionKeys } from "./mini-program/sessions.js";
 
 // Spec §3.5: 45011 after 100 calls a minute for one user.
 const RATE_LIMIT = 100;
@@ -20,11 +22,16 @@ export type JsCodeResult =
 export class MiniProgramStore {
   readonly #codes = new Map<string, JsCode>();
   readonly #calls = new Map<string, number[]>();
+  /** Each user's current session_key; `jscode2session` replaces it. */
+  readonly sessions = new SessionKeys();
+  readonly phoneCodes: PhoneCodes;
 
   constructor(
     private readonly clock: EmulatorClock,
     private readonly codeLifetimeSeconds: number,
-  ) {}
+  ) {
+    this.phoneCodes = new PhoneCodes(clock);
+  }
 
   /** What `wx.login()` returns inside the mini program. */
   issue(appid: string, userId: string): string {
@@ -57,13 +64,10 @@ export class MiniProgramStore {
     return { ok: true, userId: record.userId };
   }
 
-  /** A session_key: a secret between WeChat and the developer's server. */
-  newSessionKey(): string {
-    return randomToken(16);
-  }
-
   clear(): void {
     this.#codes.clear();
     this.#calls.clear();
+    this.sessions.clear();
+    this.phoneCodes.clear();
   }
 }

@@ -1,5 +1,13 @@
 // Values that are credentials: the log is readable over HTTP, so they never appear in it.
-const MASKED = new Set(["secret", "code", "js_code", "access_token", "refresh_token", "session_key"]);
+const MASKED = new Set([
+  "secret",
+  "code",
+  "js_code",
+  "access_token",
+  "refresh_token",
+  "session_key",
+  "signature",
+]);
 const MAX_ENTRIES = 1000;
 
 /** One request the emulator answered (control API excluded). */

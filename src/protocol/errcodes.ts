@@ -23,6 +23,11 @@ export type ErrcodeReason =
   | "user_not_authorized"
   | "invalid_argument"
   | "data_format"
+  | "invalid_scene"
+  | "invalid_page"
+  | "invalid_body"
+  | "invalid_sig_method"
+  | "session_key_invalid"
   | "unknown";
 
 /** What the caller should do about an error: drives retries in the client and pages in the flow. */
@@ -104,6 +109,49 @@ const entries: readonly ErrcodeInfo[] = [
     errmsg: "code been used",
     action: "restart_login",
     hint: "This code was already exchanged; never retry a code, send the user through the login again.",
+  },
+  {
+    errcode: 40129,
+    reason: "invalid_scene",
+    errmsg: "invalid scene",
+    action: "fix_request",
+    hint: "The wxacode scene holds a character WeChat refuses (`&` is reported to trigger this); keep it to letters and digits.",
+  },
+  {
+    errcode: 40169,
+    reason: "invalid_scene",
+    errmsg: "invalid length for scene, or the data is not json string",
+    action: "fix_request",
+    hint: "A wxacode scene is 1-32 characters of 0-9A-Za-z!#$&'()*+,/:;=?@-._~ (no `%`); shorten it or store the data server-side under a short id.",
+  },
+  {
+    errcode: 41030,
+    reason: "invalid_page",
+    errmsg: "invalid page",
+    action: "fix_config",
+    hint: "The wxacode page is not a page of the published mini program (no leading `/`, no query); publish it, or pass checkPath: false for an unpublished one.",
+  },
+  {
+    errcode: 47001,
+    reason: "invalid_body",
+    errmsg: "data format error",
+    action: "fix_request",
+    hint: "WeChat could not read the POST body: it must be JSON, and access_token belongs in the query string, not the body.",
+  },
+  {
+    errcode: 87008,
+    reason: "invalid_sig_method",
+    errmsg: "invalid sig_method",
+    action: "fix_request",
+    hint: "checksession / resetusersessionkey take sig_method=hmac_sha256 only.",
+  },
+  {
+    // Not in the spec's table: WeChat's checkSessionKey doc lists it for a signature that does not match the user's current session_key.
+    errcode: 87009,
+    reason: "session_key_invalid",
+    errmsg: "invalid signature",
+    action: "restart_login",
+    hint: "This session_key is no longer the user's current one (a later wx.login replaced it); have the mini program log in again.",
   },
   {
     errcode: 40226,
@@ -212,9 +260,13 @@ export const ERRCODES: ReadonlyMap<number, ErrcodeInfo> = new Map([
 
 /**
  * Where one endpoint gives an errcode its own meaning. Spec A.0: 48001 on
- * `qrcode/create` is about the account, not a token's scope.
+ * `qrcode/create` is about the account, not a token's scope. Spec B.4: the
+ * phone number's 40029 is mostly a `wx.login` code sent in place of the button's.
  */
-export const ENDPOINT_ERRCODES: ReadonlyMap<Endpoint, ReadonlyMap<number, ErrcodeInfo>> = new Map([
+export const ENDPOINT_ERRCODES: ReadonlyMap<Endpoint, ReadonlyMap<number, ErrcodeInfo>> = new Map<
+  Endpoint,
+  ReadonlyMap<number, ErrcodeInfo>
+>([
   [
     "cgi-bin/qrcode/create",
     new Map([
@@ -226,6 +278,21 @@ export const ENDPOINT_ERRCODES: ReadonlyMap<Endpoint, ReadonlyMap<number, Errcod
           errmsg: "api unauthorized",
           action: "fix_config",
           hint: "Parametric QR codes need a WeChat-verified service account (已认证服务号); for a subscription or unverified account use the code-by-message login, where the user sends a short code to the account.",
+        },
+      ],
+    ]),
+  ],
+  [
+    "wxa/business/getuserphonenumber",
+    new Map([
+      [
+        40029,
+        {
+          errcode: 40029,
+          reason: "invalid_code",
+          errmsg: "invalid code",
+          action: "reject",
+          hint: 'The phone-number code is wrong, used or older than 5 minutes. It is e.detail.code of <button open-type="getPhoneNumber">, not the wx.login code; each one works once.',
         },
       ],
     ]),

@@ -23,6 +23,9 @@ export const ErrorCode = {
   PushFormat: "WL_PUSH_FORMAT",
   PushCrypto: "WL_PUSH_CRYPTO",
   PushRecipient: "WL_PUSH_RECIPIENT",
+  OpenDataSignature: "WL_OPEN_DATA_SIGNATURE",
+  OpenDataDecrypt: "WL_OPEN_DATA_DECRYPT",
+  OpenDataWatermark: "WL_OPEN_DATA_WATERMARK",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -279,6 +282,60 @@ export class PushRecipientError extends PushError {
       field === "appid"
         ? "The message was encrypted for another AppID; check the appid configured for this Official Account."
         : "The push names another Official Account; check the original id (gh_…) configured here.",
+    );
+  }
+}
+
+/**
+ * Mini-program open data (spec B.3) that cannot be trusted. `relogin` says
+ * whether a fresh `wx.login` (a new session_key) can fix it: the flow answers
+ * those with "log in again", the others as bad input.
+ */
+export abstract class OpenDataError extends WeChatLoginError {
+  abstract readonly relogin: boolean;
+}
+
+/** `sha1(rawData + session_key)` is not the signature sent: rawData was altered, or signed under another session_key. */
+export class OpenDataSignatureError extends OpenDataError {
+  readonly code = ErrorCode.OpenDataSignature;
+  readonly relogin = true;
+  constructor() {
+    super(
+      "The open data's signature does not match its rawData under this session_key",
+      "Send rawData exactly as wx.getUserInfo returned it; if it is untouched, a later wx.login replaced the session_key: log in again.",
+    );
+  }
+}
+
+/**
+ * The encrypted data does not decrypt under this session_key. Nearly always a
+ * later `wx.login` replaced the key (spec B.1); tampered data looks the same.
+ */
+export class OpenDataDecryptError extends OpenDataError {
+  readonly code = ErrorCode.OpenDataDecrypt;
+  readonly relogin = true;
+  constructor() {
+    super(
+      "The encrypted open data does not decrypt with this session_key",
+      "The session_key was most likely replaced by a later wx.login: have the mini program call wx.login, log in again, then fetch and send the data again.",
+    );
+  }
+}
+
+/** Decrypted, but the watermark names another app, is missing, or is outside the accepted age. */
+export class OpenDataWatermarkError extends OpenDataError {
+  readonly code = ErrorCode.OpenDataWatermark;
+  readonly relogin = false;
+  constructor(readonly problem: "missing" | "foreign_appid" | "stale") {
+    super(
+      problem === "foreign_appid"
+        ? "The open data was issued to another app (watermark.appid)"
+        : problem === "stale"
+          ? "The open data's watermark.timestamp is outside the accepted age"
+          : "The open data carries no watermark",
+      problem === "stale"
+        ? "Have the mini program fetch the data again and send it at once; check the server clock if this repeats."
+        : "Decrypt open data only with the session_key and AppID of the mini program that produced it.",
     );
   }
 }

@@ -25,6 +25,10 @@ export const PATHS = {
   followerInfo: "/cgi-bin/user/info",
   /** Under `MP`, not `API` (spec A.1). */
   showQrCode: "/cgi-bin/showqrcode",
+  wxaCodeUnlimited: "/wxa/getwxacodeunlimit",
+  userPhoneNumber: "/wxa/business/getuserphonenumber",
+  checkSession: "/wxa/checksession",
+  resetSessionKey: "/wxa/resetusersessionkey",
 } as const;
 
 /** The JSON endpoints of the spec, named as they appear in errors and logs. */
@@ -37,4 +41,8 @@ export type Endpoint =
   | "cgi-bin/token"
   | "cgi-bin/stable_token"
   | "cgi-bin/qrcode/create"
-  | "cgi-bin/user/info";
+  | "cgi-bin/user/info"
+  | "wxa/getwxacodeunlimit"
+  | "wxa/business/getuserphonenumber"
+  | "wxa/checksession"
+  | "wxa/resetusersessionkey";

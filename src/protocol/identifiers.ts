@@ -51,3 +51,21 @@ export function baseUrlProblem(value: unknown): string | undefined {
 export function normalizeBaseUrl(value: string): string {
   return new URL(value).href.replace(/\/+$/, "");
 }
+
+/** Spec B.5: a wxacode scene is at most 32 visible characters of WeChat's set; `%` is not in it. */
+const SCENE_PATTERN = /^[0-9A-Za-z!#$&'()*+,/:;=?@\-._~]{1,32}$/;
+/** A mini-program page path: no leading `/`, no query string (spec B.5). */
+const WXA_PAGE_PATTERN = /^[A-Za-z0-9_\-.]+(\/[A-Za-z0-9_\-.]+)*$/;
+
+export const SCENE_RULE = "must be 1-32 characters of 0-9A-Za-z!#$&'()*+,/:;=?@-._~";
+export const WXA_PAGE_RULE = "must be a page path like pages/login/confirm: no leading /, no query string";
+
+export function sceneProblem(value: unknown): string | undefined {
+  return typeof value === "string" && SCENE_PATTERN.test(value) ? undefined : SCENE_RULE;
+}
+
+export function wxaPageProblem(value: unknown): string | undefined {
+  return typeof value === "string" && value.length <= 256 && WXA_PAGE_PATTERN.test(value)
+    ? undefined
+    : WXA_PAGE_RULE;
+}

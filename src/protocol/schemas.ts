@@ -89,6 +89,44 @@ export const appAccessTokenSchema = z
 /** The app credential from `cgi-bin/token` / `cgi-bin/stable_token`. */
 export type AppAccessToken = z.output<typeof appAccessTokenSchema>;
 
+/** Where and when WeChat produced a piece of mini-program data (`watermark` of open data and phone numbers). */
+export interface Watermark {
+  /** Epoch seconds. */
+  timestamp: number;
+  appid: string;
+}
+
+const watermarkSchema: z.ZodType<Watermark> = z.object({ timestamp: z.number().int(), appid: nonEmpty });
+
+export const userPhoneNumberSchema = z
+  .object({
+    phone_info: z.object({
+      phoneNumber: nonEmpty,
+      purePhoneNumber: nonEmpty,
+      // Spec B.4: a number in WeChat's samples, a string in its table.
+      countryCode: z.union([z.number().int(), z.string().regex(/^\d{1,4}$/)]).transform(String),
+      watermark: watermarkSchema,
+    }),
+  })
+  .transform((body) => body.phone_info);
+
+/** A user's phone number from `wxa/business/getuserphonenumber`. `countryCode` is digits without `+`, e.g. `"86"`. */
+export type UserPhoneNumber = z.output<typeof userPhoneNumberSchema>;
+
+export const checkSessionSchema = z
+  .object({ errcode: z.literal(0).optional() })
+  .transform(() => true as const);
+
+export const resetSessionKeySchema = z
+  .object({ openid: nonEmpty, session_key: nonEmpty })
+  .transform((body) => ({ openid: body.openid, sessionKey: body.session_key }));
+
+/** A new session_key from `wxa/resetusersessionkey`; the old one stops working. A secret, like {@link Code2Session}'s. */
+export type ResetSessionKey = z.output<typeof resetSessionKeySchema>;
+
+// getwxacodeunlimit succeeds with image bytes (decodeWxaCode): a JSON body is only ever an error.
+const noJsonSuccess = z.never();
+
 /** The success schema of every JSON endpoint. */
 export const responseSchemas = {
   "sns/oauth2/access_token": oauthTokenSchema,
@@ -100,6 +138,10 @@ export const responseSchemas = {
   "cgi-bin/stable_token": appAccessTokenSchema,
   "cgi-bin/qrcode/create": qrCodeSchema,
   "cgi-bin/user/info": followerInfoSchema,
+  "wxa/getwxacodeunlimit": noJsonSuccess,
+  "wxa/business/getuserphonenumber": userPhoneNumberSchema,
+  "wxa/checksession": checkSessionSchema,
+  "wxa/resetusersessionkey": resetSessionKeySchema,
 } as const satisfies Record<Endpoint, z.ZodType>;
 
 /** What each endpoint returns once validated. */

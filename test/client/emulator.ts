@@ -74,6 +74,18 @@ export async function useEmulator() {
       const { js_code } = await send<{ js_code: string }>("POST", "/jscode", { appid, userId });
       return sensitive(js_code);
     },
+    /** A code of the phone's "share phone number" button. */
+    async phoneCode(appid: string, userId?: string): Promise<string> {
+      const { code } = await send<{ code: string }>("POST", "/phone-code", { appid, userId });
+      return sensitive(code);
+    },
+    /** What wx.getUserInfo returns under the user's current session_key. */
+    openData: (appid: string, userId?: string, data?: Record<string, unknown>) =>
+      send<{ rawData: string; signature: string; encryptedData: string; iv: string }>("POST", "/open-data", {
+        appid,
+        userId,
+        data,
+      }),
     fault: (fault: Fault) => send("POST", "/faults", fault),
     clearFaults: () => send("DELETE", "/faults"),
     advance: (seconds: number) => send("POST", "/clock/advance", { seconds }),

@@ -26,7 +26,7 @@ describe("GET /sns/jscode2session", () => {
     const body = await response.json();
     expect(body).toEqual({
       openid: expect.stringMatching(/^o.{27}$/),
-      session_key: expect.stringMatching(/^[A-Za-z0-9_-]{22}$/),
+      session_key: expect.stringMatching(/^[A-Za-z0-9+/]{22}==$/),
       unionid: expect.stringMatching(/^o.{27}$/),
     });
     // Same open account as the website: same unionid for the same user.

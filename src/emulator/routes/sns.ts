@@ -134,9 +134,11 @@ export function snsRoutes(state: EmulatorState): Hono<EmulatorEnv> {
     const result = state.miniProgram.consume(appid, jsCode);
     if (!result.ok) return apiError(c, state, result.errcode);
     const unionid = state.unionid(found.app, result.userId);
+    const openid = state.openid(found.app, result.userId);
     return apiJson(c, {
-      openid: state.openid(found.app, result.userId),
-      session_key: state.miniProgram.newSessionKey(),
+      openid,
+      // Spec B.1: every login replaces the user's session_key.
+      session_key: state.miniProgram.sessions.login(appid, openid),
       ...(unionid ? { unionid } : {}),
     });
   });

@@ -1,0 +1,54 @@
+import { Hono } from "hono";
+import type { EmulatorEnv } from "../env.js";
+import { errorPage } from "../pages/layout.js";
+import { type MiniProgramPanel, miniProgramPage } from "../pages/mini-program-page.js";
+import type { EmulatorState } from "../state.js";
+
+const HOME_PAGE = "pages/index/index";
+
+/**
+ * The phone's mini-program panel: what a wxacode's URL opens. Scanning is
+ * opening it, as with the QR login's phone page.
+ */
+export function miniProgramPanelRoutes(state: EmulatorState): Hono<EmulatorEnv> {
+  const routes = new Hono<EmulatorEnv>();
+
+  const panelFor = (
+    appid: string,
+    input: Record<string, unknown>,
+  ): Omit<MiniProgramPanel, "selected"> | undefined => {
+    const app = state.apps.get(appid);
+    if (app?.kind !== "mini-program") return undefined;
+    const text = (name: string) => (typeof input[name] === "string" ? (input[name] as string) : "");
+    return {
+      appid,
+      appName: app.name,
+      page: text("page") || app.pages?.[0] || HOME_PAGE,
+      // WeChat hands the page its scene URL-encoded (spec B.5).
+      scene: encodeURIComponent(text("scene")),
+      envVersion: text("env_version") || "release",
+      users: [...state.users.values()],
+    };
+  };
+
+  routes.get("/mini-program/:appid", (c) => {
+    const panel = panelFor(c.req.param("appid"), c.req.query());
+    if (!panel) return c.html(errorPage("小程序不存在", "Unknown mini program."), 404);
+    return c.html(miniProgramPage({ ...panel, selected: state.defaultUser().id }));
+  });
+
+  routes.post("/mini-program/:appid", async (c) => {
+    const form = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
+    const panel = panelFor(c.req.param("appid"), form);
+    if (!panel) return c.html(errorPage("小程序不存在", "Unknown mini program."), 404);
+    const userId =
+      typeof form.userId === "string" && state.users.has(form.userId) ? form.userId : state.defaultUser().id;
+    const issued =
+      form.action === "phone"
+        ? { kind: "phone_code" as const, value: state.miniProgram.phoneCodes.issue(panel.appid, userId) }
+        : { kind: "js_code" as const, value: state.miniProgram.issue(panel.appid, userId) };
+    return c.html(miniProgramPage({ ...panel, selected: userId, issued }));
+  });
+
+  return routes;
+}
