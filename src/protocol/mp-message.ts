@@ -97,7 +97,7 @@ function safeName(name: string): string {
 }
 
 /** What every normalised push carries. */
-interface MpEventBase {
+export interface MpEventBase {
   /** The account's original id, `gh_…` (`ToUserName`). */
   accountId: string;
   /** The user's openid for this Official Account (`FromUserName`): the identity. */

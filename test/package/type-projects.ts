@@ -8,7 +8,7 @@ import { linkPackages, writeFiles } from "./packed.js";
 const app = `import { ConfigError, createLogin, type Login, type LoginSession } from "wechat-login";
 import { loginRoutes } from "wechat-login/adapters/hono";
 import { toNodeHandler } from "wechat-login/adapters/node";
-import { TokenManager, WeChatClient } from "wechat-login/client";
+import { UserTokens, WeChatClient } from "wechat-login/client";
 import { startEmulator } from "wechat-login/emulator";
 import { WeChatApiError } from "wechat-login/protocol";
 import type { Store } from "wechat-login/stores";
@@ -28,7 +28,7 @@ export const routes = loginRoutes(login);
 export const handler = toNodeHandler(login);
 export const nickname = (session: LoginSession): string => session.user.nickname;
 export const isConfig = (error: unknown): boolean => error instanceof ConfigError || error instanceof WeChatApiError;
-export const parts = [WeChatClient, TokenManager, startEmulator];
+export const parts = [WeChatClient, UserTokens, startEmulator];
 // @ts-expect-error the types are real, not any: a filename is a string
 sqliteStore({ filename: 42 });
 `;
