@@ -91,8 +91,8 @@ const en = {
     `STORE_URL: cannot open the store at ${location} (${reason}).`,
   storeMalformed: (shown: string) =>
     `STORE_URL is invalid (${shown}): use memory:, sqlite:<file>, redis://host:6379/0 or postgres://user@host/db.`,
-  storeDriverMissing: (driver: string) =>
-    `STORE_URL needs the "${driver}" package: run npm install ${driver}.`,
+  storeDriverMissing: (driver: string, install: string) =>
+    `STORE_URL needs the "${driver}" package: run npm install ${install}.`,
   portInUse: (port: number, flag: string) =>
     `Port ${port} is already in use (${flag}): stop the other server or pass another port, e.g. ${flag} ${port + 10}.`,
   portRefused: (host: string, port: number, flag: string, reason: string) =>
@@ -157,7 +157,7 @@ const zh: typeof en = {
   storeFailed: (location, reason) => `STORE_URL：无法打开存储 ${location}（${reason}）。`,
   storeMalformed: (shown) =>
     `STORE_URL 无效（${shown}）：请使用 memory:、sqlite:<文件>、redis://host:6379/0 或 postgres://user@host/db。`,
-  storeDriverMissing: (driver) => `STORE_URL 需要 "${driver}" 包：请运行 npm install ${driver}。`,
+  storeDriverMissing: (driver, install) => `STORE_URL 需要 "${driver}" 包：请运行 npm install ${install}。`,
   portInUse: (port, flag) =>
     `端口 ${port} 已被占用（${flag}）：请停止占用它的程序，或换一个端口，例如 ${flag} ${port + 10}。`,
   portRefused: (host, port, flag, reason) =>

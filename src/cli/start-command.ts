@@ -40,7 +40,8 @@ function explain(context: CliContext, error: unknown): string | undefined {
   const { messages } = context;
   if (error instanceof EnvProblems) return error.problems.map(messages.envProblem).join("\n");
   if (error instanceof StoreOpenFailed) {
-    if (error.missingDriver) return messages.storeDriverMissing(error.missingDriver);
+    if (error.missingDriver)
+      return messages.storeDriverMissing(error.missingDriver.name, error.missingDriver.install);
     if (error.reason === "malformed") return messages.storeMalformed(error.location);
     return messages.storeFailed(error.location, error.reason);
   }

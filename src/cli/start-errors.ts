@@ -1,3 +1,4 @@
+import type { Driver } from "../stores/drivers.js";
 import type { EnvProblem } from "./env-config.js";
 
 /** `start --no-emulator` found variables missing or malformed: all of them, to fix in one go. */
@@ -14,8 +15,8 @@ export class StoreOpenFailed extends Error {
   constructor(
     readonly location: string,
     readonly reason: string,
-    /** The driver package a redis:// or postgres:// URL needs when it is not installed. */
-    readonly missingDriver?: string,
+    /** The driver package the URL's store needs, when it is not installed. */
+    readonly missingDriver?: Driver,
   ) {
     super(`cannot open the store at ${location} (${reason})`);
   }

@@ -148,7 +148,9 @@ async function openStore(storeUrl: string): Promise<Store> {
     return await storeFromUrl(storeUrl);
   } catch (error) {
     if (error instanceof ConfigError) {
-      const driver = /"(ioredis|pg)" package/.exec(error.message)?.[1];
+      const driver = Object.values(DRIVERS).find((candidate) =>
+        error.problem.includes(`"${candidate.name}"`),
+      );
       throw new StoreOpenFailed(describeStore(storeUrl), driver ? "not installed" : "malformed", driver);
     }
     throw new StoreOpenFailed(storeLocation(storeUrl), errorCode(error));
