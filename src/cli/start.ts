@@ -96,7 +96,6 @@ export async function startDemo(options: StartOptions): Promise<RunningDemo> {
       zh ? `存储：        ${describeStore(storeUrl)}` : `Store:         ${describeStore(storeUrl)}`,
     );
     if (noSqlite) options.say(messagesIn(zh ? "zh" : "en").memoryStoreFallback);
-    if (noSqlite) options.say(messagesIn(zh ? "zh" : "en").memoryStoreFallback);
     options.say(zh ? "按 Ctrl-C 退出。" : "Press Ctrl-C to stop.");
     const running = emulator;
     return {
