@@ -1,5 +1,4 @@
 import { networkInterfaces } from "node:os";
-import { parseArgs } from "node:util";
 import {
   type EmulatorConfig,
   EmulatorConfigError,
@@ -8,6 +7,7 @@ import {
 } from "../emulator/index.js";
 import { PATHS } from "../protocol/hosts.js";
 import { type CliCommand, type CliContext, UsageError } from "./command.js";
+import { parseFlags, parsePort } from "./flags.js";
 
 interface EmulatorFlags {
   port: number;
@@ -16,31 +16,19 @@ interface EmulatorFlags {
   help: boolean;
 }
 
-function parseFlags(context: CliContext): EmulatorFlags {
+function readFlags(context: CliContext): EmulatorFlags {
   const { messages } = context;
-  let values: { port?: string; host?: string; config?: string; help?: boolean };
-  try {
-    ({ values } = parseArgs({
-      args: context.argv,
-      options: {
-        port: { type: "string" },
-        host: { type: "string" },
-        config: { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (error) {
-    const detail = error instanceof Error ? error.message : String(error);
-    const code = error instanceof Error && "code" in error ? error.code : undefined;
-    const flag = /'([^']+)'/.exec(detail)?.[1];
-    if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION" && flag) throw new UsageError(messages.unknownFlag(flag));
-    throw new UsageError(messages.badFlag(detail.split(". ")[0] ?? detail));
-  }
-  const portText = values.port ?? "3001";
-  const port = Number(portText);
-  if (!/^\d{1,5}$/.test(portText) || port > 65535) throw new UsageError(messages.badPort(portText));
+  const values = parseFlags(
+    context.argv,
+    {
+      port: { type: "string" },
+      host: { type: "string" },
+      config: { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+    messages,
+  );
+  const port = parsePort(messages, "--port", values.port ?? "3001");
   const host = values.host ?? "127.0.0.1";
   if (host.trim() === "") throw new UsageError(messages.badHost());
   return { port, host, configPath: values.config, help: values.help ?? false };
@@ -79,7 +67,7 @@ export const emulatorCommand: CliCommand = {
   name: "emulator",
   async run(context) {
     const { messages } = context;
-    const flags = parseFlags(context);
+    const flags = readFlags(context);
     if (flags.help) {
       context.stdout(messages.emulatorHelp);
       return 0;

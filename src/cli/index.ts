@@ -4,6 +4,7 @@ import { UsageError } from "./command.js";
 import { emulatorCommand } from "./emulator.js";
 import { messagesFor } from "./messages.js";
 import { startCommand } from "./start-command.js";
+import { packageVersion } from "./version.js";
 
 // One entry per subcommand; each lives in its own file.
 const COMMANDS: readonly CliCommand[] = [startCommand, emulatorCommand];
@@ -23,6 +24,10 @@ async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promi
   if (name === undefined || name === "--help" || name === "-h" || name === "help") {
     (name === undefined ? stderr : (line: string) => process.stdout.write(`${line}\n`))(messages.usage);
     return name === undefined ? 2 : 0;
+  }
+  if (name === "--version" || name === "-v") {
+    process.stdout.write(`${packageVersion()}\n`);
+    return 0;
   }
   const command = COMMANDS.find((candidate) => candidate.name === name);
   if (!command) {

@@ -1,8 +1,56 @@
+import type { EnvProblem, EnvVariable } from "./env-config.js";
+
 /** Absolute, so it works wherever the CLI runs (the package has no repository around it). */
 const EMULATOR_DOCS = "https://github.com/wechat-login/wechat-login/blob/main/docs/emulator.md";
 
 /** Languages the CLI speaks: zh-CN when LC_ALL / LANG say so, English otherwise. */
 export type CliLang = "en" | "zh";
+
+/** What each variable holds, and a value to copy: the line that says it is missing or wrong ends with it. */
+const ENV_EXAMPLES: Record<EnvVariable, string> = {
+  WECHAT_APPID: "WECHAT_APPID=wx0123456789abcdef",
+  WECHAT_SECRET: "WECHAT_SECRET=0123456789abcdef0123456789abcdef",
+  WECHAT_REDIRECT_URI: "WECHAT_REDIRECT_URI=https://example.com/auth/callback",
+  SESSION_SECRET: "SESSION_SECRET=$(openssl rand -hex 32)",
+  WECHAT_OPEN_BASE: "WECHAT_OPEN_BASE=http://127.0.0.1:3001",
+  WECHAT_API_BASE: "WECHAT_API_BASE=http://127.0.0.1:3001",
+};
+
+const enEnv: Record<EnvVariable, { what: string; rule: string }> = {
+  WECHAT_APPID: {
+    what: "the website app's AppID from the WeChat Open Platform",
+    rule: "a WeChat AppID is wx followed by 16 hex characters",
+  },
+  WECHAT_SECRET: {
+    what: "the website app's AppSecret",
+    rule: "too short for an AppSecret (32 characters)",
+  },
+  WECHAT_REDIRECT_URI: {
+    what: "this site's callback URL, on the app's authorized callback domain",
+    rule: "must be an http(s) URL without a #fragment",
+  },
+  SESSION_SECRET: {
+    what: "at least 32 random characters, the same on every instance",
+    rule: "must be at least 32 characters",
+  },
+  WECHAT_OPEN_BASE: { what: "WeChat's OPEN host", rule: "must be an http(s) URL" },
+  WECHAT_API_BASE: { what: "WeChat's API host", rule: "must be an http(s) URL" },
+};
+
+const zhEnv: typeof enEnv = {
+  WECHAT_APPID: {
+    what: "微信开放平台网站应用的 AppID",
+    rule: "AppID 应为 wx 加 16 位十六进制字符",
+  },
+  WECHAT_SECRET: { what: "网站应用的 AppSecret", rule: "长度不足，AppSecret 为 32 位" },
+  WECHAT_REDIRECT_URI: {
+    what: "本站的回调地址，须在应用的授权回调域下",
+    rule: "须为 http(s) 地址，且不含 #片段",
+  },
+  SESSION_SECRET: { what: "至少 32 位随机字符，所有实例使用同一个值", rule: "至少需要 32 位" },
+  WECHAT_OPEN_BASE: { what: "微信 OPEN 域名", rule: "须为 http(s) 地址" },
+  WECHAT_API_BASE: { what: "微信 API 域名", rule: "须为 http(s) 地址" },
+};
 
 const en = {
   usage: [
@@ -11,8 +59,9 @@ const en = {
     "Commands:",
     "  start      Run the demo site and the WeChat emulator on SQLite (--port 3000 --emulator-port 3001 --no-emulator)",
     "  emulator   Run the local WeChat emulator (--port 3001 --host 127.0.0.1 --config emulator.json)",
+    "",
+    "  --version  Print the version",
   ].join("\n"),
-  badSetting: (field: string, detail: string) => `Invalid setting ${field}: ${detail}`,
   startHelp: [
     "Usage: wechat-login start [--port 3000] [--emulator-port 3001] [--host localhost] [--no-emulator]",
     "",
@@ -22,13 +71,32 @@ const en = {
     "  --no-emulator    talk to real WeChat: needs WECHAT_APPID, WECHAT_SECRET, WECHAT_REDIRECT_URI, SESSION_SECRET",
     "",
     "STORE_URL picks the store (default sqlite:./data/wechat-login.db; redis://… and postgres://… work too).",
+    "LOG_LEVEL sets the log level (default info; debug adds the request headers, never a secret).",
   ].join("\n"),
   unknownCommand: (name: string) => `Unknown command "${name}".`,
   unknownFlag: (flag: string) => `Unknown flag ${flag}.`,
+  unexpectedArgument: (argument: string) =>
+    `Unexpected argument "${argument}": this command takes flags only.`,
+  flagNeedsValue: (flag: string) => `${flag} needs a value: ${flag} <value>.`,
+  flagTakesNoValue: (flag: string) => `${flag} takes no value.`,
   badFlag: (detail: string) => `Invalid flags: ${detail}.`,
-  badPort: (value: string) => `--port must be an integer from 0 to 65535 (got "${value}").`,
+  badPort: (flag: string, value: string) => `${flag} must be an integer from 0 to 65535 (got "${value}").`,
   badHost: () => "--host must not be empty.",
   badConfig: (path: string, detail: string) => `Invalid --config ${path}: ${detail}`,
+  badLogLevel: (value: string, levels: string) => `LOG_LEVEL must be one of ${levels} (got "${value}").`,
+  envProblem: ({ variable, problem }: EnvProblem) =>
+    `${variable} ${problem === "missing" ? `is not set: ${enEnv[variable].what}` : `is invalid: ${enEnv[variable].rule}`}, e.g. ${ENV_EXAMPLES[variable]}`,
+  badSetting: (field: string, detail: string) => `Invalid setting ${field}: ${detail}`,
+  storeFailed: (location: string, reason: string) =>
+    `STORE_URL: cannot open the store at ${location} (${reason}).`,
+  storeMalformed: (shown: string) =>
+    `STORE_URL is invalid (${shown}): use memory:, sqlite:<file>, redis://host:6379/0 or postgres://user@host/db.`,
+  storeDriverMissing: (driver: string, install: string) =>
+    `STORE_URL needs the "${driver}" package: run npm install ${install}.`,
+  portInUse: (port: number, flag: string) =>
+    `Port ${port} is already in use (${flag}): stop the other server or pass another port, e.g. ${flag} ${port + 10}.`,
+  portRefused: (host: string, port: number, flag: string, reason: string) =>
+    `Cannot listen on ${host}:${port} (${reason}); pick another port with ${flag}.`,
   listenFailed: (address: string, reason: string) => `Cannot listen on ${address} (${reason}).`,
   running: (url: string) => `WeChat emulator running at ${url}`,
   tryQr: (url: string) => `Try the QR login:   ${url}`,
@@ -59,8 +127,9 @@ const zh: typeof en = {
     "命令：",
     "  start      运行演示站点和微信模拟器，使用 SQLite（--port 3000 --emulator-port 3001 --no-emulator）",
     "  emulator   运行本地微信模拟器（--port 3001 --host 127.0.0.1 --config emulator.json）",
+    "",
+    "  --version  显示版本号",
   ].join("\n"),
-  badSetting: (field, detail) => `配置项 ${field} 无效：${detail}`,
   startHelp: [
     "用法：wechat-login start [--port 3000] [--emulator-port 3001] [--host localhost] [--no-emulator]",
     "",
@@ -70,13 +139,29 @@ const zh: typeof en = {
     "  --no-emulator    连接真实微信：需要 WECHAT_APPID、WECHAT_SECRET、WECHAT_REDIRECT_URI、SESSION_SECRET",
     "",
     "STORE_URL 指定存储（默认 sqlite:./data/wechat-login.db；也支持 redis://… 和 postgres://…）。",
+    "LOG_LEVEL 设置日志级别（默认 info；debug 会额外记录请求头，但不会记录任何密钥）。",
   ].join("\n"),
   unknownCommand: (name) => `未知命令 "${name}"。`,
   unknownFlag: (flag) => `未知参数 ${flag}。`,
+  unexpectedArgument: (argument) => `多余的参数 "${argument}"：此命令只接受 -- 开头的参数。`,
+  flagNeedsValue: (flag) => `${flag} 需要一个值：${flag} <值>。`,
+  flagTakesNoValue: (flag) => `${flag} 不接受值。`,
   badFlag: (detail) => `参数错误：${detail}。`,
-  badPort: (value) => `--port 必须是 0 到 65535 之间的整数（收到 "${value}"）。`,
+  badPort: (flag, value) => `${flag} 必须是 0 到 65535 之间的整数（收到 "${value}"）。`,
   badHost: () => "--host 不能为空。",
   badConfig: (path, detail) => `--config ${path} 无效：${detail}`,
+  badLogLevel: (value, levels) => `LOG_LEVEL 必须是 ${levels} 之一（收到 "${value}"）。`,
+  envProblem: ({ variable, problem }) =>
+    `${problem === "missing" ? `未设置 ${variable}：${zhEnv[variable].what}` : `${variable} 无效：${zhEnv[variable].rule}`}，例如 ${ENV_EXAMPLES[variable]}`,
+  badSetting: (field, detail) => `配置项 ${field} 无效：${detail}`,
+  storeFailed: (location, reason) => `STORE_URL：无法打开存储 ${location}（${reason}）。`,
+  storeMalformed: (shown) =>
+    `STORE_URL 无效（${shown}）：请使用 memory:、sqlite:<文件>、redis://host:6379/0 或 postgres://user@host/db。`,
+  storeDriverMissing: (driver, install) => `STORE_URL 需要 "${driver}" 包：请运行 npm install ${install}。`,
+  portInUse: (port, flag) =>
+    `端口 ${port} 已被占用（${flag}）：请停止占用它的程序，或换一个端口，例如 ${flag} ${port + 10}。`,
+  portRefused: (host, port, flag, reason) =>
+    `无法监听 ${host}:${port}（${reason}），请用 ${flag} 换一个端口。`,
   listenFailed: (address, reason) => `无法监听 ${address}（${reason}）。`,
   running: (url) => `微信模拟器已启动：${url}`,
   tryQr: (url) => `试试扫码登录：     ${url}`,

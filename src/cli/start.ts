@@ -1,15 +1,19 @@
 import { randomBytes } from "node:crypto";
+import { resolve } from "node:path";
 import { serve } from "@hono/node-server";
+import type { Logger } from "pino";
 import { createDemoApp } from "../demo/app.js";
-import { startEmulator } from "../emulator/index.js";
-import { createLogin, type LoginOptions } from "../flow/index.js";
+import { LoginTraces } from "../demo/trace.js";
+import { type RunningEmulator, startEmulator } from "../emulator/index.js";
+import { createLogin, type LoginOptions, loginOptionIssues } from "../flow/index.js";
 import { ConfigError } from "../protocol/errors.js";
 import { DRIVERS, driverInstalled } from "../stores/drivers.js";
+import { StoreError } from "../stores/errors.js";
 import { storeFromUrl } from "../stores/from-url.js";
 import type { Store } from "../stores/types.js";
-import { loginSettingsFromEnv } from "./env-config.js";
-import { createLogger } from "./logger.js";
+import { DEFAULT_STORE_URL, loginSettingsFromEnv } from "./env-config.js";
 import { messagesIn } from "./messages.js";
+import { EnvProblems, ListenFailed, StoreOpenFailed } from "./start-errors.js";
 
 export interface StartOptions {
   port: number;
@@ -19,6 +23,7 @@ export interface StartOptions {
   env: NodeJS.ProcessEnv;
   say: (line: string) => void;
   lang: "zh-CN" | "en";
+  logger: Logger;
 }
 
 export interface RunningDemo {
@@ -27,52 +32,36 @@ export interface RunningDemo {
   close(): Promise<void>;
 }
 
-const ENV_NAMES: Record<string, string> = {
-  appid: "WECHAT_APPID",
-  secret: "WECHAT_SECRET",
-  redirectUri: "WECHAT_REDIRECT_URI",
-  openBase: "WECHAT_OPEN_BASE",
-  apiBase: "WECHAT_API_BASE",
-  sessionSecret: "SESSION_SECRET",
-};
-
 /**
  * Starts the demo site, and unless `useEmulator` is false the local WeChat
  * emulator it logs in through, on the store of `STORE_URL` (SQLite by default).
+ * @throws {EnvProblems} for `--no-emulator` without valid WECHAT_* variables.
+ * @throws {StoreOpenFailed} when STORE_URL cannot be opened.
+ * @throws {ListenFailed} when a port is taken.
  */
 export async function startDemo(options: StartOptions): Promise<RunningDemo> {
-  const logger = createLogger("wechat-login");
+  const { logger } = options;
   const zh = options.lang === "zh-CN";
   const demoOrigin = `http://${options.host === "0.0.0.0" ? "localhost" : options.host}:${options.port}`;
   let settings: Omit<LoginOptions, "store">;
   let storeUrl: string;
-  let emulator: Awaited<ReturnType<typeof startEmulator>> | undefined;
+  let emulator: RunningEmulator | undefined;
 
   if (options.useEmulator) {
-    emulator = await startEmulator({ port: options.emulatorPort, host: "127.0.0.1" });
-    const app = emulator.apps.find((candidate) => candidate.kind === "website" && candidate.openAccount);
-    if (!app) throw new ConfigError("emulator", "has no website app");
-    settings = {
-      appid: app.appid,
-      secret: app.secret,
-      redirectUri: `${demoOrigin}/auth/callback`,
-      openBase: emulator.url,
-      apiBase: emulator.url,
-      // Sessions are stored hashed and survive a restart; this secret only seals kept tokens.
-      sessionSecret: options.env.SESSION_SECRET ?? randomBytes(32).toString("hex"),
-    };
-    storeUrl = options.env.STORE_URL?.trim() || "sqlite:./data/wechat-login.db";
+    emulator = await listening("emulator", "127.0.0.1", options.emulatorPort, () =>
+      startEmulator({ port: options.emulatorPort, host: "127.0.0.1" }),
+    );
+    settings = emulatorSettings(emulator, demoOrigin, options.env);
+    storeUrl = options.env.STORE_URL?.trim() || DEFAULT_STORE_URL;
+    // The emulator supplies the app; only a SESSION_SECRET the user set can be wrong here.
+    if (loginOptionIssues(settings).some((issue) => issue.field === "sessionSecret")) {
+      await emulator.close();
+      throw new EnvProblems([{ variable: "SESSION_SECRET", problem: "invalid" }]);
+    }
   } else {
-    const env = withEnvNames(() => loginSettingsFromEnv(options.env));
-    settings = {
-      appid: env.appid,
-      secret: env.secret,
-      redirectUri: env.redirectUri,
-      openBase: env.openBase,
-      apiBase: env.apiBase,
-      sessionSecret: env.sessionSecret,
-    };
-    storeUrl = env.storeUrl;
+    const read = loginSettingsFromEnv(options.env);
+    if (!read.settings) throw new EnvProblems(read.problems);
+    ({ storeUrl, ...settings } = read.settings);
   }
 
   let store: Store | undefined;
@@ -83,13 +72,23 @@ export async function startDemo(options: StartOptions): Promise<RunningDemo> {
       !options.env.STORE_URL?.trim() &&
       !(await driverInstalled(DRIVERS.sqlite, () => import("better-sqlite3")));
     if (noSqlite) storeUrl = "memory:";
-    store = await storeFromUrl(storeUrl);
+    store = await openStore(storeUrl);
     const storeForLogin = store;
-    const login = withEnvNames(() =>
-      createLogin({ ...settings, store: storeForLogin, logger: logger.child({ component: "flow" }) }),
+    const traces = new LoginTraces();
+    const login = createLogin({
+      ...settings,
+      store: storeForLogin,
+      logger: logger.child({ component: "flow" }),
+      onEvent: traces.record,
+    });
+    const demo = createDemoApp(login, {
+      logger: logger.child({ component: "http" }),
+      traces,
+      siteOrigin: demoOrigin,
+    });
+    const server = await listening("demo", options.host, options.port, () =>
+      listen(demo.fetch, options.port, options.host),
     );
-    const demo = createDemoApp(login);
-    const server = await listen(demo.fetch, options.port, options.host);
     // Expired rows are swept by the flow itself (purgeIntervalSeconds), on whichever instance serves requests.
     options.say(zh ? `演示站点：    ${demoOrigin}/` : `Demo site:     ${demoOrigin}/`);
     if (emulator) options.say(zh ? `微信模拟器：  ${emulator.url}/` : `WeChat emulator: ${emulator.url}/`);
@@ -103,7 +102,7 @@ export async function startDemo(options: StartOptions): Promise<RunningDemo> {
       url: demoOrigin,
       emulatorUrl: running?.url,
       close: async () => {
-        await new Promise<void>((resolve) => server.close(() => resolve()));
+        await new Promise<void>((resolveClose) => server.close(() => resolveClose()));
         await login.close();
         await storeForLogin.close();
         await running?.close();
@@ -116,15 +115,60 @@ export async function startDemo(options: StartOptions): Promise<RunningDemo> {
   }
 }
 
-function withEnvNames<T>(build: () => T): T {
+/**
+ * The emulator's default apps, bound to one Open Platform account: the
+ * website app for the QR login, and its official account so a browser inside
+ * WeChat (MicroMessenger) logs in through `oauth2/authorize` as the same user.
+ */
+function emulatorSettings(
+  emulator: RunningEmulator,
+  demoOrigin: string,
+  env: NodeJS.ProcessEnv,
+): Omit<LoginOptions, "store"> {
+  const website = emulator.apps.find((app) => app.kind === "website" && app.openAccount);
+  if (!website) throw new ConfigError("emulator", "has no website app");
+  const officialAccount = emulator.apps.find(
+    (app) => app.kind === "official-account" && app.openAccount === website.openAccount,
+  );
+  return {
+    appid: website.appid,
+    secret: website.secret,
+    redirectUri: `${demoOrigin}/auth/callback`,
+    officialAccount: officialAccount && { appid: officialAccount.appid, secret: officialAccount.secret },
+    openBase: emulator.url,
+    apiBase: emulator.url,
+    // Sessions are stored hashed and survive a restart; this secret only seals kept tokens.
+    sessionSecret: env.SESSION_SECRET ?? randomBytes(32).toString("hex"),
+  };
+}
+
+async function openStore(storeUrl: string): Promise<Store> {
   try {
-    return build();
+    return await storeFromUrl(storeUrl);
   } catch (error) {
-    if (error instanceof ConfigError && ENV_NAMES[error.field]) {
-      throw new ConfigError(ENV_NAMES[error.field]!, error.problem);
+    if (error instanceof ConfigError) {
+      const driver = Object.values(DRIVERS).find((candidate) =>
+        error.problem.includes(`"${candidate.name}"`),
+      );
+      throw new StoreOpenFailed(describeStore(storeUrl), driver ? "not installed" : "malformed", driver);
     }
-    throw error;
+    throw new StoreOpenFailed(storeLocation(storeUrl), errorCode(error));
   }
+}
+
+/** The system's or driver's code of a failure (ENOTDIR, SQLITE_CANTOPEN, ECONNREFUSED), behind a StoreError too. */
+function errorCode(error: unknown): string {
+  const cause = error instanceof StoreError ? error.cause : error;
+  if (typeof cause === "object" && cause !== null && "code" in cause && typeof cause.code === "string")
+    return cause.code;
+  return error instanceof Error ? error.name : "error";
+}
+
+/** Where a store lives, for an error: a SQLite file's absolute path, else the URL without credentials. */
+function storeLocation(storeUrl: string): string {
+  const sqlite = /^sqlite:(?:\/\/)?(.+)$/i.exec(storeUrl.trim());
+  if (sqlite?.[1] && sqlite[1] !== ":memory:") return resolve(sqlite[1]);
+  return describeStore(storeUrl);
 }
 
 // Only the scheme and location: a Redis or PostgreSQL URL may carry a password.
@@ -138,11 +182,28 @@ function describeStore(storeUrl: string): string {
   }
 }
 
+/** Runs `start`, turning a failure to bind into a `ListenFailed` that says which server and port. */
+async function listening<T>(
+  role: "demo" | "emulator",
+  host: string,
+  port: number,
+  start: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await start();
+  } catch (error) {
+    const code = error instanceof Error && "code" in error ? String(error.code) : undefined;
+    if (code === "EADDRINUSE" || code === "EACCES" || code === "EADDRNOTAVAIL" || code === "ENOTFOUND")
+      throw new ListenFailed(role, host, port, code);
+    throw error;
+  }
+}
+
 type FetchHandler = (request: Request) => Response | Promise<Response>;
 
 function listen(fetch: FetchHandler, port: number, host: string): Promise<ReturnType<typeof serve>> {
-  return new Promise((resolve, reject) => {
-    const server = serve({ fetch, port, hostname: host }, () => resolve(server));
+  return new Promise((resolveListen, reject) => {
+    const server = serve({ fetch, port, hostname: host }, () => resolveListen(server));
     server.once("error", reject);
   });
 }

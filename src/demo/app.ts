@@ -1,21 +1,39 @@
 import { Hono } from "hono";
 import { connectionOf, loginRoutes } from "../adapters/hono.js";
 import { type Login, pickLang, RateLimited, StoreUnavailable } from "../flow/index.js";
+import { accessLog, type DemoLogger } from "./access-log.js";
+import { canonicalOrigin } from "./canonical-origin.js";
 import { embeddedPage, homePage, profilePage } from "./pages.js";
+import type { LoginTraces } from "./trace.js";
+
+export interface DemoOptions {
+  /** Writes one access-log line per request (URLs redacted); none without it. */
+  logger?: DemoLogger | undefined;
+  /** The login's steps (its `onEvent`) for the profile page's "what just happened". */
+  traces?: LoginTraces | undefined;
+  /**
+   * The origin of the login's callback (`redirectUri`): a browser on another
+   * loopback name for it (127.0.0.1 for localhost) is sent there first.
+   */
+  siteOrigin?: string | undefined;
+}
 
 /**
  * The demo site `wechat-login start` serves: home, login by redirect and by
  * embedded QR, a profile page and logout.
  */
-export function createDemoApp(login: Login): Hono {
+export function createDemoApp(login: Login, options: DemoOptions = {}): Hono {
   const prefix = login.routePrefix;
   const app = new Hono();
+  if (options.logger) app.use(accessLog(options.logger));
+  if (options.siteOrigin) app.use(canonicalOrigin(options.siteOrigin));
   app.use(loginRoutes(login));
   app.get("/", async (c) => c.html(homePage(pickLang(c.req.raw), await login.getSession(c.req.raw), prefix)));
   app.get("/profile", async (c) => {
     const session = await login.getSession(c.req.raw);
     if (!session) return c.redirect(`${prefix}/login?returnTo=%2Fprofile`);
-    return c.html(profilePage(pickLang(c.req.raw), session, prefix));
+    const steps = options.traces?.latestOf(session.user.id) ?? [];
+    return c.html(profilePage(pickLang(c.req.raw), session, prefix, steps));
   });
   app.get("/embedded", async (c) => {
     const embedded = await login.embeddedLogin(c.req.raw, {

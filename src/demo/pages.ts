@@ -1,5 +1,6 @@
-import { html } from "hono/html";
-import type { PageLanguage as Lang, LoginSession } from "../flow/index.js";
+import { html, raw } from "hono/html";
+import type { PageLanguage as Lang, LoginFlowEvent, LoginSession } from "../flow/index.js";
+import { tracePanel } from "./trace-panel.js";
 
 const words = {
   "zh-CN": {
@@ -12,6 +13,9 @@ const words = {
     logout: "退出登录",
     scan: "用模拟器的“手机”页面扫码确认：",
     back: "返回首页",
+    phone: "打开模拟器的“手机”页面",
+    inWeChat:
+      "在微信里打开本站也能登录：微信内置浏览器会跳转到公众号网页授权，登录的是同一个用户（同一个 unionid）。",
   },
   en: {
     title: "wechat-login demo",
@@ -23,18 +27,24 @@ const words = {
     logout: "Log out",
     scan: "Scan and confirm on the emulator's phone page:",
     back: "Back to home",
+    phone: "Open the emulator's phone page",
+    inWeChat:
+      "Opened inside WeChat, the same button works too: WeChat's browser goes through the official account's authorization and logs in the same user (same unionid).",
   },
 } as const;
 
+// A constant, inserted raw: entities are not decoded inside <style>, so escaping would break the quoted font names.
 const STYLE =
   "body{font-family:-apple-system,'PingFang SC','Microsoft YaHei',sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem;color:#222}" +
   ".button{display:inline-block;background:#07c160;color:#fff;padding:.6rem 1.2rem;border-radius:4px;text-decoration:none;border:0;font-size:1rem;cursor:pointer;margin:.3rem 0}" +
-  ".avatar{width:64px;height:64px;border-radius:8px;background:#eee;vertical-align:middle}dt{color:#777}";
+  ".avatar{width:64px;height:64px;border-radius:8px;background:#eee;vertical-align:middle}dt{color:#777}.note{color:#777;font-size:.9rem}[hidden]{display:none!important}.muted{color:#777;font-size:.85rem}" +
+  ".steps{padding-left:0;list-style:none}.steps li{border-left:3px solid #07c160;padding:.2rem 0 .2rem .8rem;margin:1rem 0}" +
+  ".fields{display:grid;grid-template-columns:max-content 1fr;gap:.1rem .8rem;margin:.3rem 0}.fields dd{margin:0;word-break:break-all}time{color:#777;font-family:monospace}";
 
 function layout(lang: Lang, body: unknown) {
   return html`<!doctype html>
 <html lang="${lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${words[lang].title}</title><style>${STYLE}</style></head>
+<title>${words[lang].title}</title><style>${raw(STYLE)}</style></head>
 <body><h1>${words[lang].title}</h1>${body}</body></html>`;
 }
 
@@ -51,11 +61,17 @@ export function homePage(lang: Lang, session: LoginSession | undefined, prefix: 
     lang,
     html`<p>${w.intro}</p>
 <p><a class="button" id="login-redirect" href="${prefix}/login?returnTo=%2Fprofile">${w.redirect}</a></p>
-<p><a class="button" id="login-embedded" href="/embedded">${w.embedded}</a></p>`,
+<p><a class="button" id="login-embedded" href="/embedded">${w.embedded}</a></p>
+<p class="note" id="in-wechat">${w.inWeChat}</p>`,
   );
 }
 
-export function profilePage(lang: Lang, session: LoginSession, prefix: string) {
+export function profilePage(
+  lang: Lang,
+  session: LoginSession,
+  prefix: string,
+  steps: readonly LoginFlowEvent[],
+) {
   const w = words[lang];
   return layout(
     lang,
@@ -65,17 +81,33 @@ export function profilePage(lang: Lang, session: LoginSession, prefix: string) {
 <dt>openid</dt><dd id="openid">${session.identity.openid}</dd>
 <dt>unionid</dt><dd id="unionid">${session.user.unionid ?? "—"}</dd></dl>
 <form method="post" action="${prefix}/logout?returnTo=%2F"><button class="button" id="logout" type="submit">${w.logout}</button></form>
-<p><a href="/">${w.back}</a></p>`,
+<p><a href="/">${w.back}</a></p>
+${tracePanel(lang, steps)}`,
   );
 }
+
+// The emulator's QR page tells the page around its iframe where its phone page is; only that origin is believed.
+const PHONE_LINK_SCRIPT = `
+var container = document.getElementById("login_container");
+new WxLogin(JSON.parse(container.dataset.options));
+window.addEventListener("message", function (event) {
+  var data = event.data;
+  if (event.origin !== container.dataset.emulatorOrigin || !data || data.type !== "wechat-emulator:phone-url") return;
+  if (typeof data.url !== "string" || !(data.url.indexOf("http://") === 0 || data.url.indexOf("https://") === 0)) return;
+  var link = document.getElementById("phone-link");
+  link.href = data.url;
+  link.hidden = false;
+});
+`;
 
 export function embeddedPage(lang: Lang, scriptUrl: string, options: object) {
   const w = words[lang];
   return layout(
     lang,
-    html`<p>${w.scan}</p><div id="login_container" data-options="${JSON.stringify(options)}"></div>
+    html`<p>${w.scan}</p><div id="login_container" data-options="${JSON.stringify(options)}" data-emulator-origin="${new URL(scriptUrl).origin}"></div>
+<p><a id="phone-link" class="button" target="_blank" rel="noopener" hidden>${w.phone}</a></p>
 <script src="${scriptUrl}"></script>
-<script>new WxLogin(JSON.parse(document.getElementById("login_container").dataset.options));</script>
+<script>${raw(PHONE_LINK_SCRIPT)}</script>
 <p><a href="/">${w.back}</a></p>`,
   );
 }

@@ -1,7 +1,10 @@
 import { WeChatApiError, WeChatError } from "../protocol/errors.js";
 import type { OAuthToken, UserInfo } from "../protocol/schemas.js";
+import { CallTimer } from "./call-timer.js";
 import type { FlowContext, LoginApp } from "./context.js";
 import { isRandomToken, sha256 } from "./crypto.js";
+import { emit, maskValue } from "./events.js";
+import { reportMisconfiguration } from "./misconfiguration.js";
 import { redirect } from "./responses.js";
 import { safeReturnTo } from "./return-to.js";
 import { beginLogin } from "./start.js";
@@ -58,6 +61,11 @@ export async function callback(
     return rejected(ctx, request, "state_unknown_or_expired", "state_invalid");
   const { record } = consumed;
   if (record.appid !== app.appid) return rejected(ctx, request, "app_mismatch", "state_invalid");
+  emit(ctx, state, app, {
+    type: "callback_received",
+    code: code === undefined ? undefined : maskValue(code),
+    state: maskValue(state),
+  });
   const returnTo = safeReturnTo(record.returnTo, ctx.siteOrigin);
   const browser = ctx.cookies.read(request);
   if (consumed.status === "used") {
@@ -95,11 +103,12 @@ async function completeLogin(
 ): Promise<Response> {
   let token: OAuthToken;
   let profile: UserInfo | undefined;
+  const call = new CallTimer(ctx, state, app);
   try {
-    token = await app.client.exchangeCode(code);
+    token = await call.exchange(code);
     if (token.isSnapshotUser) return ctx.page(request, "snapshot_user", 400);
     if (token.scope.split(",").some((scope) => scope === "snsapi_login" || scope === "snsapi_userinfo")) {
-      profile = await app.client.getUserInfo(token.accessToken, token.openid, { lang: "zh_CN" });
+      profile = await call.userInfo(token);
     }
   } catch (error) {
     return upstreamFailure(ctx, request, error);
@@ -160,6 +169,7 @@ async function completeLogin(
     { event: "login_completed", userId: linked.user.id, appid: app.appid, created: linked.created },
     "logged in",
   );
+  emit(ctx, state, app, { type: "login_completed", userId: linked.user.id, created: linked.created });
   return redirect(returnTo, [sessionCookie]);
 }
 
@@ -192,10 +202,12 @@ function upstreamFailure(ctx: FlowContext, request: Request, error: unknown): Re
       code: error.code,
       errcode: error instanceof WeChatApiError ? error.errcode : undefined,
       rid,
+      hint: error.hint,
     },
     error.message,
   );
   if (error instanceof WeChatApiError) {
+    if (error.action === "fix_config" && !ctx.log) reportMisconfiguration(ctx.config, error);
     if (error.action === "restart_login") return ctx.page(request, "code_invalid", 400, rid);
     if (error.action === "fix_config") return ctx.page(request, "wechat_misconfigured", 502, rid);
   }

@@ -5,6 +5,7 @@ import { appidProblem, baseUrlProblem, redirectUriProblem, secretProblem } from 
 import type { UserInfo } from "../protocol/schemas.js";
 import type { IdentityRecord, Store, UserRecord } from "../stores/types.js";
 import { proxyTrust, type TrustProxy } from "./client-address.js";
+import type { LoginFlowEvent } from "./events.js";
 import { DEFAULT_RATE_LIMITS, type RateLimitOptions } from "./rate-limit.js";
 
 /** What `onLogin` is told about a completed login. */
@@ -87,6 +88,8 @@ const schema = z.object({
   requireUnionid: z.boolean().default(false),
   onLogin: z.custom<(event: LoginEvent) => unknown>((value) => typeof value === "function").optional(),
   logger: z.custom<FlowLogger>((value) => typeof value === "object" && value !== null).optional(),
+  accessLog: z.boolean().default(false),
+  onEvent: z.custom<(event: LoginFlowEvent) => void>((value) => typeof value === "function").optional(),
   now: z.custom<() => number>((value) => typeof value === "function").optional(),
   upstreamTimeoutMs: z.number().int().positive().default(8000),
   storeTimeoutMs: z.number().int().positive().default(3000),
@@ -176,8 +179,25 @@ export interface LoginOptions {
    * the identity to the app's own user here. Throwing refuses the login (a 403 page).
    */
   onLogin?: ((event: LoginEvent) => unknown) | undefined;
-  /** Where the flow logs its events (a pino logger fits). Default: no logging. */
+  /**
+   * Where the flow logs its events (a pino logger fits). Without one, only a
+   * configuration-class WeChat failure (wrong AppID or AppSecret: errcode
+   * 40001, 40013, 40125) is reported, once per errcode, as one `console.error` line.
+   */
   logger?: FlowLogger | undefined;
+  /**
+   * Log one line per request the login routes answer through `logger`
+   * (`event: "request"`, method, path, status, duration), with `code`,
+   * `state` and tokens redacted from the path. Default false.
+   */
+  accessLog?: boolean | undefined;
+  /**
+   * Told about each step of a login as it happens (the authorize redirect,
+   * the callback, the code exchange, the userinfo call, the session), each
+   * with its time; secrets masked (`LoginFlowEvent`). What the demo's "what
+   * just happened" panel shows. Must not throw; a throw is logged and ignored.
+   */
+  onEvent?: ((event: LoginFlowEvent) => void) | undefined;
   /** The clock, in milliseconds since the epoch. Default `Date.now`; tests pass a fake one. */
   now?: (() => number) | undefined;
   /** Total deadline for one WeChat call during the callback, in milliseconds. Default 8000. */
@@ -223,10 +243,22 @@ export type LoginConfig = z.output<typeof schema>;
 export function parseLoginConfig(options: LoginOptions): LoginConfig {
   const result = schema.safeParse(options);
   if (result.success) return result.data;
-  const issue = result.error.issues[0]!;
+  throw toConfigError(options, result.error.issues[0]!);
+}
+
+/**
+ * Every bad field of the options but `store`, not only the first: for tools
+ * such as `wechat-login start` that report all of them at once. Empty when valid.
+ */
+export function loginOptionIssues(options: Omit<LoginOptions, "store">): ConfigError[] {
+  const result = schema.omit({ store: true }).safeParse(options);
+  return result.success ? [] : result.error.issues.map((issue) => toConfigError(options, issue));
+}
+
+function toConfigError(options: object, issue: z.core.$ZodIssue): ConfigError {
   const field = issue.path.join(".") || "options";
   const missing = valueAt(options, issue.path) === undefined;
-  throw new ConfigError(field, missing ? "is required" : issue.message);
+  return new ConfigError(field, missing ? "is required" : issue.message);
 }
 
 function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {

@@ -18,8 +18,8 @@ export interface LoginApp {
   readonly redirectUri: string;
   /** The route under the prefix that receives that redirect: `/callback` or `/callback/mp`. */
   readonly callbackRoute: string;
-  /** WeChat's page that asks the user, for one state. */
-  authorizeUrl(state: string): string;
+  /** WeChat's page that asks the user, for one state; `lang` picks the QR page's language (website app only). */
+  authorizeUrl(state: string, lang?: "cn" | "en"): string;
 }
 
 /** What every route of one login shares, built once by `createLogin`. */

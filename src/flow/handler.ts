@@ -2,6 +2,7 @@ import { UserTokens, WeChatClient } from "../client/index.js";
 import { InvalidArgumentError } from "../protocol/errors.js";
 import { authorizeUrl, qrConnectUrl } from "../protocol/urls.js";
 import type { Store } from "../stores/types.js";
+import { accessLogEntry } from "./access-log.js";
 import { type CallbackParameters, callback, callbackParameters } from "./callback.js";
 import { proxyTrust } from "./client-address.js";
 import { type LoginOptions, parseLoginConfig } from "./config.js";
@@ -9,6 +10,7 @@ import type { FlowContext, LoginApp } from "./context.js";
 import { CookiePolicy } from "./cookies.js";
 import { TokenCipher } from "./crypto.js";
 import { neverThrowing } from "./last-guard.js";
+import { logoutPage } from "./logout-page.js";
 import { pickLang, renderPage } from "./pages.js";
 import { LoginLimits } from "./rate-limit.js";
 import { withCookies } from "./responses.js";
@@ -41,11 +43,12 @@ export function createLogin(options: LoginOptions): Login {
     client: client(config.appid, config.secret),
     redirectUri: config.redirectUri,
     callbackRoute: "/callback",
-    authorizeUrl: (state) =>
+    authorizeUrl: (state, lang) =>
       qrConnectUrl({
         appid: config.appid,
         redirectUri: config.redirectUri,
         state,
+        lang,
         openBase: config.openBase,
       }),
   };
@@ -108,7 +111,11 @@ export function createLogin(options: LoginOptions): Login {
   const routes: Record<string, Route> = {
     "/login": { methods: ["GET"], limit: "start", run: (request, url) => login(ctx, request, url) },
     "/session": { methods: ["GET"], run: (request) => sessionRoute(ctx, request) },
-    "/logout": { methods: ["POST"], run: (request, url) => logout(ctx, request, url) },
+    "/logout": {
+      methods: ["GET", "POST"],
+      run: async (request, url) =>
+        request.method === "POST" ? logout(ctx, request, url) : logoutPage(ctx, request, url),
+    },
     // A script fetches /qr and reads JSON, whatever it sent as Accept.
     "/qr": { methods: ["GET"], limit: "start", json: true, run: (_request, url) => qrRoute(ctx, url) },
   };
@@ -186,7 +193,15 @@ export function createLogin(options: LoginOptions): Login {
     routePrefix: prefix,
     appid: config.appid,
     handle: neverThrowing(
-      async (request, connection = {}) => withSecurityHeaders(await answer(request, connection), secure),
+      async (request, connection = {}) => {
+        const started = performance.now();
+        const response = withSecurityHeaders(await answer(request, connection), secure);
+        if (config.accessLog && log) {
+          const entry = accessLogEntry(request, response.status, performance.now() - started);
+          log.info(entry, `${entry.method} ${entry.url} ${entry.status}`);
+        }
+        return response;
+      },
       log,
       cookies.secure,
     ),

@@ -1,6 +1,8 @@
 import { wxLoginOptions, wxLoginScriptUrl } from "../protocol/urls.js";
 import { type FlowContext, isWeChatBrowser, type LoginApp } from "./context.js";
 import { randomToken, sha256 } from "./crypto.js";
+import { emit, withMaskedParam } from "./events.js";
+import { pickLang } from "./pages.js";
 import { singleParam } from "./params.js";
 import { json, redirect } from "./responses.js";
 import { safeReturnTo } from "./return-to.js";
@@ -38,10 +40,13 @@ export async function beginLogin(
   app: LoginApp,
   returnTo: string,
   restarted = false,
+  lang?: "cn" | "en",
 ): Promise<Response> {
   const { state, setCookie } = await issueState(ctx, app, returnTo, restarted);
   ctx.log?.info({ event: "login_started", appid: app.appid, app: app.kind, restarted }, "login started");
-  return redirect(app.authorizeUrl(state), [setCookie]);
+  const location = app.authorizeUrl(state, lang);
+  emit(ctx, state, app, { type: "authorize_redirect", url: withMaskedParam(location, "state", state) });
+  return redirect(location, [setCookie]);
 }
 
 /** The official account inside WeChat's browser (which cannot scan a QR code), else the website app. */
@@ -51,7 +56,9 @@ function appFor(ctx: FlowContext, request: Request): LoginApp {
 
 export function login(ctx: FlowContext, request: Request, url: URL): Promise<Response> {
   const returnTo = safeReturnTo(singleParam(url, "returnTo"), ctx.siteOrigin);
-  return beginLogin(ctx, appFor(ctx, request), returnTo);
+  // WeChat's QR page is Chinese unless told `lang=en`: follow the browser's Accept-Language.
+  const lang = pickLang(request) === "en" ? "en" : undefined;
+  return beginLogin(ctx, appFor(ctx, request), returnTo, false, lang);
 }
 
 export async function embeddedLogin(
@@ -65,6 +72,10 @@ export async function embeddedLogin(
     safeReturnTo(options.returnTo, ctx.siteOrigin),
     false,
   );
+  emit(ctx, state, app, {
+    type: "authorize_redirect",
+    url: withMaskedParam(app.authorizeUrl(state), "state", state),
+  });
   return {
     options: wxLoginOptions({
       id: options.containerId,

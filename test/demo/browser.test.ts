@@ -1,6 +1,7 @@
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { pino } from "pino";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningDemo, startDemo } from "../../src/cli/start.js";
@@ -25,6 +26,7 @@ describe.skipIf(!chromiumCheck.available)("the demo in Chromium", () => {
       env: { STORE_URL: `sqlite:${join(workdir, "demo.db")}` },
       say: () => undefined,
       lang: "en",
+      logger: pino({ level: "silent" }),
     });
     browser = await launchChromium();
     await mkdir(screenshots, { recursive: true });
@@ -45,6 +47,10 @@ describe.skipIf(!chromiumCheck.available)("the demo in Chromium", () => {
     expect(await answerOnPhone(browser, await phoneUrlOf(page.locator("#wx-qr")), "allow")).toBe("confirmed");
     await page.waitForURL(`${demo.url}/profile`);
     expect(await page.textContent("#nickname")).toBe("Lily 🌸");
+    expect(await page.locator("#what-just-happened li").count()).toBe(5);
+    expect(await page.textContent("#what-just-happened h2")).toBe("What just happened");
+    // The page's CSS arrives as written: the quoted font names parse, so the text is not in the serif fallback.
+    expect(await page.evaluate(() => getComputedStyle(document.body).fontFamily)).toContain("PingFang SC");
     await page.screenshot({ path: join(screenshots, "demo-profile.png"), fullPage: true });
 
     const cookies = await context.cookies();
@@ -52,6 +58,7 @@ describe.skipIf(!chromiumCheck.available)("the demo in Chromium", () => {
     expect(session?.httpOnly).toBe(true);
     expect(session?.sameSite).toBe("Lax");
 
+    await page.goto(`${demo.url}/auth/logout`);
     await page.click("#logout");
     await page.waitForURL(`${demo.url}/`);
     expect(await page.isVisible("#login-redirect")).toBe(true);
@@ -67,7 +74,12 @@ describe.skipIf(!chromiumCheck.available)("the demo in Chromium", () => {
     await page.click("#login-embedded");
     await page.waitForURL(`${demo.url}/embedded`);
     const qr = page.frameLocator("#login_container iframe").locator("#wx-qr");
-    expect(await answerOnPhone(browser, await phoneUrlOf(qr), "allow", "zhangsan")).toBe("confirmed");
+    const inFrame = await phoneUrlOf(qr);
+    // The emulator's phone link, shown by the site's page itself, outside the small iframe.
+    const outside = page.locator("#phone-link");
+    await outside.waitFor({ state: "visible" });
+    expect(await outside.getAttribute("href")).toBe(inFrame);
+    expect(await answerOnPhone(browser, inFrame, "allow", "zhangsan")).toBe("confirmed");
     await page.waitForURL(`${demo.url}/profile`);
     expect(await page.textContent("#nickname")).toBe("张三");
     await context.close();

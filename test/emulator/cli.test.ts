@@ -77,9 +77,9 @@ describe("wechat-login emulator", () => {
     [["emulator", "--port", "70000"], /^--port must be an integer from 0 to 65535 \(got "70000"\)\.$/],
     [["emulator", "--port", "abc"], /^--port must be an integer from 0 to 65535 \(got "abc"\)\.$/],
     [["emulator", "--port", "-1"], /--port/],
-    [["emulator", "--port"], /^Invalid flags: .*--port/],
+    [["emulator", "--port"], /^--port needs a value: --port <value>\.$/],
     [["emulator", "--bogus"], /^Unknown flag --bogus\.$/],
-    [["emulator", "extra"], /^Invalid flags: Unexpected argument 'extra'/],
+    [["emulator", "extra"], /^Unexpected argument "extra": this command takes flags only\.$/],
     [["emulator", "--host", ""], /^--host must not be empty\.$/],
     [
       ["emulator", "--config", "/nonexistent/emulator.json"],

@@ -264,9 +264,9 @@ describe("routes", () => {
   it("answers 404 pages under the prefix and 405 for wrong methods", async () => {
     const browser = new Browser(harness.login);
     expect((await browser.request("/auth/nope")).status).toBe(404);
-    const wrong = await browser.request("/auth/logout");
+    const wrong = await browser.request("/auth/login", { method: "POST" });
     expect(wrong.status).toBe(405);
-    expect(wrong.headers.get("allow")).toBe("POST");
+    expect(wrong.headers.get("allow")).toBe("GET, HEAD");
   });
 
   it("serves error pages in Chinese to zh browsers", async () => {

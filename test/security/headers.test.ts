@@ -62,7 +62,7 @@ async function everyRoute(site: SecuritySite, behindTls: boolean): Promise<Array
   await go("GET /qr", `${site.url}/auth/qr`);
   await go("HEAD /login", `${site.url}/auth/login`, { method: "HEAD" });
   await go("GET /nope (404)", `${site.url}/auth/nope`);
-  await go("GET /logout (405)", `${site.url}/auth/logout`);
+  await go("GET /logout (the page with the button)", `${site.url}/auth/logout`);
   await go("POST /logout cross-site (403)", `${site.url}/auth/logout`, {
     method: "POST",
     headers: { origin: "https://evil.example" },

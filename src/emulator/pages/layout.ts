@@ -10,6 +10,10 @@ main{max-width:420px;margin:0 auto;padding:32px 20px;text-align:center}
 h1{font-size:20px;font-weight:500;margin:8px 0 16px}
 p{color:#555;font-size:14px;line-height:1.6}
 .qr{width:220px;height:220px;border:1px solid #e5e5e5;background:#fff}
+.qr-box{position:relative;display:inline-block}.qr-box .qr{display:block}
+.qr-overlay{position:absolute;inset:0;display:flex;flex-direction:column;align-items:center;justify-content:center;background:rgba(255,255,255,.8)}
+.qr-overlay p{color:#191919;font-weight:500;margin:0}.qr-overlay button{width:auto;padding:8px 24px}
+[data-status="expired"] .qr{opacity:.25;filter:blur(1px)}
 .muted{color:#999;font-size:12px}
 button,.button{display:block;width:100%;box-sizing:border-box;margin:12px 0;padding:12px;border:0;border-radius:6px;font-size:16px;cursor:pointer;text-decoration:none}
 .allow{background:#07c160;color:#fff}.deny{background:#f2f2f2;color:#191919}

@@ -20,6 +20,7 @@ const SCRIPT = `
   var root = document.getElementById("wx-qr");
   var status = document.getElementById("wx-status");
   var refresh = document.getElementById("wx-refresh");
+  var expired = document.getElementById("wx-expired");
   var texts = JSON.parse(root.getAttribute("data-texts"));
   var uuid = root.getAttribute("data-uuid");
   var last = 0;
@@ -40,10 +41,15 @@ const SCRIPT = `
         else if (answer.wx_errcode === 404) { show("scanned"); poll(); }
         else if (answer.wx_errcode === 405) { show("confirmed"); go(answer.location); }
         else if (answer.wx_errcode === 403) { show("refused"); go(answer.location); }
-        else { show("expired"); refresh.hidden = false; }
+        else { show("expired"); expired.hidden = false; }
       }, function () { setTimeout(poll, 2000); });
   }
   refresh.addEventListener("click", function () { window.location.reload(); });
+  // Embedded (WxLogin.js), the phone link is inside a small iframe: the emulator tells the page around it,
+  // which may show the link itself. Real WeChat sends no such message; a site must not rely on it.
+  if (window.parent !== window) {
+    window.parent.postMessage({ type: "wechat-emulator:phone-url", url: root.getAttribute("data-phone-url") }, "*");
+  }
   poll();
 })();
 `;
@@ -59,10 +65,12 @@ export function qrPage(options: QrPageOptions) {
   data-self-redirect="${options.selfRedirect ? "true" : "false"}" data-status="waiting" data-texts="${JSON.stringify(texts)}"
   style="color:${color}">
   <h1 class="title">${texts.title}</h1>
-  <img class="qr" alt="QR code" src="${options.qrDataUrl}">
+  <div class="qr-box">
+    <img class="qr" alt="QR code" src="${options.qrDataUrl}">
+    <div id="wx-expired" class="qr-overlay" hidden><p>${texts.expired}</p><button id="wx-refresh" class="allow">${texts.refresh}</button></div>
+  </div>
   <p id="wx-status" class="status">${texts.waiting}</p>
   <p class="muted">${options.appName}</p>
-  <button id="wx-refresh" class="allow" hidden>${texts.refresh}</button>
   <p><a id="wx-phone-link" class="muted" href="${options.phoneUrl}" target="_blank" rel="noopener">${texts.openPhone}</a></p>
 </div>
 <script>${raw(SCRIPT)}</script>`,

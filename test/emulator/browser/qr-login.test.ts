@@ -183,6 +183,16 @@ describe.skipIf(!chromiumCheck.available)("QR login in Chromium", () => {
     await expect.poll(() => qr.getAttribute("data-status"), { timeout: 10_000 }).toBe("expired");
     expect(await page.locator("#wx-status").textContent()).toBe("二维码已失效");
     expect(await page.locator("#wx-refresh").isVisible()).toBe(true);
+    // The dead QR is dimmed behind the overlay that holds the refresh button.
+    expect(await page.locator("#wx-expired").isVisible()).toBe(true);
+    expect(
+      Number(await page.locator("img.qr").evaluate((image) => getComputedStyle(image).opacity)),
+    ).toBeLessThan(0.5);
+    const [overlay, image] = await Promise.all([
+      page.locator("#wx-expired").boundingBox(),
+      page.locator("img.qr").boundingBox(),
+    ]);
+    expect(overlay).toEqual(image);
     await page.click("#wx-refresh");
     await expect.poll(() => page.locator("#wx-qr").getAttribute("data-uuid")).not.toBe(first);
     await expect.poll(() => page.locator("#wx-qr").getAttribute("data-status")).toBe("waiting");
