@@ -102,7 +102,7 @@ describe("the packed package", () => {
       'const { ConfigError } = require("wechat-login");',
       'const { sqliteStore } = require("wechat-login/stores/sqlite");',
       'const { storeFromUrl } = require("wechat-login/stores");',
-      "const describe = (e) => ({ config: e instanceof ConfigError, field: e.field, message: e.message + " " + e.hint });",
+      "const describe = (e) => ({ config: e instanceof ConfigError, field: e.field, message: e.message + ' ' + e.hint });",
       "Promise.all([",
       '  sqliteStore({ filename: "./data/x.db" }).then(() => "opened", describe),',
       '  storeFromUrl("sqlite:./data/x.db").then(() => "opened", describe),',
