@@ -151,10 +151,11 @@ function positiveInteger(field: string, value: unknown, fallback: number): numbe
   return value;
 }
 
-function nonNegative(field: string, value: unknown, fallback: number): number {
+/** `value`, or `fallback` when it is undefined; a `ConfigError` naming `field` unless it is a number ≥ 0. */
+export function nonNegative(field: string, value: unknown, fallback: number, unit = "milliseconds"): number {
   if (value === undefined) return fallback;
   if (typeof value !== "number" || !Number.isFinite(value) || value < 0) {
-    throw new ConfigError(field, "must be a number of milliseconds, 0 or more");
+    throw new ConfigError(field, `must be a number of ${unit}, 0 or more`);
   }
   return value;
 }

@@ -1,4 +1,5 @@
-import { ConfigError, type TokenRecord, type TokenStore } from "../protocol/index.js";
+import type { TokenRecord, TokenStore } from "../protocol/index.js";
+import { nonNegative } from "./config.js";
 import { memoryTokenStore } from "./memory-token-store.js";
 import { type RefreshJob, refreshAcrossProcesses } from "./refresh-across-processes.js";
 import { refreshDueAt } from "./refresh-due.js";
@@ -40,7 +41,7 @@ export class TokenRefresher {
 
   constructor(options: TokenRefreshOptions) {
     this.store = options.store ?? memoryTokenStore();
-    this.#marginMs = nonNegative("refreshMarginSeconds", options.refreshMarginSeconds, 300) * 1000;
+    this.#marginMs = nonNegative("refreshMarginSeconds", options.refreshMarginSeconds, 300, "seconds") * 1000;
     this.#leaseMs = nonNegative("lockLeaseMs", options.lockLeaseMs, 20_000);
     this.#waitMs = nonNegative("lockWaitMs", options.lockWaitMs, this.#leaseMs);
     this.now = options.now ?? Date.now;
@@ -80,12 +81,4 @@ export class TokenRefresher {
     }
     return flight;
   }
-}
-
-function nonNegative(field: string, value: unknown, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== "number" || !Number.isFinite(value) || value < 0) {
-    throw new ConfigError(field, "must be a number, 0 or more");
-  }
-  return value;
 }

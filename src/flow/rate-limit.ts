@@ -6,22 +6,11 @@ import type { PageKind } from "./pages.js";
 import { json } from "./responses.js";
 import type { ClientConnection } from "./types.js";
 
-/** One limit per client: `points` requests per `durationSeconds`, plus an optional reserve for peaks. */
-export interface RateLimitSetting {
-  /** Requests one client may make per window (a positive integer). */
-  points: number;
-  /** The window, in seconds; it starts at the client's first request. */
-  durationSeconds: number;
-  /** Extra requests allowed once `points` are used up, counted over their own (longer) window. */
-  burst?:
-    | {
-        /** Extra requests per client in the burst's window. */
-        points: number;
-        /** The burst's window, in seconds. */
-        durationSeconds: number;
-      }
-    | undefined;
-}
+/**
+ * One limit per client: `points` requests per `durationSeconds`, plus an
+ * optional `burst` reserve for peaks — a store's counter rule without its name.
+ */
+export type RateLimitSetting = Omit<RateLimitRule, "name">;
 
 /**
  * The `rateLimit` option: limits per client IP (an IPv6 client by its /64),
