@@ -3,7 +3,7 @@ import { once } from "node:events";
 import { fileURLToPath } from "node:url";
 import express from "express";
 import { createLogin, type Login } from "wechat-login";
-import { getSession, loginRouter, requireSession } from "wechat-login/adapters/express";
+import { getSession, loginRoutes, requireSession } from "wechat-login/adapters/express";
 import { sqliteStore } from "wechat-login/stores/sqlite";
 
 // WeChat nicknames are user input: escape them in HTML.
@@ -13,7 +13,7 @@ export async function start({ port, login }: { port: number; login: Login }) {
   const app = express();
   // Body parsers may come first: the login routes still get the body they need.
   app.use(express.json(), express.urlencoded());
-  app.use(loginRouter(login));
+  app.use(loginRoutes(login));
   app.get("/", async (req, res) => {
     const session = await getSession(login, req);
     res

@@ -2,7 +2,7 @@
 import { fileURLToPath } from "node:url";
 import Fastify from "fastify";
 import { createLogin, type Login } from "wechat-login";
-import { getSession, requireSession, wechatLogin } from "wechat-login/adapters/fastify";
+import { getSession, loginRoutes, requireSession } from "wechat-login/adapters/fastify";
 import { sqliteStore } from "wechat-login/stores/sqlite";
 
 // WeChat nicknames are user input: escape them in HTML.
@@ -10,7 +10,7 @@ const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.char
 
 export async function start({ port, login }: { port: number; login: Login }) {
   const app = Fastify();
-  await app.register(wechatLogin, { login });
+  await app.register(loginRoutes(login));
   app.get("/", async (request, reply) => {
     const session = await getSession(login, request);
     return reply

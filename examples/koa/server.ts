@@ -3,12 +3,7 @@ import { once } from "node:events";
 import { fileURLToPath } from "node:url";
 import Koa from "koa";
 import { createLogin, type Login } from "wechat-login";
-import {
-  getSession,
-  loginMiddleware,
-  requireSession,
-  type WeChatSessionState,
-} from "wechat-login/adapters/koa";
+import { getSession, loginRoutes, requireSession, type WeChatSessionState } from "wechat-login/adapters/koa";
 import { sqliteStore } from "wechat-login/stores/sqlite";
 
 // WeChat nicknames are user input: escape them in HTML.
@@ -16,7 +11,7 @@ const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.char
 
 export async function start({ port, login }: { port: number; login: Login }) {
   const app = new Koa<WeChatSessionState>();
-  app.use(loginMiddleware(login));
+  app.use(loginRoutes(login));
   app.use(async (ctx, next) => {
     if (ctx.path !== "/") return next();
     const session = await getSession(login, ctx);

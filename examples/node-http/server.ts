@@ -3,17 +3,17 @@ import { once } from "node:events";
 import { createServer } from "node:http";
 import { fileURLToPath } from "node:url";
 import { createLogin, type Login } from "wechat-login";
-import { getSession, toNodeHandler } from "wechat-login/adapters/node";
+import { getSession, loginRoutes } from "wechat-login/adapters/node";
 import { sqliteStore } from "wechat-login/stores/sqlite";
 
 // WeChat nicknames are user input: escape them in HTML.
 const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 export async function start({ port, login }: { port: number; login: Login }) {
-  const loginRoutes = toNodeHandler(login);
+  const routes = loginRoutes(login);
   const server = createServer((req, res) => {
     // Login routes are answered by the handler; every other request comes to this callback.
-    loginRoutes(req, res, async () => {
+    routes(req, res, async () => {
       const session = await getSession(login, req).catch(() => undefined);
       if (req.url === "/me") {
         res.writeHead(session ? 200 : 401, { "content-type": "application/json" });

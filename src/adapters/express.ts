@@ -5,7 +5,7 @@ import type {
   RequestHandler,
 } from "express";
 import type { Login, LoginSession, RequireSessionOptions } from "../flow/index.js";
-import { connectionOf, toWebRequest, writeWebResponse } from "./node.js";
+import { connectionOf, toWebRequest, writeWebResponse } from "./node-bridge.js";
 import { reencodeParsedBody } from "./shared.js";
 
 export type { RequireSessionOptions } from "../flow/index.js";
@@ -51,10 +51,10 @@ function sessionRequestOf(req: ExpressRequest): Request {
  * or after `express.json()` / `express.urlencoded()`.
  * @example
  * const app = express();
- * app.use(loginRouter(login));
+ * app.use(loginRoutes(login));
  * app.get("/me", requireSession(login), (req, res) => res.json(req.wechatSession));
  */
-export function loginRouter(login: Login): RequestHandler {
+export function loginRoutes(login: Login): RequestHandler {
   return (req, res, next) => {
     let request: Request;
     try {

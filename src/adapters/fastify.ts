@@ -1,12 +1,12 @@
 import type {
-  FastifyInstance,
+  FastifyPluginAsync,
   FastifyReply,
   FastifyRequest,
   HTTPMethods,
   preHandlerAsyncHookHandler,
 } from "fastify";
 import type { Login, LoginSession, RequireSessionOptions } from "../flow/index.js";
-import { connectionOf, isBodyless, toNodeHeaders, toWebRequest, webBodyToNode } from "./node.js";
+import { connectionOf, isBodyless, toNodeHeaders, toWebRequest, webBodyToNode } from "./node-bridge.js";
 
 export type { RequireSessionOptions } from "../flow/index.js";
 
@@ -15,12 +15,6 @@ declare module "fastify" {
     /** Set by `requireSession`: the logged-in WeChat session. */
     wechatSession?: LoginSession;
   }
-}
-
-/** Options of the {@link wechatLogin} plugin. */
-export interface WeChatLoginPluginOptions {
-  /** The login flow from `createLogin`; its `routePrefix` decides the paths. */
-  login: Login;
 }
 
 const METHODS: HTTPMethods[] = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
@@ -57,27 +51,25 @@ function send(reply: FastifyReply, response: Response, method: string): FastifyR
  * @example
  * import Fastify from "fastify";
  * const app = Fastify();
- * await app.register(wechatLogin, { login });
+ * await app.register(loginRoutes(login));
  * app.get("/me", { preHandler: requireSession(login) }, async (request) => request.wechatSession);
  */
-export async function wechatLogin(
-  fastify: FastifyInstance,
-  options: WeChatLoginPluginOptions,
-): Promise<void> {
-  const { login } = options;
-  fastify.removeAllContentTypeParsers();
-  fastify.addContentTypeParser("*", { parseAs: "buffer" }, (_request, body, done) => done(null, body));
-  fastify.route({
-    method: METHODS,
-    url: `${login.routePrefix}/*`,
-    exposeHeadRoute: false,
-    handler: async (request, reply) =>
-      send(
-        reply,
-        await login.handle(webRequestOf(request, reply), connectionOf(request.raw)),
-        request.method,
-      ),
-  });
+export function loginRoutes(login: Login): FastifyPluginAsync {
+  return async (fastify) => {
+    fastify.removeAllContentTypeParsers();
+    fastify.addContentTypeParser("*", { parseAs: "buffer" }, (_request, body, done) => done(null, body));
+    fastify.route({
+      method: METHODS,
+      url: `${login.routePrefix}/*`,
+      exposeHeadRoute: false,
+      handler: async (request, reply) =>
+        send(
+          reply,
+          await login.handle(webRequestOf(request, reply), connectionOf(request.raw)),
+          request.method,
+        ),
+    });
+  };
 }
 
 /**

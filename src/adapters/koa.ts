@@ -1,6 +1,6 @@
 import type { Context, Middleware, Next } from "koa";
 import type { Login, LoginSession, RequireSessionOptions } from "../flow/index.js";
-import { connectionOf, isBodyless, toNodeHeaders, toWebRequest, webBodyToNode } from "./node.js";
+import { connectionOf, isBodyless, toNodeHeaders, toWebRequest, webBodyToNode } from "./node-bridge.js";
 import { reencodeParsedBody } from "./shared.js";
 
 export type { RequireSessionOptions } from "../flow/index.js";
@@ -73,9 +73,9 @@ function respond(ctx: Context, response: Response): void {
  * @example
  * import Koa from "koa";
  * const app = new Koa();
- * app.use(loginMiddleware(login));
+ * app.use(loginRoutes(login));
  */
-export function loginMiddleware(login: Login): Middleware {
+export function loginRoutes(login: Login): Middleware {
   return async (ctx: Context, next: Next) => {
     const request = webRequestOf(ctx);
     if (!login.matches(request)) return next();

@@ -19,11 +19,11 @@ export interface NextRouteHandlers {
  * Put them in `app/auth/[...wechat]/route.ts` (the folder matches `routePrefix`).
  * @example
  * // app/auth/[...wechat]/route.ts
- * import { nextRouteHandlers } from "wechat-login/adapters/next";
+ * import { loginRoutes } from "wechat-login/adapters/next";
  * import { login } from "@/lib/login";
- * export const { GET, HEAD, POST } = nextRouteHandlers(login);
+ * export const { GET, HEAD, POST } = loginRoutes(login);
  */
-export function nextRouteHandlers(login: Login): NextRouteHandlers {
+export function loginRoutes(login: Login): NextRouteHandlers {
   const handle: RouteHandler = (request) => login.handle(request);
   return { GET: handle, HEAD: handle, POST: handle };
 }

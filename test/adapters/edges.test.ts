@@ -4,10 +4,10 @@ import Fastify from "fastify";
 import Koa from "koa";
 import { afterEach, describe, expect, it } from "vitest";
 import { requireSession as expressRequireSession } from "../../src/adapters/express.js";
-import { wechatLogin } from "../../src/adapters/fastify.js";
-import { loginMiddleware, requireSession } from "../../src/adapters/koa.js";
+import { loginRoutes as fastifyLoginRoutes } from "../../src/adapters/fastify.js";
+import { loginRoutes as koaLoginRoutes, requireSession } from "../../src/adapters/koa.js";
 import { getSession as nextGetSession } from "../../src/adapters/next.js";
-import { toNodeHandler } from "../../src/adapters/node.js";
+import { loginRoutes } from "../../src/adapters/node.js";
 import type { Login, LoginSession } from "../../src/flow/index.js";
 import { fakeLogin, freePort } from "./sites.js";
 
@@ -30,14 +30,12 @@ async function listen(server: Server): Promise<string> {
 
 describe("node adapter", () => {
   it("takes the scheme from X-Forwarded-Proto only when the login's trustProxy trusts the peer", async () => {
-    const trusting = await listen(createServer(toNodeHandler(fakeLogin(0, echo, { trustProxy: 1 }))));
-    const byAddress = await listen(
-      createServer(toNodeHandler(fakeLogin(0, echo, { trustProxy: "loopback" }))),
-    );
+    const trusting = await listen(createServer(loginRoutes(fakeLogin(0, echo, { trustProxy: 1 }))));
+    const byAddress = await listen(createServer(loginRoutes(fakeLogin(0, echo, { trustProxy: "loopback" }))));
     const otherProxy = await listen(
-      createServer(toNodeHandler(fakeLogin(0, echo, { trustProxy: ["10.0.0.0/8"] }))),
+      createServer(loginRoutes(fakeLogin(0, echo, { trustProxy: ["10.0.0.0/8"] }))),
     );
-    const plain = await listen(createServer(toNodeHandler(fakeLogin(0, echo))));
+    const plain = await listen(createServer(loginRoutes(fakeLogin(0, echo))));
     const headers = { "x-forwarded-proto": "https" };
     const urlVia = async (origin: string) =>
       ((await (await fetch(`${origin}/auth/x`, { headers })).json()) as { url: string }).url;
@@ -48,7 +46,7 @@ describe("node adapter", () => {
   });
 
   it("keeps the Host when the request target starts with //", async () => {
-    const origin = await listen(createServer(toNodeHandler(fakeLogin(0, echo), { fallthrough: false })));
+    const origin = await listen(createServer(loginRoutes(fakeLogin(0, echo), { fallthrough: false })));
     const { hostname } = new URL(origin);
     const response = await rawGet(origin, "//evil.example/auth/x");
     expect(new URL((JSON.parse(response) as { url: string }).url).hostname).toBe(hostname);
@@ -59,7 +57,7 @@ describe("node adapter", () => {
       0,
       async (request) => new Response(new URL(request.url).pathname, { status: 404 }),
     );
-    const origin = await listen(createServer(toNodeHandler(login)));
+    const origin = await listen(createServer(loginRoutes(login)));
     const response = await fetch(`${origin}/elsewhere`);
     expect(response.status).toBe(404);
     expect(await response.text()).toBe("/elsewhere");
@@ -77,7 +75,7 @@ describe("Koa behind a body parser", () => {
       (ctx.request as unknown as { body: unknown }).body = JSON.parse(Buffer.concat(chunks).toString());
       await next();
     });
-    app.use(loginMiddleware(fakeLogin(port, echo)));
+    app.use(koaLoginRoutes(fakeLogin(port, echo)));
     const server = app.listen(port);
     closers.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
     const response = await fetch(`http://localhost:${port}/auth/x`, {
@@ -103,7 +101,7 @@ describe("Koa behind a body parser", () => {
 describe("Fastify plugin", () => {
   it("keeps its raw body parser to itself: the app's JSON routes still get parsed bodies", async () => {
     const app = Fastify();
-    await app.register(wechatLogin, { login: fakeLogin(0, echo) });
+    await app.register(fastifyLoginRoutes(fakeLogin(0, echo)));
     app.post("/json", async (request) => ({ parsed: request.body }));
     const port = await freePort();
     await app.listen({ port });

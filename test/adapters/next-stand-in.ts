@@ -3,12 +3,12 @@
 // fake Login. next.test.ts builds and starts the real examples/next app.
 import { once } from "node:events";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import { getSession, nextRouteHandlers } from "../../src/adapters/next.js";
+import { getSession, loginRoutes } from "../../src/adapters/next.js";
 import { toWebRequest, writeWebResponse } from "../../src/adapters/node.js";
 import type { Login } from "../../src/flow/index.js";
 
 export async function start({ port, login }: { port: number; login: Login }) {
-  const routes = nextRouteHandlers(login);
+  const routes = loginRoutes(login);
 
   // Stands in for app/page.tsx and app/me/route.ts: a server component passes `(await cookies()).toString()`.
   async function page(pathname: string, cookie: string | undefined): Promise<Response> {

@@ -7,7 +7,7 @@ import { linkPackages, writeFiles } from "./packed.js";
 // package or its dependencies (once is enough, and it is the slow part).
 const app = `import { ConfigError, createLogin, type Login, type LoginSession } from "wechat-login";
 import { loginRoutes } from "wechat-login/adapters/hono";
-import { toNodeHandler } from "wechat-login/adapters/node";
+import { loginRoutes as nodeLoginRoutes } from "wechat-login/adapters/node";
 import { UserTokens, WeChatClient } from "wechat-login/client";
 import { startEmulator } from "wechat-login/emulator";
 import { WeChatApiError } from "wechat-login/protocol";
@@ -25,7 +25,7 @@ export const login: Login = createLogin({
   store: memoryStore(),
 });
 export const routes = loginRoutes(login);
-export const handler = toNodeHandler(login);
+export const handler = nodeLoginRoutes(login);
 export const nickname = (session: LoginSession): string => session.user.nickname;
 export const isConfig = (error: unknown): boolean => error instanceof ConfigError || error instanceof WeChatApiError;
 export const parts = [WeChatClient, UserTokens, startEmulator];

@@ -10,7 +10,7 @@ import Database from "better-sqlite3";
 import { Redis } from "ioredis";
 import pg from "pg";
 import { Agent, fetch } from "undici";
-import { toNodeHandler } from "../../src/adapters/node.js";
+import { loginRoutes } from "../../src/adapters/node.js";
 import { createLogin, type Login, type LoginOptions } from "../../src/flow/index.js";
 import { memoryStore } from "../../src/stores/memory.js";
 import { postgresStore } from "../../src/stores/postgres.js";
@@ -176,7 +176,7 @@ export interface Site {
   close(): Promise<void>;
 }
 
-/** The flow on node:http (toNodeHandler) on 127.0.0.1, with WeChat never reached: /login only redirects. */
+/** The flow on node:http (loginRoutes) on 127.0.0.1, with WeChat never reached: /login only redirects. */
 export async function startSite(store: Store, overrides: Partial<LoginOptions> = {}): Promise<Site> {
   const logged: LogLine[] = [];
   const clock = { offsetMs: 0 };
@@ -194,7 +194,7 @@ export async function startSite(store: Store, overrides: Partial<LoginOptions> =
       ...overrides,
     }),
   );
-  server.on("request", toNodeHandler(login, { fallthrough: false }));
+  server.on("request", loginRoutes(login, { fallthrough: false }));
   return {
     url: `http://127.0.0.1:${port}`,
     login,

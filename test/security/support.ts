@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { Redis } from "ioredis";
 import pg from "pg";
 import type { afterAll, beforeAll } from "vitest";
-import { toNodeHandler } from "../../src/adapters/node.js";
+import { loginRoutes } from "../../src/adapters/node.js";
 import { type RunningEmulator, startEmulator } from "../../src/emulator/index.js";
 import { createLogin, type Login, type LoginOptions } from "../../src/flow/index.js";
 import { storeFromUrl } from "../../src/stores/from-url.js";
@@ -181,7 +181,7 @@ export async function startSite(options: {
     trustProxy: "loopback",
     ...options.overrides,
   });
-  server.on("request", toNodeHandler(login, { fallthrough: false }));
+  server.on("request", loginRoutes(login, { fallthrough: false }));
   return {
     url,
     login,
