@@ -47,7 +47,13 @@ describe("every code block a reader runs is run by the suite", () => {
  * Guides outside docs/frameworks/ that need a zh-CN twin. troubleshooting.md holds both languages in one file;
  * architecture.md and protocol.md are for contributors.
  */
-const TRANSLATED_GUIDES = new Set(["docs/production.md", "docs/security.md", "docs/stores.md"]);
+const TRANSLATED_GUIDES = new Set([
+  "docs/production.md",
+  "docs/security.md",
+  "docs/stores.md",
+  "docs/client.md",
+  "docs/emulator.md",
+]);
 
 // zh-CN guides are tested through their English twin: the code is the same, only the comments are translated.
 describe("each zh-CN guide has its English twin's code", () => {
