@@ -2,6 +2,7 @@ import type { EnvProblem, EnvVariable } from "./env-config.js";
 
 /** Absolute, so it works wherever the CLI runs (the package has no repository around it). */
 const EMULATOR_DOCS = "https://github.com/wechat-login/wechat-login/blob/main/docs/emulator.md";
+const EMULATOR_DOCS_ZH = "https://github.com/wechat-login/wechat-login/blob/main/docs/emulator.zh-CN.md";
 
 /** Languages the CLI speaks: zh-CN when LC_ALL / LANG say so, English otherwise. */
 export type CliLang = "en" | "zh";
@@ -169,7 +170,7 @@ const zh: typeof en = {
     `应用 "${name}"：appid ${appid}  secret ${secret}（仅供本地测试的假凭据）`,
   officialAccountServer: (token, encodingAesKey, originalId) =>
     `  公众号服务器配置：Token ${token}  EncodingAESKey ${encodingAesKey}  原始 ID ${originalId}（假凭据）`,
-  control: (url) => `控制接口：         ${url}/_emulator/state（见 ${EMULATOR_DOCS}）`,
+  control: (url) => `控制接口：         ${url}/_emulator/state（见 ${EMULATOR_DOCS_ZH}）`,
   lanWarning: (url) =>
     `警告：已绑定所有网卡，局域网内${url ? `（${url}）` : ""}均可访问模拟器。其中的应用和用户都是假的，请勿暴露到局域网之外。`,
   stop: "按 Ctrl-C 停止。",
@@ -181,7 +182,7 @@ const zh: typeof en = {
     "",
     "  --port    TCP 端口，0 表示随机空闲端口（默认 3001）",
     "  --host    绑定的网卡地址（默认 127.0.0.1；0.0.0.0 允许局域网内的手机扫码）",
-    `  --config  应用和用户的 JSON 配置文件（见 ${EMULATOR_DOCS}）`,
+    `  --config  应用和用户的 JSON 配置文件（见 ${EMULATOR_DOCS_ZH}）`,
   ].join("\n"),
 };
 
