@@ -1,10 +1,10 @@
 import { ConfigError } from "../protocol/errors.js";
 import { type CliCommand, type CliContext, UsageError } from "./command.js";
+import { EnvProblems, ListenFailed, StoreOpenFailed } from "./demo-errors.js";
+import { startDemo } from "./demo-server.js";
 import { parseFlags, parsePort } from "./flags.js";
 import { createLogger, isLogLevel, LOG_LEVELS } from "./logger.js";
 import { cliLang } from "./messages.js";
-import { startDemo } from "./start.js";
-import { EnvProblems, ListenFailed, StoreOpenFailed } from "./start-errors.js";
 
 const FLAG_OF_ROLE = { demo: "--port", emulator: "--emulator-port" } as const;
 

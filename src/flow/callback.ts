@@ -1,5 +1,6 @@
 import { WeChatApiError, WeChatError } from "../protocol/errors.js";
 import type { OAuthToken, UserInfo } from "../protocol/schemas.js";
+import { beginLogin } from "./begin-login.js";
 import { CallTimer } from "./call-timer.js";
 import type { FlowContext, LoginApp } from "./context.js";
 import { isRandomToken, sha256 } from "./crypto.js";
@@ -7,7 +8,6 @@ import { emit, maskValue } from "./events.js";
 import { reportMisconfiguration } from "./misconfiguration.js";
 import { redirect } from "./responses.js";
 import { safeReturnTo } from "./return-to.js";
-import { beginLogin } from "./start.js";
 
 /**
  * The characters a WeChat code is made of. Real codes are 32 characters of

@@ -4,7 +4,7 @@ import { join, resolve } from "node:path";
 import { pino } from "pino";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type RunningDemo, startDemo } from "../../src/cli/start.js";
+import { type RunningDemo, startDemo } from "../../src/cli/demo-server.js";
 import { answerOnPhone, launchChromium, phoneUrlOf, requireChromium } from "../support/browser.js";
 import { freePort } from "../support/cli.js";
 

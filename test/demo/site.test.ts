@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type RunningDemo, startDemo } from "../../src/cli/start.js";
+import { type RunningDemo, startDemo } from "../../src/cli/demo-server.js";
 import { freePort } from "../support/cli.js";
 import { confirmOnPhone } from "../support/confirm.js";
 import { HttpBrowser } from "../support/http-browser.js";

@@ -11,9 +11,9 @@ import { DRIVERS, driverInstalled } from "../stores/drivers.js";
 import { StoreError } from "../stores/errors.js";
 import { storeFromUrl } from "../stores/from-url.js";
 import type { Store } from "../stores/types.js";
+import { EnvProblems, ListenFailed, StoreOpenFailed } from "./demo-errors.js";
 import { DEFAULT_STORE_URL, loginSettingsFromEnv } from "./env-config.js";
 import { messagesIn } from "./messages.js";
-import { EnvProblems, ListenFailed, StoreOpenFailed } from "./start-errors.js";
 
 export interface StartOptions {
   port: number;
