@@ -1,10 +1,10 @@
 import { inspect } from "node:util";
+import { decodeResponse } from "../protocol/decode.js";
 import {
   type AppAccessToken,
   type AuthorizeUrlOptions,
   authorizeUrl,
   type Code2Session,
-  decodeResponse,
   type Endpoint,
   type OAuthToken,
   PATHS,

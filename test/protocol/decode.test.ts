@@ -1,7 +1,7 @@
 import { inspect } from "node:util";
 import { describe, expect, it } from "vitest";
+import { decodeResponse } from "../../src/protocol/decode.js";
 import {
-  decodeResponse,
   describeErrcode,
   ERRCODES,
   WeChatApiError,

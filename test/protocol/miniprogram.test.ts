@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { decodeResponse } from "../../src/protocol/decode.js";
 import {
   assertScene,
-  decodeResponse,
   decodeWxaCode,
   describeErrcode,
   InvalidArgumentError,
