@@ -5,7 +5,7 @@ import type {
   RequestHandler,
 } from "express";
 import type { Login, LoginSession, RequireSessionOptions } from "../flow/index.js";
-import { connectionOf, toWebRequest, writeWebResponse } from "./node-bridge.js";
+import { answerWith, toWebRequest, writeWebResponse } from "./node-bridge.js";
 import { reencodeParsedBody } from "./shared.js";
 
 export type { RequireSessionOptions } from "../flow/index.js";
@@ -67,10 +67,7 @@ export function loginRoutes(login: Login): RequestHandler {
       next();
       return;
     }
-    login
-      .handle(request, connectionOf(req))
-      .then((response) => writeWebResponse(res, response, req.method))
-      .catch(() => res.destroy());
+    answerWith(login, request, req, res);
   };
 }
 

@@ -5,7 +5,7 @@
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:http";
 import { Readable } from "node:stream";
 import type { TLSSocket } from "node:tls";
-import type { ClientConnection } from "../flow/index.js";
+import type { ClientConnection, Login } from "../flow/index.js";
 
 /** Options of {@link toWebRequest}. */
 export interface ToWebRequestOptions {
@@ -208,4 +208,16 @@ function drained(res: ServerResponse): Promise<void> {
 /** The socket's peer, for the flow's rate limits (which apply the login's `trustProxy` to it). */
 export function connectionOf(req: IncomingMessage): ClientConnection {
   return { remoteAddress: req.socket.remoteAddress };
+}
+
+/**
+ * Hands a converted request to the flow and writes its answer on `res`. The
+ * flow never throws; only the write can fail (the client went away
+ * mid-body), and then nothing is left to answer.
+ */
+export function answerWith(login: Login, request: Request, req: IncomingMessage, res: ServerResponse): void {
+  login
+    .handle(request, connectionOf(req))
+    .then((response) => writeWebResponse(res, response, req.method))
+    .catch(() => res.destroy());
 }

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Login, LoginSession } from "../flow/index.js";
-import { connectionOf, toWebRequest, writeWebResponse } from "./node-bridge.js";
+import { answerWith, toWebRequest } from "./node-bridge.js";
 
 export {
   connectionOf,
@@ -52,11 +52,7 @@ export function loginRoutes(login: Login, options: LoginRoutesOptions = {}): Nod
       next();
       return;
     }
-    login
-      .handle(request, connectionOf(req))
-      .then((response) => writeWebResponse(res, response, req.method))
-      // Only the write can fail here (the client went away mid-body): nothing is left to answer.
-      .catch(() => res.destroy());
+    answerWith(login, request, req, res);
   };
 }
 
