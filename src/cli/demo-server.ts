@@ -1,5 +1,4 @@
 import { randomBytes } from "node:crypto";
-import { resolve } from "node:path";
 import { serve } from "@hono/node-server";
 import type { Logger } from "pino";
 import { createDemoApp } from "../demo/app.js";
@@ -8,12 +7,11 @@ import { type RunningEmulator, startEmulator } from "../emulator/index.js";
 import { createLogin, type LoginOptions, loginOptionIssues } from "../flow/index.js";
 import { ConfigError } from "../protocol/errors.js";
 import { DRIVERS, driverInstalled } from "../stores/drivers.js";
-import { StoreError } from "../stores/errors.js";
-import { storeFromUrl } from "../stores/from-url.js";
 import type { Store } from "../stores/types.js";
-import { EnvProblems, ListenFailed, StoreOpenFailed } from "./demo-errors.js";
+import { EnvProblems, ListenFailed } from "./demo-errors.js";
 import { DEFAULT_STORE_URL, loginSettingsFromEnv } from "./env-config.js";
 import { messagesIn } from "./messages.js";
+import { describeStore, openStore } from "./store.js";
 
 export interface StartOptions {
   port: number;
@@ -140,46 +138,6 @@ function emulatorSettings(
     // Sessions are stored hashed and survive a restart; this secret only seals kept tokens.
     sessionSecret: env.SESSION_SECRET ?? randomBytes(32).toString("hex"),
   };
-}
-
-async function openStore(storeUrl: string): Promise<Store> {
-  try {
-    return await storeFromUrl(storeUrl);
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      const driver = Object.values(DRIVERS).find((candidate) =>
-        error.problem.includes(`"${candidate.name}"`),
-      );
-      throw new StoreOpenFailed(describeStore(storeUrl), driver ? "not installed" : "malformed", driver);
-    }
-    throw new StoreOpenFailed(storeLocation(storeUrl), errorCode(error));
-  }
-}
-
-/** The system's or driver's code of a failure (ENOTDIR, SQLITE_CANTOPEN, ECONNREFUSED), behind a StoreError too. */
-function errorCode(error: unknown): string {
-  const cause = error instanceof StoreError ? error.cause : error;
-  if (typeof cause === "object" && cause !== null && "code" in cause && typeof cause.code === "string")
-    return cause.code;
-  return error instanceof Error ? error.name : "error";
-}
-
-/** Where a store lives, for an error: a SQLite file's absolute path, else the URL without credentials. */
-function storeLocation(storeUrl: string): string {
-  const sqlite = /^sqlite:(?:\/\/)?(.+)$/i.exec(storeUrl.trim());
-  if (sqlite?.[1] && sqlite[1] !== ":memory:") return resolve(sqlite[1]);
-  return describeStore(storeUrl);
-}
-
-// Only the scheme and location: a Redis or PostgreSQL URL may carry a password.
-function describeStore(storeUrl: string): string {
-  if (storeUrl.startsWith("sqlite:") || storeUrl.startsWith("memory:")) return storeUrl;
-  try {
-    const url = new URL(storeUrl);
-    return `${url.protocol}//${url.hostname}${url.port ? `:${url.port}` : ""}`;
-  } catch {
-    return "(invalid)";
-  }
 }
 
 /** Runs `start`, turning a failure to bind into a `ListenFailed` that says which server and port. */
