@@ -2,6 +2,7 @@ import { Buffer } from "node:buffer";
 import { EventEmitter } from "node:events";
 import { type Dispatcher, Pool } from "undici";
 import { type Endpoint, WeChatError, WeChatNetworkError, WeChatTimeoutError } from "../protocol/index.js";
+import { formatQuery } from "../protocol/query.js";
 import type { ClientConfig } from "./config.js";
 import type { Deadline } from "./deadline.js";
 import { bodyTooLarge, Exchange, type HttpResponse, type MapError } from "./exchange.js";
@@ -88,12 +89,8 @@ export class HttpTransport {
     const { endpoint } = request;
     const stopped = deadline.abortError(endpoint);
     if (stopped !== undefined) return Promise.reject(stopped);
-    let path = `${this.#basePath}${request.path}`;
-    let separator = "?";
-    for (const [key, value] of request.query) {
-      path += `${separator}${key}=${encodeURIComponent(value)}`;
-      separator = "&";
-    }
+    const search = formatQuery(request.query);
+    const path = `${this.#basePath}${request.path}${search === "" ? "" : `?${search}`}`;
     const options: Dispatcher.DispatchOptions = {
       origin: this.#origin,
       path,

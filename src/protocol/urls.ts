@@ -8,6 +8,7 @@ import {
   STATE_RULE,
   stateProblem,
 } from "./identifiers.js";
+import { formatQuery as query } from "./query.js";
 
 /** Throws unless `appid` looks like a WeChat AppID (`wx` + 16 hex characters). */
 export function assertAppid(appid: unknown, argument = "appid"): asserts appid is string {
@@ -49,14 +50,6 @@ function baseUrl(openBase: string | undefined): string {
   const problem = baseUrlProblem(base);
   if (problem) throw new InvalidArgumentError("openBase", problem);
   return normalizeBaseUrl(base);
-}
-
-/**
- * Builds the query string in the given order. URLSearchParams would encode
- * spaces as `+`; WeChat documents percent-encoding, so encodeURIComponent is used.
- */
-function query(parameters: ReadonlyArray<readonly [string, string]>): string {
-  return parameters.map(([key, value]) => `${key}=${encodeURIComponent(value)}`).join("&");
 }
 
 export interface QrConnectUrlOptions {
