@@ -1,6 +1,5 @@
 import {
   assertSessionKey,
-  ConfigError,
   decodeWxaCode,
   PATHS,
   type ResetSessionKey,
@@ -10,9 +9,10 @@ import {
   type WxaCodeOptions,
   wxaCodeRequestBody,
 } from "../protocol/index.js";
+import { appApiParts } from "./app-api.js";
 import type { AppCredential } from "./app-credential.js";
 import { assertOpaque, assertOpenid } from "./arguments.js";
-import { type CallOptions, callThrough, WeChatClient } from "./client.js";
+import { type CallOptions, callThrough, type WeChatClient } from "./client.js";
 
 /**
  * Options of {@link MiniProgramClient}.
@@ -44,12 +44,7 @@ export class MiniProgramClient {
   readonly #credential: Pick<AppCredential, "call">;
 
   constructor(options: MiniProgramClientOptions) {
-    if (!(options?.client instanceof WeChatClient)) throw new ConfigError("client", "must be a WeChatClient");
-    this.#client = options.client;
-    if (typeof options.credential?.call !== "function") {
-      throw new ConfigError("credential", "must be an AppCredential of the same app");
-    }
-    this.#credential = options.credential;
+    ({ client: this.#client, credential: this.#credential } = appApiParts(options));
   }
 
   /**

@@ -5,6 +5,7 @@ import {
   type QrCodeOptions,
   qrCodeCreateBody,
 } from "../protocol/index.js";
+import { appApiParts } from "./app-api.js";
 import type { AppCredential } from "./app-credential.js";
 import { assertLang, assertOpaque, assertOpenid } from "./arguments.js";
 import { type CallOptions, callThrough, type UserInfoOptions, type WeChatClient } from "./client.js";
@@ -95,8 +96,7 @@ export class OfficialAccount {
   readonly #credential: Pick<AppCredential, "call">;
 
   constructor(options: OfficialAccountOptions) {
-    this.#client = options.client;
-    this.#credential = options.credential;
+    ({ client: this.#client, credential: this.#credential } = appApiParts(options));
   }
 
   /** {@link createQrCode} with the cluster's app token. */

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { AppCredential, memoryTokenStore, OfficialAccount, WeChatClient } from "../../src/client/index.js";
+import { ErrorCode } from "../../src/protocol/errors.js";
 import {
   PushCryptoError,
   PushFormatError,
@@ -51,6 +52,23 @@ function put(path: string, body: unknown) {
     body: JSON.stringify(body),
   });
 }
+
+describe("OfficialAccount options", () => {
+  it("names a stand-in client or a missing credential with a ConfigError, before any call", () => {
+    const client = new WeChatClient({
+      appid: "wx0123456789abcdef",
+      secret: "0123456789abcdef0123456789abcdef",
+    });
+    const credential = new AppCredential({ client, store: memoryTokenStore() });
+    const standIn = { appid: client.appid } as unknown as WeChatClient;
+    expect(() => new OfficialAccount({ client: standIn, credential })).toThrow(
+      expect.objectContaining({ code: ErrorCode.Config, field: "client" }),
+    );
+    expect(() => new OfficialAccount({ client, credential: undefined as unknown as AppCredential })).toThrow(
+      expect.objectContaining({ code: ErrorCode.Config, field: "credential" }),
+    );
+  });
+});
 
 describe("Official Account console", () => {
   it("saves a server URL only after the echostr handshake", async () => {
