@@ -3,6 +3,7 @@ import {
   decodeWxaCode,
   PATHS,
   type ResetSessionKey,
+  type ResponseOf,
   sessionKeySignature,
   type UserPhoneNumber,
   type WxaCodeImage,
@@ -13,6 +14,7 @@ import { appApiParts } from "./app-api.js";
 import type { AppCredential } from "./app-credential.js";
 import { assertOpaque, assertOpenid } from "./arguments.js";
 import { type CallOptions, callThrough, type WeChatClient } from "./client.js";
+import type { RetryPolicy } from "./retry.js";
 
 /**
  * Options of {@link MiniProgramClient}.
@@ -109,21 +111,13 @@ export class MiniProgramClient {
    * @example
    * await mini.checkSession(openid, sessionKey);
    */
-  async checkSession(openid: string, sessionKey: string, call: CallOptions = {}): Promise<true> {
-    assertOpenid(openid);
-    assertSessionKey(sessionKey);
-    const signature = sessionKeySignature(sessionKey);
-    return this.#credential.call(
-      (accessToken) =>
-        callThrough(this.#client, {
-          endpoint: "wxa/checksession",
-          path: PATHS.checkSession,
-          method: "GET",
-          query: sessionQuery(accessToken, openid, signature),
-          policy: "idempotent",
-          sensitive: [accessToken, signature, sessionKey],
-          signal: call.signal,
-        }),
+  checkSession(openid: string, sessionKey: string, call: CallOptions = {}): Promise<true> {
+    return this.#sessionKeyCall(
+      "wxa/checksession",
+      PATHS.checkSession,
+      "idempotent",
+      openid,
+      sessionKey,
       call,
     );
   }
@@ -135,22 +129,37 @@ export class MiniProgramClient {
    * @example
    * const { sessionKey: fresh } = await mini.resetUserSessionKey(openid, sessionKey);
    */
-  async resetUserSessionKey(
+  resetUserSessionKey(openid: string, sessionKey: string, call: CallOptions = {}): Promise<ResetSessionKey> {
+    return this.#sessionKeyCall(
+      "wxa/resetusersessionkey",
+      PATHS.resetSessionKey,
+      "single-use",
+      openid,
+      sessionKey,
+      call,
+    );
+  }
+
+  /** A call signed with the user's session_key (spec B.2): only its HMAC leaves. Async, so a bad argument rejects rather than throws. */
+  async #sessionKeyCall<E extends "wxa/checksession" | "wxa/resetusersessionkey">(
+    endpoint: E,
+    path: string,
+    policy: RetryPolicy,
     openid: string,
     sessionKey: string,
-    call: CallOptions = {},
-  ): Promise<ResetSessionKey> {
+    call: CallOptions,
+  ): Promise<ResponseOf<E>> {
     assertOpenid(openid);
     assertSessionKey(sessionKey);
     const signature = sessionKeySignature(sessionKey);
     return this.#credential.call(
       (accessToken) =>
         callThrough(this.#client, {
-          endpoint: "wxa/resetusersessionkey",
-          path: PATHS.resetSessionKey,
+          endpoint,
+          path,
           method: "GET",
           query: sessionQuery(accessToken, openid, signature),
-          policy: "single-use",
+          policy,
           sensitive: [accessToken, signature, sessionKey],
           signal: call.signal,
         }),
