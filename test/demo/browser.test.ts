@@ -1,41 +1,27 @@
-import { mkdir, mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { pino } from "pino";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type RunningDemo, startDemo } from "../../src/cli/demo-server.js";
+import type { RunningDemo } from "../../src/cli/demo-server.js";
 import { answerOnPhone, launchChromium, phoneUrlOf, requireChromium } from "../support/browser.js";
-import { freePort } from "../support/cli.js";
+import { useDemo } from "./fixture.js";
 
 const chromiumCheck = await requireChromium();
 const screenshots = resolve(import.meta.dirname, "../../test-results");
 
 describe.skipIf(!chromiumCheck.available)("the demo in Chromium", () => {
+  const currentDemo = useDemo({ beforeAll, afterAll });
   let demo: RunningDemo;
   let browser: Browser;
-  let workdir: string;
 
   beforeAll(async () => {
-    workdir = await mkdtemp(join(tmpdir(), "demo-browser-"));
-    demo = await startDemo({
-      port: await freePort(),
-      host: "localhost",
-      emulatorPort: 0,
-      useEmulator: true,
-      env: { STORE_URL: `sqlite:${join(workdir, "demo.db")}` },
-      say: () => undefined,
-      lang: "en",
-      logger: pino({ level: "silent" }),
-    });
+    demo = currentDemo();
     browser = await launchChromium();
     await mkdir(screenshots, { recursive: true });
   });
 
   afterAll(async () => {
     await browser?.close();
-    await demo?.close();
-    if (workdir) await rm(workdir, { recursive: true, force: true });
   });
 
   it("logs in by redirect to the QR page, shows the profile, and logs out", async () => {

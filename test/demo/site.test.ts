@@ -1,38 +1,19 @@
-import { mkdtemp, rm } from "node:fs/promises";
 import { get } from "node:http";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type RunningDemo, startDemo } from "../../src/cli/demo-server.js";
-import { freePort } from "../support/cli.js";
+import type { RunningDemo } from "../../src/cli/demo-server.js";
 import { confirmOnPhone } from "../support/confirm.js";
 import { HttpBrowser } from "../support/http-browser.js";
+import { useDemo } from "./fixture.js";
 
 const IN_WECHAT =
   "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148 MicroMessenger/8.0.50";
 
 describe("the demo site over HTTP", () => {
+  const currentDemo = useDemo({ beforeAll, afterAll });
   let demo: RunningDemo;
-  let workdir: string;
 
   beforeAll(async () => {
-    workdir = await mkdtemp(join(tmpdir(), "demo-in-wechat-"));
-    demo = await startDemo({
-      port: await freePort(),
-      host: "localhost",
-      emulatorPort: 0,
-      useEmulator: true,
-      env: { STORE_URL: `sqlite:${join(workdir, "demo.db")}` },
-      say: () => undefined,
-      lang: "en",
-      logger: pino({ level: "silent" }),
-    });
-  });
-
-  afterAll(async () => {
-    await demo?.close();
-    if (workdir) await rm(workdir, { recursive: true, force: true });
+    demo = currentDemo();
   });
 
   /** Logs `userId` in through the demo's /auth/login and returns /auth/session's answer. */
