@@ -170,6 +170,17 @@ async function completeLogin(
     "logged in",
   );
   emit(ctx, state, app, { type: "login_completed", userId: linked.user.id, created: linked.created });
+  const { user } = linked;
+  const sessionSeconds = Math.min(ctx.config.sessionIdleSeconds, ctx.config.sessionAbsoluteSeconds);
+  ctx.outcomes.set(request, {
+    kind: "completed",
+    session: {
+      user: { id: user.id, nickname: user.nickname, headimgurl: user.headimgurl, unionid: user.unionid },
+      identity: { appid: app.appid, openid: token.openid },
+      expiresAt: ctx.now() + sessionSeconds * 1000,
+    },
+    returnTo,
+  });
   return redirect(returnTo, [sessionCookie]);
 }
 

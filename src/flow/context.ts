@@ -4,6 +4,7 @@ import type { FlowLogger, LoginConfig } from "./config.js";
 import type { CookiePolicy } from "./cookies.js";
 import type { PageKind } from "./pages.js";
 import type { Sessions } from "./sessions.js";
+import type { LoginSession } from "./types.js";
 
 /**
  * One of the login's WeChat apps: the website app (QR), or the official
@@ -36,6 +37,11 @@ export interface FlowContext {
   /** The site's public origin (from `redirectUri`): the only origin `returnTo` may name. */
   readonly siteOrigin: string;
   tokensOf(appid: string): UserTokens;
+  /**
+   * What a callback request ended in, kept beside the request (never on it) for
+   * `Login.completeCallback`: the login it completed, or the page it refused with.
+   */
+  readonly outcomes: WeakMap<Request, RequestOutcome>;
   page(request: Request, kind: PageKind, status: number, reference?: string): Response;
 }
 
@@ -43,3 +49,8 @@ export interface FlowContext {
 export function isWeChatBrowser(request: Request): boolean {
   return /MicroMessenger/i.test(request.headers.get("user-agent") ?? "");
 }
+
+/** See {@link FlowContext.outcomes}. */
+export type RequestOutcome =
+  | { kind: "completed"; session: LoginSession; returnTo: string }
+  | { kind: "page"; page: PageKind };

@@ -94,8 +94,11 @@ export function createLogin(options: LoginOptions): Login {
         );
       return manager;
     },
-    page: (request, kind, status, reference) =>
-      renderPage({ kind, status, lang: pickLang(request), retryHref: `${prefix}/login`, reference }),
+    outcomes: new WeakMap(),
+    page: (request, kind, status, reference) => {
+      ctx.outcomes.set(request, { kind: "page", page: kind });
+      return renderPage({ kind, status, lang: pickLang(request), retryHref: `${prefix}/login`, reference });
+    },
   };
   const { log, page } = ctx;
   // Per-client rate limits and the periodic sweep of expired records (rate-limit.ts, sweep.ts).
@@ -189,22 +192,34 @@ export function createLogin(options: LoginOptions): Login {
 
   const secure = { secure: cookies.secure };
   const trust = proxyTrust(config.trustProxy);
+  const handle = neverThrowing(
+    async (request, connection = {}) => {
+      const started = performance.now();
+      const response = withSecurityHeaders(await answer(request, connection), secure);
+      if (config.accessLog && log) {
+        const entry = accessLogEntry(request, response.status, performance.now() - started);
+        log.info(entry, `${entry.method} ${entry.url} ${entry.status}`);
+      }
+      return response;
+    },
+    log,
+    cookies.secure,
+  );
   return {
     routePrefix: prefix,
     appid: config.appid,
-    handle: neverThrowing(
-      async (request, connection = {}) => {
-        const started = performance.now();
-        const response = withSecurityHeaders(await answer(request, connection), secure);
-        if (config.accessLog && log) {
-          const entry = accessLogEntry(request, response.status, performance.now() - started);
-          log.info(entry, `${entry.method} ${entry.url} ${entry.status}`);
-        }
-        return response;
-      },
-      log,
-      cookies.secure,
-    ),
+    handle,
+    completeCallback: async (request, connection) => {
+      const response = await handle(request, connection);
+      const outcome = ctx.outcomes.get(request);
+      if (outcome?.kind === "completed") {
+        return { outcome: "logged_in", session: outcome.session, returnTo: outcome.returnTo, response };
+      }
+      if (outcome?.kind === "page") {
+        return { outcome: "refused", error: outcome.page, status: response.status, response };
+      }
+      return { outcome: "answered", response };
+    },
     loginUrl: (returnTo) => loginUrl(ctx, returnTo),
     unauthenticated: (request, options) =>
       withSecurityHeaders(unauthenticated(ctx, request, options), secure),

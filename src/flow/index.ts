@@ -4,7 +4,7 @@ export type { FlowLogger, LoginConfig, LoginEvent, LoginOptions } from "./config
 export { loginOptionIssues, parseLoginConfig } from "./config.js";
 export type { LoginFlowEvent, LoginStep } from "./events.js";
 export { createLogin } from "./handler.js";
-export { type Lang as PageLanguage, pickLang } from "./pages.js";
+export { type Lang as PageLanguage, type PageKind as LoginErrorCode, pickLang } from "./pages.js";
 export {
   RateLimited,
   type RateLimitOptions,
@@ -13,6 +13,7 @@ export {
 export { safeReturnTo } from "./return-to.js";
 export { StoreUnavailable } from "./store-guard.js";
 export type {
+  CallbackResult,
   ClientConnection,
   EmbeddedLogin,
   Login,

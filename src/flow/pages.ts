@@ -1,6 +1,9 @@
 import { html, raw } from "hono/html";
 
-/** Every outcome the flow can show a person instead of redirecting. */
+/**
+ * Every outcome the flow can show a person instead of redirecting; exported as `LoginErrorCode`, the
+ * stable code of a refused login (`login.completeCallback`).
+ */
 export type PageKind =
   | "invalid_request"
   | "state_invalid"

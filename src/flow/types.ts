@@ -1,5 +1,6 @@
 import type { UserTokens } from "../client/index.js";
 import type { WxLoginOptions } from "../protocol/urls.js";
+import type { PageKind } from "./pages.js";
 
 /**
  * The public types of the login flow, in a module of their own: every flow
@@ -35,6 +36,16 @@ export interface Login {
    * });
    */
   handle(request: Request, connection?: ClientConnection): Promise<Response>;
+  /**
+   * Handles WeChat's redirect back (`{prefix}/callback`, `/callback/mp`) like {@link Login.handle}, and
+   * says what came of it, for an auth framework that owns the next step (Passport, Auth.js, better-auth).
+   * Every check is the flow's own (the state, its browser binding, the double callback, the code
+   * exchange); send `response`'s cookies and headers with whatever the framework answers.
+   * @example
+   * const result = await login.completeCallback(request, { remoteAddress });
+   * if (result.outcome === "logged_in") console.log(result.session.user.id);
+   */
+  completeCallback(request: Request, connection?: ClientConnection): Promise<CallbackResult>;
   /** True when `request` is for one of the login routes. */
   matches(request: Request): boolean;
   /** The logged-in session of a request, or undefined. Renews the idle expiry. */
@@ -109,3 +120,29 @@ export interface ClientConnection {
    */
   remoteAddress?: string | undefined;
 }
+
+/** What {@link Login.completeCallback} made of a callback request. */
+export type CallbackResult =
+  | {
+      /** The user logged in: `response` redirects to `returnTo` and opens the flow's session. */
+      outcome: "logged_in";
+      session: LoginSession;
+      /** The same-origin path the login was started for (checked again by the flow). */
+      returnTo: string;
+      response: Response;
+    }
+  | {
+      /** The flow refused the callback (or the user declined): `response` is its page. */
+      outcome: "refused";
+      error: PageKind;
+      status: number;
+      response: Response;
+    }
+  | {
+      /**
+       * Neither, but an answer to send as is: a restart that binds a fresh login (the browser dropped its
+       * cookie), a double callback from the browser that already logged in (sent on to `returnTo`), a 405.
+       */
+      outcome: "answered";
+      response: Response;
+    };

@@ -179,6 +179,12 @@ export const GUIDE_PROJECTS: GuideProject[] = [
     startTimeoutMs: 180_000,
   },
   {
+    name: "Passport (Express, express-session)",
+    doc: "docs/frameworks/passport.md",
+    project: "passport",
+    page: { path: "/", greeting: "Hello " },
+  },
+  {
     name: "NestJS (CommonJS)",
     doc: "docs/frameworks/nestjs.md",
     project: "nestjs",
