@@ -198,13 +198,15 @@ describe("the packed package", () => {
       expect(ran.stderr).toBe(""); // no ExperimentalWarning, no deprecation
       return JSON.parse(ran.stdout) as Record<string, string[] | string>;
     };
-    // Only the Redis and PostgreSQL stores import their driver as they load; the app installs it to use them.
+    // Only the Redis and PostgreSQL stores and the NestJS module import their peer as they load; the app
+    // installs it to use them (the Passport strategy never imports passport).
     const withoutPeers = await requireAll([]);
     expect(Object.entries(withoutPeers).filter(([, names]) => typeof names === "string")).toEqual([
       ["wechat-login/stores/redis", "Cannot find module 'ioredis'"],
       ["wechat-login/stores/postgres", "Cannot find module 'pg'"],
+      ["wechat-login/nestjs", "Cannot find module '@nestjs/common'"],
     ]);
-    await linkPackages(app, ["ioredis", "pg"]);
+    await linkPackages(app, ["ioredis", "pg", "@nestjs/common"]);
     const flags = process.allowedNodeEnvironmentFlags.has("--no-experimental-require-module")
       ? [[], ["--no-experimental-require-module"]]
       : [[]];
