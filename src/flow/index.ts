@@ -4,6 +4,7 @@ export type { FlowLogger, LoginConfig, LoginEvent, LoginOptions } from "./config
 export { loginOptionIssues, parseLoginConfig } from "./config.js";
 export type { LoginFlowEvent, LoginStep } from "./events.js";
 export { createLogin } from "./handler.js";
+export { LoginRefused } from "./login-error.js";
 export { type Lang as PageLanguage, type PageKind as LoginErrorCode, pickLang } from "./pages.js";
 export {
   RateLimited,
@@ -16,6 +17,7 @@ export type {
   CallbackResult,
   ClientConnection,
   EmbeddedLogin,
+  ExchangedLogin,
   Login,
   LoginSession,
   RequireSessionOptions,

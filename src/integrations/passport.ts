@@ -12,11 +12,11 @@ import {
   connectionOf,
   isCallback,
   type NodeRequestLike,
-  WeChatLoginError,
+  LoginRefused,
   webRequestOf,
 } from "./shared.js";
 
-export { WeChatLoginError } from "./shared.js";
+export { LoginRefused } from "./shared.js";
 
 /** The user Passport's `verify` gets, in Passport's profile shape plus the WeChat identity. */
 export interface WeChatProfile {
@@ -158,7 +158,7 @@ export class WeChatStrategy {
       this.redirect(location, response.status);
     } else if (response.status >= 500 || (error === undefined && response.status >= 400)) {
       this.error(
-        new WeChatLoginError((error as WeChatLoginError["code"]) ?? "unexpected_answer", response.status),
+        new LoginRefused((error as LoginRefused["reason"] | undefined) ?? "unexpected_answer", response.status),
       );
     } else {
       this.fail({ message: error ?? "unexpected_answer" }, Math.max(response.status, 400));

@@ -6,22 +6,9 @@
  */
 import type { IncomingMessage } from "node:http";
 import { toWebRequest } from "../adapters/node-bridge.js";
-import type { ClientConnection, Login, LoginErrorCode } from "../flow/index.js";
+import type { ClientConnection, Login } from "../flow/index.js";
 
-/** A failure of the login that is the site's or WeChat's, not the user's (a 5xx of the flow). */
-export class WeChatLoginError extends Error {
-  override readonly name = "WeChatLoginError";
-  /**
-   * @param code The flow's stable code, e.g. `"store_unavailable"`, `"wechat_unavailable"`.
-   * @param status The HTTP status the flow's own page has.
-   */
-  constructor(
-    readonly code: LoginErrorCode | "unexpected_answer",
-    readonly status: number,
-  ) {
-    super(`WeChat login failed: ${code} (${status})`);
-  }
-}
+export { LoginRefused } from "../flow/index.js";
 
 /** The parts of a Node request a drop-in reads: Express's `req`, koa-passport's stand-in for it. */
 export interface NodeRequestLike {

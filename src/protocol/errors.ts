@@ -26,6 +26,7 @@ export const ErrorCode = {
   OpenDataSignature: "WL_OPEN_DATA_SIGNATURE",
   OpenDataDecrypt: "WL_OPEN_DATA_DECRYPT",
   OpenDataWatermark: "WL_OPEN_DATA_WATERMARK",
+  LoginRefused: "WL_LOGIN_REFUSED",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
