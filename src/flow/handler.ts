@@ -250,10 +250,7 @@ export function createLogin(options: LoginOptions): Login {
       }
       if (done instanceof Response) {
         const outcome = ctx.outcomes.get(request);
-        throw new LoginRefused(
-          outcome?.kind === "page" ? outcome.page : "unexpected_answer",
-          done.status,
-        );
+        throw new LoginRefused(outcome?.kind === "page" ? outcome.page : "unexpected_answer", done.status);
       }
       const { user } = done.linked;
       log?.info(

@@ -11,8 +11,8 @@ import {
   carriedHeaders,
   connectionOf,
   isCallback,
-  type NodeRequestLike,
   LoginRefused,
+  type NodeRequestLike,
   webRequestOf,
 } from "./shared.js";
 
@@ -158,7 +158,10 @@ export class WeChatStrategy {
       this.redirect(location, response.status);
     } else if (response.status >= 500 || (error === undefined && response.status >= 400)) {
       this.error(
-        new LoginRefused((error as LoginRefused["reason"] | undefined) ?? "unexpected_answer", response.status),
+        new LoginRefused(
+          (error as LoginRefused["reason"] | undefined) ?? "unexpected_answer",
+          response.status,
+        ),
       );
     } else {
       this.fail({ message: error ?? "unexpected_answer" }, Math.max(response.status, 400));
