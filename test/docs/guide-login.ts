@@ -21,6 +21,16 @@ interface SessionBody {
   identity: { appid: string };
 }
 
+/** The guide's own page that greets a logged-in user, and how a login reaches it. */
+export interface GuidePage {
+  path: string;
+  greeting: string;
+  /** Where the login returns to, when not `path` (an auth framework's sign-in step). */
+  returnTo?: string;
+  /** What the browser does there before `path` greets it (the page's script, for a framework's sign-in). */
+  signIn?: (browser: CookieClient) => Promise<void>;
+}
+
 /**
  * A user logging in on a site built from a guide, against the emulator the guide started: on the desktop
  * (QR page, confirmed on the phone), then inside WeChat (the guide's `officialAccount`), then out again.
@@ -29,12 +39,13 @@ interface SessionBody {
 export async function logInThroughGuide(
   siteUrl: string,
   emulatorUrl: string,
-  page: { path: string; greeting: string },
+  page: GuidePage,
 ): Promise<{ firstLoginAt: number }> {
   const browser = new CookieClient(siteUrl);
   expect((await sessionOf(browser)).status).toBe(401);
+  const returnTo = page.returnTo ?? page.path;
 
-  const started = await browser.request(`/auth/login?returnTo=${encodeURIComponent(page.path)}`);
+  const started = await browser.request(`/auth/login?returnTo=${encodeURIComponent(returnTo)}`);
   expect(started.status).toBe(302);
   const authorize = new URL(started.headers.get("location")!);
   // The guide's step 2 points the login at the emulator, not at WeChat.
@@ -42,7 +53,8 @@ export async function logInThroughGuide(
   expect(authorize.searchParams.get("appid")).toBe(website.appid);
   const landed = await browser.request(await confirmOnPhone(emulatorUrl, authorize.href));
   expect(landed.status).toBe(302);
-  expect(landed.headers.get("location")).toBe(page.path);
+  expect(landed.headers.get("location")).toBe(returnTo);
+  await page.signIn?.(browser);
   const session = await sessionOf(browser);
   const firstLoginAt = Date.now();
   expect(session.status).toBe(200);

@@ -1,5 +1,7 @@
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import type { CookieClient } from "../adapters/sites.js";
+import type { GuidePage } from "./guide-login.js";
 import { root } from "./markdown.js";
 
 /** A guide the suite follows in a fresh project: the project shape its marked blocks build. */
@@ -9,7 +11,7 @@ export interface GuideProject {
   /** The `project=` of the guide's markers. */
   project: string;
   /** The page of the guide that greets a logged-in user, and how. */
-  page: { path: string; greeting: string };
+  page: GuidePage;
   /** What the guide assumes is already there (a generated Next.js or Nest app); none for an empty folder. */
   scaffold?: (dir: string) => Promise<void>;
   startTimeoutMs?: number;
@@ -185,6 +187,12 @@ export const GUIDE_PROJECTS: GuideProject[] = [
     page: { path: "/", greeting: "Hello " },
   },
   {
+    name: "Auth.js (@auth/express)",
+    doc: "docs/frameworks/authjs.md",
+    project: "authjs",
+    page: { path: "/", greeting: "Hello ", returnTo: "/signin/wechat", signIn: authjsSignIn },
+  },
+  {
     name: "NestJS (CommonJS)",
     doc: "docs/frameworks/nestjs.md",
     project: "nestjs",
@@ -193,3 +201,18 @@ export const GUIDE_PROJECTS: GuideProject[] = [
     needsCommonJs: true,
   },
 ];
+
+/** What the Auth.js guide's /signin/wechat page does in a browser: Auth.js's CSRF token, then its form post. */
+async function authjsSignIn(browser: CookieClient): Promise<void> {
+  const page = await (await browser.request("/signin/wechat")).text();
+  if (!page.includes('action="/api/auth/callback/wechat"')) throw new Error(`no sign-in form:\n${page}`);
+  const { csrfToken } = (await (await browser.request("/api/auth/csrf")).json()) as { csrfToken: string };
+  const signedIn = await browser.request("/api/auth/callback/wechat", {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams({ csrfToken, callbackUrl: "/" }).toString(),
+  });
+  if (signedIn.status !== 302 || /error=/.test(signedIn.headers.get("location") ?? "")) {
+    throw new Error(`Auth.js sign-in failed: ${signedIn.status} ${signedIn.headers.get("location")}`);
+  }
+}
