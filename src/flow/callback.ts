@@ -1,6 +1,5 @@
 import { WeChatApiError, WeChatError } from "../protocol/errors.js";
 import type { OAuthToken, UserInfo } from "../protocol/schemas.js";
-import type { LinkIdentityResult } from "../stores/types.js";
 import { beginLogin } from "./begin-login.js";
 import { CallTimer } from "./call-timer.js";
 import type { FlowContext, LoginApp } from "./context.js";
@@ -16,7 +15,7 @@ import { safeReturnTo } from "./return-to.js";
  * room for a format change, while anything else (or longer) never reaches
  * WeChat: it is an attack or a broken link, not a code.
  */
-export const CODE_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;
+const CODE_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;
 
 /** The callback's parameters once their shape is checked: `code` is absent when the user declined. */
 export interface CallbackParameters {
@@ -94,25 +93,14 @@ export async function callback(
   return completeLogin(ctx, request, app, state, code, returnTo);
 }
 
-/** A login WeChat confirmed: the code exchanged, both answers checked, the identity linked. */
-export interface LinkedLogin {
-  linked: LinkIdentityResult;
-  token: OAuthToken;
-  profile: UserInfo | undefined;
-}
-
-/**
- * Exchanges `code` at `app`, checks what WeChat said, links the identity (by `(appid, openid)`, unionid kept
- * for cross-app linking), runs `onLogin` and keeps the tokens; a Response (a page) when any step refuses.
- * `state` names the login in `onEvent`'s events. Opens no session: the callback does, or an auth framework.
- */
-export async function exchangeAndLink(
+async function completeLogin(
   ctx: FlowContext,
   request: Request,
   app: LoginApp,
   state: string,
   code: string,
-): Promise<LinkedLogin | Response> {
+  returnTo: string,
+): Promise<Response> {
   let token: OAuthToken;
   let profile: UserInfo | undefined;
   const call = new CallTimer(ctx, state, app);
@@ -171,20 +159,6 @@ export async function exchangeAndLink(
   if (ctx.config.keepTokens) {
     await ctx.tokensOf(app.appid).save(token);
   }
-  return { linked, token, profile };
-}
-
-async function completeLogin(
-  ctx: FlowContext,
-  request: Request,
-  app: LoginApp,
-  state: string,
-  code: string,
-  returnTo: string,
-): Promise<Response> {
-  const done = await exchangeAndLink(ctx, request, app, state, code);
-  if (done instanceof Response) return done;
-  const { linked, token } = done;
   const sessionCookie = await ctx.sessions.start(
     request,
     { userId: linked.user.id, appid: app.appid, openid: token.openid },

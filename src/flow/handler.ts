@@ -4,20 +4,13 @@ import { authorizeUrl, qrConnectUrl } from "../protocol/urls.js";
 import type { Store } from "../stores/types.js";
 import { accessLogEntry } from "./access-log.js";
 import { embeddedLogin, login, qrRoute } from "./begin-login.js";
-import {
-  type CallbackParameters,
-  CODE_PATTERN,
-  callback,
-  callbackParameters,
-  exchangeAndLink,
-} from "./callback.js";
+import { type CallbackParameters, callback, callbackParameters } from "./callback.js";
 import { proxyTrust } from "./client-address.js";
 import { type LoginOptions, parseLoginConfig } from "./config.js";
 import type { FlowContext, LoginApp } from "./context.js";
 import { CookiePolicy } from "./cookies.js";
-import { randomToken, TokenCipher } from "./crypto.js";
+import { TokenCipher } from "./crypto.js";
 import { neverThrowing } from "./last-guard.js";
-import { LoginRefused } from "./login-error.js";
 import { logoutPage } from "./logout-page.js";
 import { pickLang, renderPage } from "./pages.js";
 import { LoginLimits } from "./rate-limit.js";
@@ -226,42 +219,6 @@ export function createLogin(options: LoginOptions): Login {
         return { outcome: "refused", error: outcome.page, status: response.status, response };
       }
       return { outcome: "answered", response };
-    },
-    exchangeCode: async (code, options = {}) => {
-      const appid = options.appid ?? config.appid;
-      const app = apps.find((candidate) => candidate.appid === appid);
-      if (!app)
-        throw new InvalidArgumentError(
-          "appid",
-          "is not an app of this login (appid or officialAccount.appid)",
-        );
-      if (!CODE_PATTERN.test(code)) throw new LoginRefused("invalid_request", 400);
-      const request = options.request ?? new Request(config.redirectUri);
-      let done: Awaited<ReturnType<typeof exchangeAndLink>>;
-      try {
-        done = await exchangeAndLink(ctx, request, app, randomToken(), code);
-      } catch (error) {
-        if (!(error instanceof StoreUnavailable)) throw error;
-        log?.error(
-          { event: "store_failed", store: store.kind, reason: describe(error.cause ?? error) },
-          error.message,
-        );
-        throw new LoginRefused("store_unavailable", 503);
-      }
-      if (done instanceof Response) {
-        const outcome = ctx.outcomes.get(request);
-        throw new LoginRefused(outcome?.kind === "page" ? outcome.page : "unexpected_answer", done.status);
-      }
-      const { user } = done.linked;
-      log?.info(
-        { event: "login_completed", userId: user.id, appid, created: done.linked.created },
-        "logged in",
-      );
-      return {
-        user: { id: user.id, nickname: user.nickname, headimgurl: user.headimgurl, unionid: user.unionid },
-        identity: { appid, openid: done.token.openid },
-        created: done.linked.created,
-      };
     },
     loginUrl: (returnTo) => loginUrl(ctx, returnTo),
     unauthenticated: (request, options) =>

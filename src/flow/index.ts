@@ -17,7 +17,6 @@ export type {
   CallbackResult,
   ClientConnection,
   EmbeddedLogin,
-  ExchangedLogin,
   Login,
   LoginSession,
   RequireSessionOptions,

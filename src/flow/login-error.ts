@@ -2,8 +2,8 @@ import { ErrorCode, WeChatLoginError } from "../protocol/errors.js";
 import type { PageKind } from "./pages.js";
 
 /**
- * A login the flow refused or could not finish outside its own routes (`login.exchangeCode`, the framework
- * drop-ins): `reason` is the page the flow would have shown, `status` that page's HTTP status. Its message
+ * A login the flow refused or could not finish, raised where a framework drop-in owns the answer
+ * (the Passport strategy's `error`): `reason` is the page the flow would have shown, `status` that page's HTTP status. Its message
  * names only the reason: never a WeChat code, state or token.
  */
 export class LoginRefused extends WeChatLoginError {

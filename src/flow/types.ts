@@ -46,18 +46,6 @@ export interface Login {
    * if (result.outcome === "logged_in") console.log(result.session.user.id);
    */
   completeCallback(request: Request, connection?: ClientConnection): Promise<CallbackResult>;
-  /**
-   * Exchanges a WeChat `code` that came back to someone else's callback (an auth framework's, which checked its
-   * own state) and links the identity, as the flow's callback does after its state checks: the GET exchange,
-   * errcodes typed, userinfo checked against the token, linked by `(appid, openid)` with unionid kept,
-   * `onLogin` and `keepTokens` applied. Opens no session.
-   * @param options `appid`: the app the code is for (default the website app); `request`: the browser's
-   *   request, for `onLogin` and the page language.
-   * @throws {LoginRefused} with the flow's code: `"code_invalid"` (spent or expired, 400),
-   *   `"wechat_misconfigured"` (502), `"wechat_unavailable"` (502), `"login_denied"` (onLogin refused, 403)…
-   * @throws {InvalidArgumentError} for an appid this login is not configured with.
-   */
-  exchangeCode(code: string, options?: { appid?: string; request?: Request }): Promise<ExchangedLogin>;
   /** True when `request` is for one of the login routes. */
   matches(request: Request): boolean;
   /** The logged-in session of a request, or undefined. Renews the idle expiry. */
@@ -158,11 +146,3 @@ export type CallbackResult =
       outcome: "answered";
       response: Response;
     };
-
-/** A WeChat login {@link Login.exchangeCode} completed: who it is, with no session opened. */
-export interface ExchangedLogin {
-  user: LoginSession["user"];
-  identity: LoginSession["identity"];
-  /** True when this login made the user (their first login with any app linked to them). */
-  created: boolean;
-}

@@ -1,6 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { LoginRefused } from "../../src/flow/index.js";
-import { InvalidArgumentError } from "../../src/protocol/errors.js";
 import { Browser, type Harness, SITE, startHarness, startLogin } from "./harness.js";
 
 /** The request a browser sends for `url`, with its cookies, as `Browser.request` would. */
@@ -60,39 +58,5 @@ describe("login.completeCallback: what a callback came to, for auth frameworks",
       outcome: "refused",
       error: "login_cancelled",
     });
-  });
-});
-
-describe("login.exchangeCode: a code that came back to an auth framework's own callback", () => {
-  let harness: Harness;
-  beforeAll(async () => {
-    harness = await startHarness();
-  });
-  afterAll(async () => {
-    await harness.close();
-  });
-
-  it("exchanges and links like the callback, opens no session, and refuses a spent code with a typed error", async () => {
-    const browser = new Browser(harness.login);
-    const code = new URL(await startLogin(harness, browser)).searchParams.get("code")!;
-    const exchanged = await harness.login.exchangeCode(code);
-    expect(exchanged.identity.appid).toBe(harness.website.appid);
-    expect(exchanged.user.nickname).toBe(harness.emulator.users[0]!.nickname);
-    expect(exchanged.user.id).not.toBe(exchanged.user.unionid);
-    expect(exchanged.user.id).not.toBe(exchanged.identity.openid);
-    // The same person again (a second code): the same user, no longer created.
-    const again = new URL(await startLogin(harness, browser)).searchParams.get("code")!;
-    expect(await harness.login.exchangeCode(again)).toMatchObject({ user: exchanged.user, created: false });
-
-    const spent = await harness.login.exchangeCode(code).catch((error: unknown) => error);
-    expect(spent).toBeInstanceOf(LoginRefused);
-    expect(spent).toMatchObject({ code: "WL_LOGIN_REFUSED", reason: "code_invalid", status: 400 });
-    expect((spent as Error).message).not.toContain(code);
-    await expect(harness.login.exchangeCode("not a code!")).rejects.toMatchObject({
-      reason: "invalid_request",
-    });
-    await expect(harness.login.exchangeCode(code, { appid: "wx0000000000000000" })).rejects.toBeInstanceOf(
-      InvalidArgumentError,
-    );
   });
 });
