@@ -193,6 +193,17 @@ export const GUIDE_PROJECTS: GuideProject[] = [
     page: { path: "/", greeting: "Hello ", returnTo: "/signin/wechat", signIn: authjsSignIn },
   },
   {
+    name: "better-auth (SQLite)",
+    doc: "docs/frameworks/better-auth.md",
+    project: "better-auth",
+    page: {
+      path: "/",
+      greeting: "Hello ",
+      returnTo: "/api/auth/wechat/callback?callbackURL=%2F",
+      signIn: betterAuthSignIn,
+    },
+  },
+  {
     name: "NestJS (CommonJS)",
     doc: "docs/frameworks/nestjs.md",
     project: "nestjs",
@@ -214,5 +225,13 @@ async function authjsSignIn(browser: CookieClient): Promise<void> {
   });
   if (signedIn.status !== 302 || /error=/.test(signedIn.headers.get("location") ?? "")) {
     throw new Error(`Auth.js sign-in failed: ${signedIn.status} ${signedIn.headers.get("location")}`);
+  }
+}
+
+/** The better-auth guide's callback: the plugin opens better-auth's session and goes on to `/`. */
+async function betterAuthSignIn(browser: CookieClient): Promise<void> {
+  const signedIn = await browser.request("/api/auth/wechat/callback?callbackURL=%2F");
+  if (signedIn.status !== 302 || signedIn.headers.get("location") !== "/") {
+    throw new Error(`better-auth sign-in failed: ${signedIn.status} ${signedIn.headers.get("location")}`);
   }
 }
