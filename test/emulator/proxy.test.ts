@@ -90,6 +90,16 @@ describe("the emulator's HTTPS proxy for WeChat's hosts", () => {
     }
   });
 
+  it("passes OpenSSL's strict X.509 checks (Python 3.13 turns them on by default)", async () => {
+    const { port } = new URL(proxyUrl);
+    const { stdout } = await run("sh", [
+      "-c",
+      `openssl s_client -proxy 127.0.0.1:${port} -connect api.weixin.qq.com:443 -servername api.weixin.qq.com -CAfile "${caCert}" -x509_strict -verify_return_error </dev/null 2>&1`,
+    ]);
+    expect(stdout).toContain("Verify return code: 0 (ok)");
+    expect(stdout).toMatch(/depth=0 CN = api\.weixin\.qq\.com/);
+  });
+
   it("is not trusted without the CA: curl refuses the certificate", async () => {
     const result = await curl(["--proxy", proxyUrl, "https://api.weixin.qq.com/sns/auth"]);
     expect(result.code).toBe(60);
