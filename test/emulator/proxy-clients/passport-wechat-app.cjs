@@ -15,7 +15,7 @@ const app = express();
 app.use(passport.initialize());
 app.get("/login", passport.authenticate("wechat", { session: false }));
 app.get("/callback", passport.authenticate("wechat", { session: false }), (req, res) => res.json(req.user));
-app.use((error, req, res, next) => res.status(500).json({ error: String(error.message ?? error) }));
+app.use((error, _req, res, _next) => res.status(500).json({ error: String(error.message ?? error) }));
 
 const server = app.listen(0, "127.0.0.1", () => {
   const { port } = server.address();
@@ -28,7 +28,7 @@ const server = app.listen(0, "127.0.0.1", () => {
       scope: client === "web" ? "snsapi_login" : "snsapi_userinfo",
       state: "passport42",
     },
-    (accessToken, refreshToken, profile, expiresIn, done) =>
+    (accessToken, _refreshToken, profile, expiresIn, done) =>
       done(null, { profile, hasAccessToken: typeof accessToken === "string", expiresIn }),
   );
   strategy._oauth.setOpts({ httpsAgent: new HttpsProxyAgent(process.env.HTTPS_PROXY), timeout: 10_000 });
