@@ -241,3 +241,44 @@ describe("the unmodified passport-wechat strategy in Express, through the proxy"
     }
   });
 });
+
+/** A code for the default Official Account, as if the user had consented (the control API plays the user). */
+async function oaCode(): Promise<string> {
+  const response = await fetch(`${emulator.url}/_emulator/authorize`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ appid: OA.appid, scope: "snsapi_userinfo" }),
+  });
+  return ((await response.json()) as { code: string }).code;
+}
+
+// docs/emulator-drop-in.md shows these files (same-as): they run here as a reader runs them.
+describe("the drop-in guide's examples", () => {
+  const options = () => ({ cwd: root, env: sdkEnv(), timeout: 30_000 });
+
+  it("curl.sh: WeChat's own answer, over TLS to api.weixin.qq.com", async () => {
+    const { stdout } = await run("sh", [join(clients, "curl.sh")], options());
+    expect(JSON.parse(stdout)).toMatchObject({ errcode: 40001 });
+  });
+
+  it("wechat-oauth.cjs: a code → the user's nickname and unionid", async () => {
+    const { stdout } = await run(
+      process.execPath,
+      [join(clients, "wechat-oauth.cjs"), await oaCode()],
+      options(),
+    );
+    expect(stdout).toMatch(/^张三 o[\w-]{27}\n$/);
+  });
+
+  it.skipIf(!pythonCheck.available)(
+    "requests_exchange.py: a code → the user's nickname and unionid",
+    async () => {
+      const { stdout } = await run(
+        python,
+        [join(clients, "requests_exchange.py"), await oaCode()],
+        options(),
+      );
+      expect(stdout).toMatch(/^张三 o[\w-]{27}\n$/);
+    },
+  );
+});
