@@ -5,7 +5,7 @@ const EMULATOR_DOCS = "https://github.com/wechat-login/wechat-login/blob/main/do
 const EMULATOR_DOCS_ZH = "https://github.com/wechat-login/wechat-login/blob/main/docs/emulator.zh-CN.md";
 const DROP_IN_DOCS = "https://github.com/wechat-login/wechat-login/blob/main/docs/emulator-drop-in.md";
 const DROP_IN_DOCS_ZH =
-  "https://github.com/wechat-login/wechat-login/blob/main/docs/zh-CN/emulator-drop-in.md";
+  "https://github.com/wechat-login/wechat-login/blob/main/docs/emulator-drop-in.zh-CN.md";
 
 /** Languages the CLI speaks: zh-CN when LC_ALL / LANG say so, English otherwise. */
 export type CliLang = "en" | "zh";
