@@ -1,12 +1,12 @@
 import { execFile } from "node:child_process";
-import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { request as httpRequest } from "node:http";
-import { connect } from "node:net";
+import { type AddressInfo, connect, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type RunningEmulator, startEmulator } from "../../src/emulator/index.js";
+import { EmulatorProxyError, type RunningEmulator, startEmulator } from "../../src/emulator/index.js";
 
 const run = promisify(execFile);
 let caDir: string;
@@ -25,6 +25,14 @@ afterAll(async () => {
   await emulator?.close();
   if (caDir) await rm(caDir, { recursive: true, force: true });
 });
+
+async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((done) => probe.listen(0, "127.0.0.1", done));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise((done) => probe.close(done));
+  return port;
+}
 
 /** curl, a client no one here wrote, through the proxy with only the CA trusted. */
 async function curl(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -164,5 +172,24 @@ describe("the emulator's HTTPS proxy for WeChat's hosts", () => {
     } finally {
       await second.close();
     }
+  });
+
+  it("refuses an unusable CA with a typed error, and leaves no server listening", async () => {
+    const broken = join(caDir, "broken");
+    await mkdir(broken);
+    await writeFile(join(broken, "ca.pem"), "not a certificate");
+    await writeFile(join(broken, "ca-key.pem"), "not a key");
+    const port = await freePort();
+    const failure = await startEmulator({ port, proxy: { port: 0, caDir: broken } }).catch(
+      (error: unknown) => error,
+    );
+    expect(failure).toBeInstanceOf(EmulatorProxyError);
+    expect((failure as EmulatorProxyError).problem).toBe("bad-ca");
+    expect((failure as Error).message).toContain("delete ca.pem and ca-key.pem");
+    expect((failure as Error).message).not.toContain("not a key");
+    // The emulator's own port was released: it can be listened on again.
+    const again = createServer();
+    await new Promise<void>((done, fail) => again.once("error", fail).listen(port, "127.0.0.1", done));
+    await new Promise((done) => again.close(done));
   });
 });
