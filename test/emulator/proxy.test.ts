@@ -192,4 +192,34 @@ describe("the emulator's HTTPS proxy for WeChat's hosts", () => {
     await new Promise<void>((done, fail) => again.once("error", fail).listen(port, "127.0.0.1", done));
     await new Promise((done) => again.close(done));
   });
+
+  it("survives garbage: a tunnel that speaks no TLS, a bad CONNECT line, and keeps serving", async () => {
+    const { hostname, port } = new URL(proxyUrl);
+    const tunnel = await new Promise<string>((resolve, reject) => {
+      const socket = connect(Number(port), hostname, () => {
+        socket.write("CONNECT api.weixin.qq.com:443 HTTP/1.1\r\nHost: api.weixin.qq.com:443\r\n\r\n");
+      });
+      let text = "";
+      socket.on("data", (chunk) => {
+        text += chunk.toString("latin1");
+        // Once the tunnel is up, send what is not a TLS ClientHello.
+        if (text.startsWith("HTTP/1.1 200") && !text.includes("sent")) {
+          text += "sent";
+          socket.write("GET / HTTP/1.1\r\n\r\n");
+        }
+      });
+      socket.on("close", () => resolve(text));
+      socket.on("error", reject);
+    });
+    expect(tunnel).toMatch(/^HTTP\/1\.1 200 Connection Established/);
+    expect(await rawConnect("not a host line")).toMatch(/^HTTP\/1\.1 (400|403) /);
+    const result = await curl([
+      "--proxy",
+      proxyUrl,
+      "--cacert",
+      caCert,
+      "https://api.weixin.qq.com/sns/auth",
+    ]);
+    expect(JSON.parse(result.stdout)).toMatchObject({ errcode: 41001 });
+  });
 });
