@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { authorizeUrl as ourAuthorizeUrl } from "../../src/protocol/urls.js";
 import { login, useEmulator } from "./helpers.js";
 
 // Item 7 of issue 16: where the emulator used to differ from documented WeChat.
@@ -97,6 +98,18 @@ describe("strict parameter order for oauth2/authorize (spec §2)", () => {
     );
     expect(silent.status).toBe(200);
     expect(silent.headers.get("location")).toBeNull();
+  });
+
+  it("serves the URL our own client builds (forcePopup and connect_redirect included)", async () => {
+    const url = ourAuthorizeUrl({
+      appid: strict.officialAccount.appid,
+      redirectUri: "http://localhost/callback",
+      scope: "snsapi_userinfo",
+      state: "ours",
+      forcePopup: true,
+      openBase: strict.url,
+    });
+    expect(await (await fetch(url)).text()).toContain('name="decision"');
   });
 
   it("is opt-in: by default the order is not checked", async () => {
