@@ -14,6 +14,7 @@ export interface RunningProxy {
 }
 
 const ALLOWED = new Set<string>(WECHAT_HOSTS);
+const HANDSHAKE_TIMEOUT_MS = 10_000;
 
 /** `host:port` of a CONNECT line; undefined unless it names a WeChat host on 443. */
 function connectTarget(authority: string | undefined): string | undefined {
@@ -100,6 +101,11 @@ export async function startProxy(options: {
       ALPNProtocols: ["http/1.1"],
     });
     track(tls);
+    // A tunnel that never completes its handshake would otherwise hold its socket until the emulator stops.
+    const handshake = setTimeout(() => tls.destroy(), HANDSHAKE_TIMEOUT_MS);
+    const settle = () => clearTimeout(handshake);
+    tls.once("secure", settle);
+    tls.once("close", settle);
     inner.emit("connection", tls);
   });
 
