@@ -15,10 +15,20 @@ import { requireService } from "../support/services.js";
 const run = promisify(execFile);
 const clients = resolve(import.meta.dirname, "proxy-clients");
 const root = resolve(import.meta.dirname, "../..");
-// Debian's python3-requests is what CI installs; a developer's own python3 will do locally.
-const python = existsSync("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
+// Debian's python3-requests (what .ci/run installs) first, else whichever python3 on PATH has requests.
+const pythons = [...(existsSync("/usr/bin/python3") ? ["/usr/bin/python3"] : []), "python3"];
+let python = "python3";
 const pythonCheck = await requireService("python3-requests", async () => {
-  await run(python, ["-c", "import requests"]);
+  for (const candidate of pythons) {
+    try {
+      await run(candidate, ["-c", "import requests"]);
+      python = candidate;
+      return;
+    } catch {
+      // Try the next interpreter.
+    }
+  }
+  throw new Error(`no ${pythons.join(" or ")} can import requests (apt-get install python3-requests)`);
 });
 
 const OA = { appid: "wx2c7e9a1f4b6d8e03", secret: "7d1f3a9c5e2b8d4f6a0c1e3b5d7f9a2c" };
