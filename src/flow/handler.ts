@@ -19,6 +19,7 @@ import {
   miniProgramOpenDataRoute,
   miniProgramPhone,
 } from "./mini-program.js";
+import { miniProgramConfirm, miniProgramQr, miniProgramQrPoll, miniProgramScan } from "./mini-program-qr.js";
 import { pickLang, renderPage } from "./pages.js";
 import { LoginLimits } from "./rate-limit.js";
 import { json, withCookies } from "./responses.js";
@@ -154,6 +155,21 @@ export function createLogin(options: LoginOptions): Login {
     routes["/miniprogram/open-data"] = api((request) =>
       miniProgramOpenDataRoute(ctx, miniProgram, openData, request, "open-data"),
     );
+    // "Scan the mini-program code" on the website (mini-program-qr.ts).
+    routes["/miniprogram/qr"] = {
+      methods: ["GET"],
+      limit: "start",
+      json: true,
+      run: (_request, url) => miniProgramQr(ctx, miniProgram, url),
+    };
+    routes[ATTEMPT_POLL] = {
+      methods: ["GET"],
+      json: true,
+      run: (request, url) =>
+        miniProgramQrPoll(ctx, miniProgram, request, url.pathname.split("/").pop() ?? ""),
+    };
+    routes["/miniprogram/scan"] = api((request) => miniProgramScan(ctx, miniProgram, request), "callback");
+    routes["/miniprogram/confirm"] = api((request) => miniProgramConfirm(ctx, miniProgram, request));
   }
   for (const app of apps) {
     routes[app.callbackRoute] = {
@@ -181,7 +197,7 @@ export function createLogin(options: LoginOptions): Login {
       return page(request, "invalid_request", 400);
     }
     const path = routeOf(url);
-    const route = path === undefined ? undefined : routes[path];
+    const route = path === undefined ? undefined : (routes[path] ?? routes[parameterized(path)]);
     if (!route) return page(request, "not_found", 404);
     const method = request.method === "HEAD" ? "GET" : request.method;
     if (!route.methods.includes(method)) {
@@ -271,6 +287,13 @@ export function createLogin(options: LoginOptions): Login {
       ]);
     },
   };
+}
+
+/** The one route with a parameter: the website polls its mini-program attempt by id. */
+const ATTEMPT_POLL = "/miniprogram/qr/{attemptId}";
+
+function parameterized(path: string): string {
+  return /^\/miniprogram\/qr\/[^/]+$/.test(path) ? ATTEMPT_POLL : path;
 }
 
 interface Route {

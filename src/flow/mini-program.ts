@@ -51,9 +51,27 @@ export async function miniProgramLogin(
   const body = await readJsonObject(request);
   if (body instanceof Response) return body;
   if (!isWeChatCode(body.code)) return codeMissing("the wx.login() code");
+  const loggedIn = await logInWithCode(ctx, mp, request, body.code);
+  return loggedIn instanceof Response ? loggedIn : json(loggedIn.answer, 200);
+}
+
+/** What the mini program is told at login: its bearer token and the user. */
+export interface MiniProgramLoginAnswer {
+  token: string;
+  expiresIn: number;
+  user: { id: string; nickname: string; headimgurl: string; unionid: string | undefined };
+}
+
+/** The login behind `/miniprogram/login` and `/miniprogram/scan`: the answer, or the 4xx/5xx JSON for it. */
+export async function logInWithCode(
+  ctx: FlowContext,
+  mp: MiniProgramApp,
+  request: Request,
+  code: string,
+): Promise<{ answer: MiniProgramLoginAnswer; openid: string; unionid: string | undefined } | Response> {
   let exchanged: Code2Session;
   try {
-    exchanged = await mp.client.code2Session(body.code);
+    exchanged = await mp.client.code2Session(code);
   } catch (error) {
     return upstreamFailure(ctx, error, "login");
   }
@@ -103,18 +121,19 @@ export async function miniProgramLogin(
     "logged in",
   );
   const { user } = linked;
-  return json(
-    {
+  return {
+    openid,
+    unionid: linked.identity.unionid,
+    answer: {
       token,
       expiresIn,
       user: { id: user.id, nickname: user.nickname, headimgurl: user.headimgurl, unionid: user.unionid },
     },
-    200,
-  );
+  };
 }
 
 /** The bearer session of the mini program behind a request, or the 401/403 for it. */
-async function miniProgramSession(
+export async function miniProgramSession(
   ctx: FlowContext,
   mp: MiniProgramApp,
   request: Request,
@@ -247,7 +266,7 @@ function openDataFailure(error: unknown): Response {
   throw error;
 }
 
-function codeMissing(what: string): Response {
+export function codeMissing(what: string): Response {
   return apiError("code_missing", `Send {"code": …} with ${what}.`, 400);
 }
 
@@ -256,7 +275,11 @@ function codeMissing(what: string): Response {
  * replace (400, with WeChat's hint: a `wx.login` code sent as a phone code is
  * told so); a configuration errcode is the site's fault (502), the rest 502.
  */
-function upstreamFailure(ctx: FlowContext, error: unknown, call: "login" | "phone"): Response {
+export function upstreamFailure(
+  ctx: FlowContext,
+  error: unknown,
+  call: "login" | "phone" | "wxacode",
+): Response {
   if (error instanceof InvalidArgumentError) return codeMissing("a code as WeChat issued it");
   if (!(error instanceof WeChatError)) throw error;
   const rid = error instanceof WeChatApiError ? error.rid : undefined;
@@ -277,7 +300,7 @@ function upstreamFailure(ctx: FlowContext, error: unknown, call: "login" | "phon
         rid,
       });
     }
-    if (error.action === "restart_login" || error.action === "reject") {
+    if (call !== "wxacode" && (error.action === "restart_login" || error.action === "reject")) {
       return call === "phone"
         ? apiError("phone_code_invalid", error.hint, 400, { errcode: error.errcode })
         : apiError("code_invalid", error.hint, 400, { errcode: error.errcode });

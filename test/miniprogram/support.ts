@@ -1,3 +1,5 @@
+import jsQRModule from "jsqr";
+import { PNG } from "pngjs";
 import type { RunningEmulator } from "../../src/emulator/index.js";
 
 /** The emulator's mini program (of the same Open Platform account as its website and official account). */
@@ -87,3 +89,14 @@ export class MiniProgramDevice {
     return answer;
   }
 }
+
+/** The URL a wxacode encodes (the emulator's phone panel, with `scene` and `page`), read from its PNG. */
+export function readWxaCode(dataUrl: string): URL {
+  const png = PNG.sync.read(Buffer.from(dataUrl.replace(/^data:image\/png;base64,/, ""), "base64"));
+  const text = jsQR(new Uint8ClampedArray(png.data), png.width, png.height)?.data;
+  if (!text) throw new Error("no QR code in the image");
+  return new URL(text);
+}
+
+// jsqr is CommonJS with its function as both module.exports and .default; its types see only the latter.
+const jsQR = jsQRModule.default;
