@@ -66,6 +66,8 @@ export async function miniProgramQr(ctx: FlowContext, mp: MiniProgramApp, url: U
   return json(
     {
       attemptId: attempt.id,
+      // What the image encodes anyway: a page may print it or link a test phone to it.
+      scene: attempt.handle,
       image: `data:${code.contentType};base64,${Buffer.from(code.image).toString("base64")}`,
       expiresIn: ATTEMPT_TTL_SECONDS,
       poll: `${ctx.config.routePrefix}/miniprogram/qr/${attempt.id}`,

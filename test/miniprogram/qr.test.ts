@@ -63,6 +63,7 @@ for (const kind of STORE_KINDS) {
       expect(target.pathname).toBe(`/_emulator/mini-program/${miniProgramOf(emulator()).appid}`);
       expect(target.searchParams.get("page")).toBe("pages/login/confirm");
       expect(scene).toMatch(/^[A-Za-z0-9_-]{22}$/);
+      expect((body as { scene?: string }).scene).toBe(scene);
       expect(await poll(browser, body.attemptId)).toEqual({
         status: 200,
         body: { status: "waiting", expiresIn: expect.toSatisfy((n: number) => n > 290 && n <= 300) },
