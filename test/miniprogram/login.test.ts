@@ -324,3 +324,44 @@ for (const kind of STORE_KINDS) {
     });
   });
 }
+
+describe("a failing store", () => {
+  it("answers the mini program's JSON routes with a JSON 503 and makes no session", async () => {
+    const { memoryStore } = await import("../../src/stores/memory.js");
+    const real = memoryStore();
+    const failOn = new Set(["linkIdentity", "putAttempt", "getSession"]);
+    const store = new Proxy(real, {
+      get(target, property, receiver) {
+        const value = Reflect.get(target, property, receiver);
+        if (typeof property === "string" && failOn.has(property)) {
+          return async () => {
+            throw new Error("ECONNREFUSED 127.0.0.1:6390");
+          };
+        }
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    const site = await startSite({
+      store,
+      upstream: emulator().url,
+      apps: appsOf(emulator()),
+      overrides: { miniProgram: miniProgramOf(emulator()) },
+    });
+    try {
+      const device = new MiniProgramDevice(site.url);
+      const login = await device.logIn(emulator());
+      expect(login).toMatchObject({ status: 503, body: { error: "store_unavailable" } });
+      expect(login.headers.get("content-type")).toMatch(/^application\/json/);
+      const qr = await fetch(`${site.url}/auth/miniprogram/qr`);
+      expect(qr.status).toBe(503);
+      expect(await qr.json()).toMatchObject({ error: "store_unavailable" });
+      device.token = "a".repeat(64);
+      expect(await device.post("/auth/miniprogram/phone", { code: "c" })).toMatchObject({ status: 503 });
+      // The backend's own message stays in the log, never in the answer.
+      expect(JSON.stringify(login.body)).not.toContain("ECONNREFUSED");
+    } finally {
+      await site.close();
+      await real.close();
+    }
+  });
+});

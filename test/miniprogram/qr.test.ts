@@ -204,3 +204,16 @@ for (const kind of STORE_KINDS) {
     });
   });
 }
+
+describe("the access log", () => {
+  it("redacts the attempt id of a poll", async () => {
+    const { redactUrl } = await import("../../src/flow/index.js");
+    expect(redactUrl(`/auth/miniprogram/qr/${"a".repeat(64)}?x=1`)).toBe(
+      "/auth/miniprogram/qr/[redacted]?x=1",
+    );
+    expect(redactUrl(`http://h/auth/miniprogram/qr/${"b".repeat(64)}`)).toBe(
+      "http://h/auth/miniprogram/qr/[redacted]",
+    );
+    expect(redactUrl("/auth/miniprogram/qr?returnTo=%2F")).toBe("/auth/miniprogram/qr?returnTo=%2F");
+  });
+});
