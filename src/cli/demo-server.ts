@@ -50,6 +50,9 @@ export async function startDemo(options: StartOptions): Promise<RunningDemo> {
       startEmulator({ port: options.emulatorPort, host: "127.0.0.1" }),
     );
     settings = emulatorSettings(emulator, demoOrigin, options.env);
+    // The emulator's mini program talks to this demo, as a real one to its developer's server.
+    const mini = settings.miniProgram && emulator.state.apps.get(settings.miniProgram.appid);
+    if (mini) mini.server = `${demoOrigin}/auth`;
     storeUrl = options.env.STORE_URL?.trim() || DEFAULT_STORE_URL;
     // The emulator supplies the app; only a SESSION_SECRET the user set can be wrong here.
     if (loginOptionIssues(settings).some((issue) => issue.field === "sessionSecret")) {
@@ -79,10 +82,15 @@ export async function startDemo(options: StartOptions): Promise<RunningDemo> {
       logger: logger.child({ component: "flow" }),
       onEvent: traces.record,
     });
+    const mini = settings.miniProgram;
     const demo = createDemoApp(login, {
       logger: logger.child({ component: "http" }),
       traces,
       siteOrigin: demoOrigin,
+      miniProgramPanel:
+        emulator && mini
+          ? `${emulator.url}/_emulator/mini-program/${mini.appid}?page=${encodeURIComponent(mini.page ?? "pages/login/confirm")}`
+          : undefined,
     });
     const server = await listening("demo", options.host, options.port, () =>
       listen(demo.fetch, options.port, options.host),
@@ -128,11 +136,21 @@ function emulatorSettings(
   const officialAccount = emulator.apps.find(
     (app) => app.kind === "official-account" && app.openAccount === website.openAccount,
   );
+  const miniProgram = emulator.apps.find(
+    (app) => app.kind === "mini-program" && app.openAccount === website.openAccount,
+  );
   return {
     appid: website.appid,
     secret: website.secret,
     redirectUri: `${demoOrigin}/auth/callback`,
     officialAccount: officialAccount && { appid: officialAccount.appid, secret: officialAccount.secret },
+    // The third way in: "scan the mini-program code" (its page is one the emulator's mini program publishes).
+    miniProgram: miniProgram && {
+      appid: miniProgram.appid,
+      secret: miniProgram.secret,
+      page: "pages/login/confirm",
+      siteName: "wechat-login demo",
+    },
     openBase: emulator.url,
     apiBase: emulator.url,
     // Sessions are stored hashed and survive a restart; this secret only seals kept tokens.

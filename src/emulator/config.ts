@@ -37,6 +37,15 @@ export const appSchema = z.strictObject({
     )
     .max(200)
     .optional(),
+  /**
+   * A mini program's server: the base of the developer's login routes its
+   * pages call with `wx.request`, e.g. `http://localhost:3000/auth`. With it,
+   * the panel's "scan"/"confirm" buttons drive `{server}/miniprogram/scan` and `/confirm`.
+   */
+  server: z
+    .string()
+    .regex(/^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/, "must be an http(s) URL without query or fragment")
+    .optional(),
 });
 
 export const userSchema = z.strictObject({

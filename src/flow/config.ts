@@ -1,7 +1,13 @@
 import { z } from "zod";
 import { ConfigError } from "../protocol/errors.js";
 import { DEFAULT_API_BASE, DEFAULT_OPEN_BASE } from "../protocol/hosts.js";
-import { appidProblem, baseUrlProblem, redirectUriProblem, secretProblem } from "../protocol/identifiers.js";
+import {
+  appidProblem,
+  baseUrlProblem,
+  redirectUriProblem,
+  secretProblem,
+  wxaPageProblem,
+} from "../protocol/identifiers.js";
 import type { UserInfo } from "../protocol/schemas.js";
 import type { IdentityRecord, Store, UserRecord } from "../stores/types.js";
 import { proxyTrust, type TrustProxy } from "./client-address.js";
@@ -67,6 +73,16 @@ const schema = z.object({
       appid: appidSchema,
       secret: secretSchema,
       scope: z.enum(["snsapi_base", "snsapi_userinfo"]).default("snsapi_userinfo"),
+    })
+    .optional(),
+  miniProgram: z
+    .object({
+      appid: appidSchema,
+      secret: secretSchema,
+      page: rule(wxaPageProblem).default("pages/login/confirm"),
+      envVersion: z.enum(["release", "trial", "develop"]).default("release"),
+      checkPath: z.boolean().default(true),
+      siteName: z.string().trim().min(1).max(64).optional(),
     })
     .optional(),
   store: z.custom<Store>(
@@ -140,6 +156,27 @@ export interface LoginOptions {
          * `"snsapi_base"` is silent and yields only the openid.
          */
         scope?: "snsapi_base" | "snsapi_userinfo" | undefined;
+      }
+    | undefined;
+  /**
+   * A mini program (小程序) of the same Open Platform account: `POST {routePrefix}/miniprogram/login`
+   * turns its `wx.login()` code into a bearer session, its users are linked by unionid to the
+   * website's, and the website offers "scan the mini-program code" (docs/miniprogram.md).
+   */
+  miniProgram?:
+    | {
+        /** The mini program's AppID, e.g. `"wx0123456789abcdef"`. */
+        appid: string;
+        /** The mini program's AppSecret. */
+        secret: string;
+        /** The page the website's mini-program code opens, with `query.scene`. Default `"pages/login/confirm"`. */
+        page?: string | undefined;
+        /** Which build that code opens. Default `"release"`; `"develop"` or `"trial"` while testing. */
+        envVersion?: "release" | "trial" | "develop" | undefined;
+        /** Refuse a page the published mini program does not have (WeChat's 41030). Default true. */
+        checkPath?: boolean | undefined;
+        /** The site's name on the mini program's confirm screen. Default: the host of `redirectUri`. */
+        siteName?: string | undefined;
       }
     | undefined;
   /** Where states, sessions, users and tokens live: `memoryStore()`, `sqliteStore()`, `redisStore()` or `postgresStore()`. */

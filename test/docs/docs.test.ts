@@ -54,6 +54,7 @@ const TRANSLATED_GUIDES = new Set([
   "docs/client.md",
   "docs/emulator.md",
   "docs/emulator-drop-in.md",
+  "docs/miniprogram.md",
 ]);
 
 // zh-CN guides are tested through their English twin: the code is the same, only the comments are translated.
