@@ -1,4 +1,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { createLogin, type LoginOptions } from "../../src/flow/index.js";
+import { ConfigError } from "../../src/protocol/errors.js";
+import type { MpEvent } from "../../src/protocol/index.js";
 import { memoryStore } from "../../src/stores/memory.js";
 import {
   confirmOnPhone,
@@ -8,6 +11,7 @@ import {
   type Format,
   HttpBrowser,
   type Mode,
+  phone,
   poll,
   startAttempt,
   startFollowSite,
@@ -71,5 +75,69 @@ describe.each(matrix)("follow to log in: $variant, $mode mode, $format", ({ vari
     expect((await poll(site, again, second)).body).toMatchObject({ status: "confirmed" });
     const returning = await (await again.get(`${site.url}/auth/session`)).json();
     expect(returning.user.id).toBe(session.user.id);
+  });
+});
+
+describe("officialAccount.onEvent", () => {
+  it("gets the pushes that are not a login's, and a throwing or slow hook never breaks the acknowledgement", async () => {
+    const seen: MpEvent[] = [];
+    let calls = 0;
+    site = await startFollowSite(world, memoryStore(), {
+      mode: "safe",
+      onEvent: (event) => {
+        calls++;
+        seen.push(event);
+        if (calls === 2) throw new Error("the app's bug");
+        if (calls === 3) return new Promise((resolve) => setTimeout(resolve, 10_000));
+        return undefined;
+      },
+    });
+    const lily = phone(world, "lily");
+    expect((await lily.follow()).body).toMatchObject({ delivered: true });
+    expect((await lily.text("hello")).body).toMatchObject({ delivered: true });
+    const started = Date.now();
+    expect((await lily.unfollow()).body).toMatchObject({ delivered: true, attempts: 1 });
+    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(seen.map((event) => event.type)).toEqual(["subscribe", "text", "unsubscribe"]);
+    expect(site.log.some((line) => line.includes('"on_event_failed"'))).toBe(true);
+  });
+});
+
+describe("options", () => {
+  const base = {
+    appid: "wx0123456789abcdef",
+    secret: "0123456789abcdef0123456789abcdef",
+    redirectUri: "https://example.com/auth/callback",
+    sessionSecret: "s".repeat(32),
+    store: memoryStore(),
+  };
+  const oa = { appid: "wxfedcba9876543210", secret: "fedcba9876543210fedcba9876543210" };
+  it.each([
+    [{ ...oa, token: "a b" }, "officialAccount.token"],
+    [{ ...oa, token: "emulatorToken2024", encodingAESKey: "short" }, "officialAccount.encodingAESKey"],
+    [{ ...oa, followLogin: { variants: ["qr"] } }, "officialAccount.token"],
+    [
+      { ...oa, token: "emulatorToken2024", followLogin: { variants: [] } },
+      "officialAccount.followLogin.variants",
+    ],
+    [
+      { ...oa, token: "emulatorToken2024", followLogin: { variants: ["sms"] } },
+      "officialAccount.followLogin.variants.0",
+    ],
+    [{ ...oa, token: "emulatorToken2024", originalId: "5d2e7a9c3b1f" }, "officialAccount.originalId"],
+    [
+      { ...oa, token: "emulatorToken2024", previousEncodingAESKey: "a".repeat(43) },
+      "officialAccount.encodingAESKey",
+    ],
+  ])("refuses %j with a ConfigError naming %s, never echoing a value", (officialAccount, field) => {
+    let error: unknown;
+    try {
+      createLogin({ ...base, officialAccount } as LoginOptions);
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).field).toBe(field);
+    expect((error as Error).message).not.toContain("emulatorToken2024");
   });
 });

@@ -1,5 +1,6 @@
 import { type RunningEmulator, startEmulator } from "../../src/emulator/index.js";
 import type { LoginOptions } from "../../src/flow/index.js";
+import type { MpEvent } from "../../src/protocol/index.js";
 import type { Store } from "../../src/stores/types.js";
 import { type SecuritySite, startSite } from "../security/support.js";
 import { HttpBrowser } from "../support/http-browser.js";
@@ -71,6 +72,7 @@ export async function startFollowSite(
     variants?: Variant[];
     overrides?: Partial<LoginOptions>;
     register?: boolean;
+    onEvent?: (event: MpEvent) => unknown;
   } = {},
 ): Promise<FollowSite> {
   const mode = options.mode ?? "plain";
@@ -86,6 +88,7 @@ export async function startFollowSite(
         encodingAESKey: mode === "plain" ? undefined : world.console.encodingAesKey,
         originalId: world.console.originalId,
         followLogin: { variants: options.variants ?? ["qr", "code"], siteName: "example.com" },
+        onEvent: options.onEvent,
       },
       ...options.overrides,
     },
