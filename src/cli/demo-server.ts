@@ -83,10 +83,18 @@ export async function startDemo(options: StartOptions): Promise<RunningDemo> {
       logger: logger.child({ component: "http" }),
       traces,
       siteOrigin: demoOrigin,
+      followLogin: settings.officialAccount?.followLogin !== undefined,
     });
     const server = await listening("demo", options.host, options.port, () =>
       listen(demo.fetch, options.port, options.host),
     );
+    if (emulator && settings.officialAccount?.token) {
+      await registerServerUrl(
+        emulator,
+        settings.officialAccount.appid,
+        `${demoOrigin}${login.routePrefix}/mp/events`,
+      );
+    }
     // Expired rows are swept by the flow itself (purgeIntervalSeconds), on whichever instance serves requests.
     options.say(zh ? `演示站点：    ${demoOrigin}/` : `Demo site:     ${demoOrigin}/`);
     if (emulator) options.say(zh ? `微信模拟器：  ${emulator.url}/` : `WeChat emulator: ${emulator.url}/`);
@@ -128,16 +136,42 @@ function emulatorSettings(
   const officialAccount = emulator.apps.find(
     (app) => app.kind === "official-account" && app.openAccount === website.openAccount,
   );
+  const oaConsole = officialAccount?.officialAccount;
   return {
     appid: website.appid,
     secret: website.secret,
     redirectUri: `${demoOrigin}/auth/callback`,
-    officialAccount: officialAccount && { appid: officialAccount.appid, secret: officialAccount.secret },
+    officialAccount: officialAccount && {
+      appid: officialAccount.appid,
+      secret: officialAccount.secret,
+      // Follow to log in, both variants: the emulator's console gets this site's server URL (followConsole).
+      ...(oaConsole && {
+        token: oaConsole.token,
+        encodingAESKey: oaConsole.encodingAesKey,
+        originalId: oaConsole.originalId,
+        followLogin: { variants: ["qr", "code"] },
+      }),
+    },
     openBase: emulator.url,
     apiBase: emulator.url,
+    mpBase: emulator.url,
     // Sessions are stored hashed and survive a restart; this secret only seals kept tokens.
     sessionSecret: env.SESSION_SECRET ?? randomBytes(32).toString("hex"),
   };
+}
+
+/**
+ * The other side of follow-to-login: the emulator's Official Account console
+ * (服务器配置) is told the demo's server URL, in safe mode, as a developer
+ * would enter it. Saving it runs WeChat's handshake against the demo.
+ */
+async function registerServerUrl(emulator: RunningEmulator, appid: string, serverUrl: string): Promise<void> {
+  const response = await fetch(`${emulator.url}/_emulator/mp/${appid}`, {
+    method: "PUT",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ serverUrl, mode: "safe", format: "xml" }),
+  });
+  if (!response.ok) throw new ConfigError("emulator", `refused the demo's server URL (${response.status})`);
 }
 
 /** Runs `start`, turning a failure to bind into a `ListenFailed` that says which server and port. */

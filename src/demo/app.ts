@@ -16,6 +16,8 @@ export interface DemoOptions {
    * loopback name for it (127.0.0.1 for localhost) is sent there first.
    */
   siteOrigin?: string | undefined;
+  /** Offer "follow the Official Account to log in" (the login has `officialAccount.followLogin`). */
+  followLogin?: boolean | undefined;
 }
 
 /**
@@ -28,7 +30,9 @@ export function createDemoApp(login: Login, options: DemoOptions = {}): Hono {
   if (options.logger) app.use(accessLog(options.logger));
   if (options.siteOrigin) app.use(canonicalOrigin(options.siteOrigin));
   app.use(loginRoutes(login));
-  app.get("/", async (c) => c.html(homePage(pickLang(c.req.raw), await login.getSession(c.req.raw), prefix)));
+  app.get("/", async (c) =>
+    c.html(homePage(pickLang(c.req.raw), await login.getSession(c.req.raw), prefix, options.followLogin)),
+  );
   app.get("/profile", async (c) => {
     const session = await login.getSession(c.req.raw);
     if (!session) return c.redirect(`${prefix}/login?returnTo=%2Fprofile`);

@@ -4,7 +4,7 @@ import type { Lang } from "./pages.js";
 
 interface FollowPageOptions {
   lang: Lang;
-  shown: { qrImageUrl: string } | { code: string };
+  shown: { qrImageUrl: string; qrUrl: string } | { code: string };
   pollUrl: string;
   expiresIn: number;
   /** A fresh attempt of the same variant, once this one expired. */
@@ -54,7 +54,7 @@ export function followPage(options: FollowPageOptions): Response {
   });
   const shown =
     "qrImageUrl" in options.shown
-      ? html`<p>${t.qr}</p><img id="qr" src="${options.shown.qrImageUrl}" alt="QR" width="240" height="240">`
+      ? html`<p>${t.qr}</p><img id="qr" src="${options.shown.qrImageUrl}" data-qr-url="${options.shown.qrUrl}" alt="QR" width="240" height="240">`
       : html`<p>${t.code}</p><p id="code" class="code">${options.shown.code}</p>`;
   const body = html`<!doctype html>
 <html lang="${options.lang}">

@@ -75,12 +75,13 @@ export class FollowLogin {
       returnTo,
       status: "waiting" as const,
     };
-    let shown: { qrImageUrl: string } | { code: string };
+    let shown: { qrImageUrl: string; qrUrl: string } | { code: string };
     if (variant === "qr") {
       const sceneStr = `wl${randomBytes(16).toString("hex")}`;
       let ticket: string;
+      let qrUrl: string;
       try {
-        ({ ticket } = await this.#account.createQrCode({
+        ({ ticket, url: qrUrl } = await this.#account.createQrCode({
           sceneStr,
           expireSeconds: this.settings.ttlSeconds,
         }));
@@ -97,7 +98,8 @@ export class FollowLogin {
         createdAt,
         expiresAt: createdAt + this.settings.ttlSeconds * 1000,
       });
-      shown = { qrImageUrl: showQrCodeUrl(ticket, this.ctx.config.mpBase) };
+      // The image WeChat serves, and what it encodes (for a site that draws the QR itself).
+      shown = { qrImageUrl: showQrCodeUrl(ticket, this.ctx.config.mpBase), qrUrl };
     } else {
       const code = await this.#putWithCode(base);
       if (code === undefined) {
