@@ -33,7 +33,7 @@ const REDACTED = "[redacted]";
  */
 export function redactUrl(url: string): string {
   const queryAt = url.indexOf("?");
-  if (queryAt === -1) return url;
+  if (queryAt === -1) return redactPath(url);
   const hashAt = url.indexOf("#", queryAt);
   const query = url.slice(queryAt + 1, hashAt === -1 ? undefined : hashAt);
   const pairs = query.split("&").map((pair) => {
@@ -48,8 +48,11 @@ export function redactUrl(url: string): string {
     return SECRET_PARAMETERS.has(decoded.toLowerCase()) && equalsAt !== -1 ? `${name}=${REDACTED}` : pair;
   });
   // A fragment never reaches the server; one in a logged Location header is dropped rather than parsed.
-  return `${url.slice(0, queryAt)}?${pairs.join("&")}`;
+  return `${redactPath(url.slice(0, queryAt))}?${pairs.join("&")}`;
 }
+
+/** A follow-to-login attempt's id, polled at `{prefix}/follow/{attemptId}`, is one of the login's secrets. */
+const redactPath = (path: string) => path.replace(/(\/follow\/)[0-9a-f]{64}(?=$|[/?#])/, `$1${REDACTED}`);
 
 /** Request or response headers fit for a debug log: no cookies or credentials, URLs redacted. */
 export function redactHeaders(headers: Headers): Record<string, string> {

@@ -288,3 +288,23 @@ describe("WeChat's retry after a slow acknowledgement", () => {
     expect((await poll(site, browser, started)).body).toMatchObject({ status: "confirmed" });
   }, 20_000);
 });
+
+describe("logs", () => {
+  it("never hold an attempt's id, its code, its ticket, the Token or the EncodingAESKey, access log included", async () => {
+    site = await startFollowSite(world, memoryStore(), { mode: "safe", overrides: { accessLog: true } });
+    const secrets: string[] = [];
+    for (const variant of ["qr", "code"] as const) {
+      const browser = new HttpBrowser();
+      const started = await startAttempt(site, browser, variant);
+      secrets.push(started.attemptId, started.code ?? ticketOf(started), ...browser.cookies.values());
+      await poll(site, browser, started);
+      await confirmOnPhone(world, started, "lily", variant === "code");
+      await poll(site, browser, started);
+      secrets.push(...browser.cookies.values());
+    }
+    const log = site.log.join("\n");
+    expect(log).toContain('"event":"request"');
+    expect(log).toContain("/auth/follow/[redacted]");
+    for (const secret of secretsOf(secrets)) expect(log).not.toContain(secret);
+  });
+});
