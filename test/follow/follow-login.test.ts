@@ -141,3 +141,55 @@ describe("options", () => {
     expect((error as Error).message).not.toContain("emulatorToken2024");
   });
 });
+
+describe("the follow page and its limits", () => {
+  it("serves the QR or the code as a zh-CN or English page whose only script carries the CSP's nonce", async () => {
+    site = await startFollowSite(world, memoryStore());
+    const zh = new HttpBrowser(undefined, "zh-CN,zh;q=0.9");
+    const page = await zh.get(`${site.url}/auth/follow?variant=qr`);
+    const html = await page.text();
+    expect(page.status).toBe(200);
+    expect(html).toContain("请用微信扫描二维码并关注公众号");
+    expect(html).toMatch(/<img id="qr" src="http:\/\/127\.0\.0\.1:\d+\/cgi-bin\/showqrcode\?ticket=/);
+    const csp = page.headers.get("content-security-policy") ?? "";
+    const nonce = /script-src 'nonce-([^']+)'/.exec(csp)?.[1];
+    expect(nonce).toBeTruthy();
+    expect(html).toContain(`<script nonce="${nonce}">`);
+    expect(html.match(/<script/g)).toHaveLength(1);
+    expect(csp).toContain(`img-src ${world.emulator.url}`);
+    expect(page.headers.get("x-frame-options")).toBe("DENY");
+    expect(zh.cookies.has("wl_login")).toBe(true);
+    const en = await new HttpBrowser().get(`${site.url}/auth/follow?variant=code`);
+    expect(await en.text()).toMatch(/<p id="code" class="code">\d{6}<\/p>/);
+  });
+
+  it("answers a subscription account's QR with 502 wechat_misconfigured; the code variant still works", async () => {
+    site = await startFollowSite(world, memoryStore());
+    await control(world, "PUT", `/mp/${world.officialAccount.appid}`, { accountType: "subscription" });
+    const browser = new HttpBrowser();
+    const qr = await browser.get(`${site.url}/auth/follow?variant=qr`, {
+      headers: { accept: "application/json" },
+    });
+    expect(qr.status).toBe(502);
+    expect(await qr.json()).toMatchObject({ error: "wechat_misconfigured" });
+    expect(site.log.some((line) => line.includes("48001"))).toBe(true);
+    const started = await startAttempt(site, browser, "code");
+    await confirmOnPhone(world, started, "lily");
+    expect((await poll(site, browser, started)).body).toMatchObject({ status: "confirmed" });
+  });
+
+  it("limits the codes one sender may try", async () => {
+    site = await startFollowSite(world, memoryStore(), { variants: ["code"] });
+    const lily = phone(world, "lily");
+    await lily.follow();
+    const replies: string[] = [];
+    for (let i = 0; i < 11; i++) replies.push(String((await lily.text(String(100000 + i))).body.replyText));
+    expect(replies.slice(0, 10).every((reply) => reply.includes("登录码无效或已过期"))).toBe(true);
+    expect(replies[10]).toContain("尝试次数过多");
+    // Even a live code is refused to this sender now.
+    const browser = new HttpBrowser();
+    const started = await startAttempt(site, browser, "code");
+    expect(String((await lily.text(started.code ?? "")).body.replyText)).toContain("尝试次数过多");
+    expect((await poll(site, browser, started)).body).toEqual({ status: "waiting" });
+  });
+});
