@@ -308,3 +308,31 @@ describe("logs", () => {
     for (const secret of secretsOf(secrets)) expect(log).not.toContain(secret);
   });
 });
+
+describe("a store that hangs", () => {
+  it("answers a push with 503 within storeTimeoutMs, so WeChat retries, never a hang or a 500", async () => {
+    const hung = (store: Store): Store =>
+      new Proxy(store, {
+        get(target, property, receiver) {
+          const value = Reflect.get(target, property, receiver);
+          if (property === "claimOnce") return () => new Promise(() => undefined);
+          return value;
+        },
+      });
+    site = await startFollowSite(world, hung(memoryStore()), { overrides: { storeTimeoutMs: 300 } });
+    const started = Date.now();
+    const answer = await post(
+      site.eventsUrl,
+      signed(world.console.token),
+      event({
+        ToUserName: world.console.originalId,
+        FromUserName: "o1",
+        CreateTime: "1",
+        MsgType: "event",
+        Event: "subscribe",
+      }),
+    );
+    expect(answer.status).toBe(503);
+    expect(Date.now() - started).toBeLessThan(2_000);
+  });
+});
