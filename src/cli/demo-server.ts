@@ -98,6 +98,14 @@ export async function startDemo(options: StartOptions): Promise<RunningDemo> {
     // Expired rows are swept by the flow itself (purgeIntervalSeconds), on whichever instance serves requests.
     options.say(zh ? `演示站点：    ${demoOrigin}/` : `Demo site:     ${demoOrigin}/`);
     if (emulator) options.say(zh ? `微信模拟器：  ${emulator.url}/` : `WeChat emulator: ${emulator.url}/`);
+    if (emulator && settings.officialAccount?.followLogin) {
+      const follow = `${demoOrigin}${login.routePrefix}/follow`;
+      options.say(
+        zh
+          ? `关注公众号登录：${follow}（扫码或发送登录码）`
+          : `Follow to log in: ${follow} (scan, or send a code)`,
+      );
+    }
     options.say(
       zh ? `存储：        ${describeStore(storeUrl)}` : `Store:         ${describeStore(storeUrl)}`,
     );
