@@ -50,6 +50,12 @@ export const userSchema = z.strictObject({
       message: "must be empty, an absolute http(s) URL or a path starting with /",
     })
     .default(""),
+  /**
+   * A snapshot-page (快照页) visitor: WeChat's virtual account for a page opened
+   * from a Moments snapshot. Official Account web authorization answers
+   * `is_snapshotuser: 1` for them, and no unionid (spec §3.1).
+   */
+  snapshot: z.boolean().optional(),
 });
 
 export const configSchema = z

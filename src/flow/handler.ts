@@ -16,7 +16,7 @@ import { logoutPage } from "./logout-page.js";
 import { PushReceiver, pushAccountOf } from "./mp-events.js";
 import { pickLang, renderPage } from "./pages.js";
 import { LoginLimits } from "./rate-limit.js";
-import { withCookies } from "./responses.js";
+import { loginResponse, withCookies } from "./responses.js";
 import { sealedTokenStore } from "./sealed-token-store.js";
 import { withSecurityHeaders } from "./security-headers.js";
 import { loginUrl, logout, sessionRoute, unauthenticated } from "./session.js";
@@ -190,7 +190,7 @@ export function createLogin(options: LoginOptions): Login {
     if (!route) return page(request, "not_found", 404);
     const method = request.method === "HEAD" ? "GET" : request.method;
     if (!route.methods.includes(method)) {
-      return new Response(null, { status: 405, headers: { allow: allowHeader(route.methods) } });
+      return loginResponse(null, 405, { allow: allowHeader(route.methods) });
     }
     if (cookies.secure && url.protocol === "http:") {
       // A Secure cookie must never be offered over plain http; behind a TLS-terminating proxy this means
