@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { html, raw } from "hono/html";
 import type { Lang } from "./pages.js";
+import { headersWith, loginResponse } from "./responses.js";
 
 interface FollowPageOptions {
   lang: Lang;
@@ -11,6 +12,8 @@ interface FollowPageOptions {
   restartHref: string;
   /** Where the QR image comes from (WeChat's mp host), the only image source the page allows. */
   imageOrigin: string;
+  /** The pre-login cookie binding the attempt to this browser. */
+  setCookies: readonly string[];
 }
 
 const TEXT = {
@@ -70,13 +73,14 @@ ${shown}
 </main>
 <script nonce="${nonce}">${raw(pollScript(options.pollUrl, options.expiresIn, messages))}</script>
 </body></html>`;
-  return new Response(String(body), {
-    status: 200,
-    headers: {
+  return loginResponse(
+    String(body),
+    200,
+    headersWith(options.setCookies, {
       "content-type": "text/html; charset=utf-8",
       "content-security-policy": `default-src 'none'; img-src ${options.imageOrigin}; style-src 'unsafe-inline'; script-src 'nonce-${nonce}'; connect-src 'self'`,
-    },
-  });
+    }),
+  );
 }
 
 /** Polls every 2 s until the attempt is confirmed (then follows `redirect`) or gone. */

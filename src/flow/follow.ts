@@ -11,7 +11,7 @@ import { followPage } from "./follow-page.js";
 import type { PushOutcome } from "./mp-events.js";
 import { pickLang } from "./pages.js";
 import { singleParam } from "./params.js";
-import { json, withCookies } from "./responses.js";
+import { json } from "./responses.js";
 import { safeReturnTo } from "./return-to.js";
 
 /** The two ways of following to log in (spec A.0): a parametric QR, or a code sent as a message. */
@@ -120,17 +120,15 @@ export class FollowLogin {
         [setCookie],
       );
     }
-    return withCookies(
-      followPage({
-        lang: pickLang(request),
-        shown,
-        pollUrl,
-        expiresIn: this.settings.ttlSeconds,
-        restartHref: `${this.ctx.config.routePrefix}/follow?variant=${variant}`,
-        imageOrigin: new URL(this.ctx.config.mpBase).origin,
-      }),
-      [setCookie],
-    );
+    return followPage({
+      lang: pickLang(request),
+      shown,
+      pollUrl,
+      expiresIn: this.settings.ttlSeconds,
+      restartHref: `${this.ctx.config.routePrefix}/follow?variant=${variant}`,
+      imageOrigin: new URL(this.ctx.config.mpBase).origin,
+      setCookies: [setCookie],
+    });
   }
 
   async #putWithCode(base: Omit<LoginAttemptRecord, "kind" | "handle" | "createdAt" | "expiresAt">) {

@@ -12,6 +12,7 @@ import {
 } from "../protocol/mp-push.js";
 import type { LoginConfig } from "./config.js";
 import type { FlowContext } from "./context.js";
+import { loginResponse } from "./responses.js";
 
 /** Spec A.5: a dedupe claim outlives WeChat's three attempts in 15 s by far (≥ 60 s asked). */
 const DEDUPE_TTL_MS = 10 * 60_000;
@@ -69,7 +70,7 @@ async function readCapped(request: Request, cap: number): Promise<string | undef
 }
 
 function text(body: string, status = 200, type = "text/plain; charset=utf-8"): Response {
-  return new Response(body, { status, headers: { "content-type": type } });
+  return loginResponse(body, status, { "content-type": type });
 }
 
 /**
