@@ -193,3 +193,34 @@ describe("the follow page and its limits", () => {
     expect((await poll(site, browser, started)).body).toEqual({ status: "waiting" });
   });
 });
+
+describe("a key change", () => {
+  it("accepts pushes under the current and the previous EncodingAESKey", async () => {
+    const appid = world.officialAccount.appid;
+    const rotated = await control(world, "POST", `/mp/${appid}/rotate-key`);
+    const keys = rotated.body.console as { encodingAesKey: string; previousEncodingAesKey: string };
+    site = await startFollowSite(world, memoryStore(), {
+      mode: "safe",
+      overrides: {
+        mpBase: world.emulator.url,
+        officialAccount: {
+          ...world.officialAccount,
+          token: world.console.token,
+          encodingAESKey: keys.encodingAesKey,
+          previousEncodingAESKey: keys.previousEncodingAesKey,
+          originalId: world.console.originalId,
+          followLogin: { variants: ["code"] },
+        },
+      },
+    });
+    for (const stale of [false, true]) {
+      await control(world, "PUT", `/mp/${appid}/faults`, { staleKey: stale });
+      const browser = new HttpBrowser();
+      const started = await startAttempt(site, browser, "code");
+      const delivered = await confirmOnPhone(world, started, "lily", stale);
+      expect(delivered.body).toMatchObject({ delivered: true });
+      expect(String(delivered.body.replyText)).toContain("你正在登录");
+      expect((await poll(site, browser, started)).body).toMatchObject({ status: "confirmed" });
+    }
+  });
+});
