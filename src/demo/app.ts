@@ -21,6 +21,8 @@ export interface DemoOptions {
    * the mini-program page links to it with the code's scene, as a phone would open it by scanning.
    */
   miniProgramPanel?: string | undefined;
+  /** Offer "follow the Official Account to log in" (the login has `officialAccount.followLogin`). */
+  followLogin?: boolean | undefined;
 }
 
 /**
@@ -35,7 +37,12 @@ export function createDemoApp(login: Login, options: DemoOptions = {}): Hono {
   app.use(loginRoutes(login));
   const withMiniProgram = login.miniprogram.appid !== undefined;
   app.get("/", async (c) =>
-    c.html(homePage(pickLang(c.req.raw), await login.getSession(c.req.raw), prefix, withMiniProgram)),
+    c.html(
+      homePage(pickLang(c.req.raw), await login.getSession(c.req.raw), prefix, {
+        miniProgram: withMiniProgram,
+        follow: options.followLogin === true,
+      }),
+    ),
   );
   if (withMiniProgram) {
     app.get("/miniprogram", (c) => {

@@ -8,6 +8,10 @@ const words = {
     intro: "这个演示站点通过本地微信模拟器完成「微信登录」。",
     redirect: "微信登录（跳转到二维码页）",
     embedded: "微信登录（页面内嵌二维码）",
+    followQr: "关注公众号登录（扫码）",
+    followCode: "关注公众号登录（发送登录码）",
+    followNote:
+      "关注公众号登录：扫码方式在模拟器的手机页面选择“扫码并关注”；登录码方式在任一手机页面选择“发送文字”，或调用模拟器的 POST /_emulator/mp/…/text。",
     hello: "你好",
     profile: "个人资料",
     logout: "退出登录",
@@ -34,6 +38,10 @@ const words = {
     intro: "This demo site logs in with WeChat through the local WeChat emulator.",
     redirect: "Log in with WeChat (redirect to the QR page)",
     embedded: "Log in with WeChat (QR embedded in this page)",
+    followQr: "Follow the Official Account to log in (scan)",
+    followCode: "Follow the Official Account to log in (send a code)",
+    followNote:
+      "Follow to log in: for the QR, choose “scan and follow” on the emulator's phone page; for the code, choose “send text” on any phone page, or call the emulator's POST /_emulator/mp/…/text.",
     hello: "Hello",
     profile: "Profile",
     logout: "Log out",
@@ -72,7 +80,12 @@ function layout(lang: Lang, body: unknown) {
 <body><h1>${words[lang].title}</h1>${body}</body></html>`;
 }
 
-export function homePage(lang: Lang, session: LoginSession | undefined, prefix: string, miniProgram = false) {
+export function homePage(
+  lang: Lang,
+  session: LoginSession | undefined,
+  prefix: string,
+  ways: { miniProgram?: boolean; follow?: boolean } = {},
+) {
   const w = words[lang];
   if (session) {
     return layout(
@@ -86,7 +99,14 @@ export function homePage(lang: Lang, session: LoginSession | undefined, prefix: 
     html`<p>${w.intro}</p>
 <p><a class="button" id="login-redirect" href="${prefix}/login?returnTo=%2Fprofile">${w.redirect}</a></p>
 <p><a class="button" id="login-embedded" href="/embedded">${w.embedded}</a></p>
-${miniProgram ? html`<p><a class="button" id="login-miniprogram" href="/miniprogram">${w.miniProgram}</a></p>` : ""}
+${ways.miniProgram ? html`<p><a class="button" id="login-miniprogram" href="/miniprogram">${w.miniProgram}</a></p>` : ""}
+${
+  ways.follow
+    ? html`<p><a class="button" id="follow-qr" href="${prefix}/follow?variant=qr&amp;returnTo=%2Fprofile">${w.followQr}</a></p>
+<p><a class="button" id="follow-code" href="${prefix}/follow?variant=code&amp;returnTo=%2Fprofile">${w.followCode}</a></p>
+<p class="note" id="follow-note">${w.followNote}</p>`
+    : ""
+}
 <p class="note" id="in-wechat">${w.inWeChat}</p>`,
   );
 }

@@ -24,13 +24,13 @@ const URL_HEADERS = new Set(["referer", "location"]);
 
 const REDACTED = "[redacted]";
 
-/** A secret in a path: the attempt id the website polls "scan the mini-program code" with. */
-const SECRET_PATH = /(\/miniprogram\/qr\/)[^/?#]+/;
+/** A secret in a path: the attempt id a website polls a login finished on the phone with (mini-program code, follow). */
+const SECRET_PATH = /(\/(?:miniprogram\/qr|follow)\/)[^/?#]+/;
 
 /**
  * A URL (absolute, or a path with its query) fit for a log line: the value of
  * every secret query parameter (`code`, `state`, tokens, …) becomes `[redacted]`,
- * and so does the attempt id in `…/miniprogram/qr/{attemptId}`.
+ * and so does the attempt id in `…/miniprogram/qr/{attemptId}` and `…/follow/{attemptId}`.
  * Use it in your own access logger, e.g. pino-http's `serializers.req`.
  * @example
  * redactUrl("/auth/callback?code=071abc&state=9f2e"); // "/auth/callback?code=[redacted]&state=[redacted]"

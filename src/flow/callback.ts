@@ -186,7 +186,7 @@ function rejected(
  * the user to log in again (400); a configuration errcode is the site's fault (502); nothing is retried
  * here (the client retries only what is safe, and never a code exchange that reached WeChat).
  */
-function upstreamFailure(ctx: FlowContext, request: Request, error: unknown): Response {
+export function upstreamFailure(ctx: FlowContext, request: Request, error: unknown): Response {
   if (!(error instanceof WeChatError)) throw error;
   const rid = error instanceof WeChatApiError ? error.rid : undefined;
   ctx.log?.warn(

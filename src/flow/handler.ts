@@ -10,6 +10,7 @@ import { type LoginOptions, parseLoginConfig } from "./config.js";
 import type { FlowContext, LoginApp } from "./context.js";
 import { CookiePolicy } from "./cookies.js";
 import { TokenCipher } from "./crypto.js";
+import { FollowLogin } from "./follow.js";
 import { neverThrowing } from "./last-guard.js";
 import { logoutPage } from "./logout-page.js";
 import {
@@ -20,6 +21,7 @@ import {
   miniProgramPhone,
 } from "./mini-program.js";
 import { miniProgramConfirm, miniProgramQr, miniProgramQrPoll, miniProgramScan } from "./mini-program-qr.js";
+import { PushReceiver, pushAccountOf } from "./mp-events.js";
 import { pickLang, renderPage } from "./pages.js";
 import { LoginLimits } from "./rate-limit.js";
 import { json, loginResponse, withCookies } from "./responses.js";
@@ -182,9 +184,48 @@ export function createLogin(options: LoginOptions): Login {
     };
   }
 
+  // Follow to log in (issue #14): the push receiver whenever a Token is set, the attempts when followLogin is.
+  const followSettings = config.officialAccount?.followLogin;
+  const follow =
+    officialAccount && followSettings
+      ? new FollowLogin(
+          ctx,
+          officialAccount,
+          new AppCredential({ client: officialAccount.client, store: sealedStore }),
+          {
+            variants: followSettings.variants,
+            ttlSeconds: followSettings.ttlSeconds,
+            siteName: followSettings.siteName ?? new URL(config.redirectUri).host,
+          },
+        )
+      : undefined;
+  const pushAccount = pushAccountOf(config);
+  if (pushAccount) {
+    const receiver = new PushReceiver(ctx, pushAccount, follow);
+    routes["/mp/events"] = { methods: ["GET", "POST"], run: (request, url) => receiver.handle(request, url) };
+  }
+  if (follow) {
+    routes["/follow"] = {
+      methods: ["GET"],
+      limit: "start",
+      run: (request, url) => follow.start(request, url),
+    };
+    // A script polls and reads JSON, whatever it sent as Accept.
+    routes["/follow/:id"] = {
+      methods: ["GET"],
+      json: true,
+      run: (request, url) => follow.poll(request, url),
+    };
+  }
+
   function routeOf(url: URL): string | undefined {
     if (!url.pathname.startsWith(`${prefix}/`)) return undefined;
     return url.pathname.slice(prefix.length);
+  }
+
+  /** The route of a path: an exact entry, else one whose last segment is a parameter (`/follow/:id`). */
+  function routeAt(path: string): Route | undefined {
+    return Object.hasOwn(routes, path) ? routes[path] : routes[`${path.slice(0, path.lastIndexOf("/"))}/:id`];
   }
 
   let warnedPlainHttp = false;
@@ -197,7 +238,7 @@ export function createLogin(options: LoginOptions): Login {
       return page(request, "invalid_request", 400);
     }
     const path = routeOf(url);
-    const route = path === undefined ? undefined : (routes[path] ?? routes[parameterized(path)]);
+    const route = path === undefined ? undefined : routeAt(path);
     if (!route) return page(request, "not_found", 404);
     const method = request.method === "HEAD" ? "GET" : request.method;
     if (!route.methods.includes(method)) {
@@ -290,11 +331,7 @@ export function createLogin(options: LoginOptions): Login {
 }
 
 /** The one route with a parameter: the website polls its mini-program attempt by id. */
-const ATTEMPT_POLL = "/miniprogram/qr/{attemptId}";
-
-function parameterized(path: string): string {
-  return /^\/miniprogram\/qr\/[^/]+$/.test(path) ? ATTEMPT_POLL : path;
-}
+const ATTEMPT_POLL = "/miniprogram/qr/:id";
 
 interface Route {
   methods: readonly string[];

@@ -55,6 +55,7 @@ const TRANSLATED_GUIDES = new Set([
   "docs/emulator.md",
   "docs/emulator-drop-in.md",
   "docs/miniprogram.md",
+  "docs/follow-login.md",
 ]);
 
 // zh-CN guides are tested through their English twin: the code is the same, only the comments are translated.
