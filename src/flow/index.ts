@@ -19,5 +19,6 @@ export type {
   EmbeddedLogin,
   Login,
   LoginSession,
+  MiniProgramLogin,
   RequireSessionOptions,
 } from "./types.js";

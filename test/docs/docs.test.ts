@@ -53,6 +53,9 @@ const TRANSLATED_GUIDES = new Set([
   "docs/stores.md",
   "docs/client.md",
   "docs/emulator.md",
+  "docs/emulator-drop-in.md",
+  "docs/miniprogram.md",
+  "docs/follow-login.md",
 ]);
 
 // zh-CN guides are tested through their English twin: the code is the same, only the comments are translated.
