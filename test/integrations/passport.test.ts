@@ -11,7 +11,9 @@ import { type RunningEmulator, startEmulator } from "../../src/emulator/index.js
 import { createLogin, type Login } from "../../src/flow/index.js";
 import { type WeChatAuthInfo, type WeChatProfile, WeChatStrategy } from "../../src/integrations/passport.js";
 import { memoryStore } from "../../src/stores/memory.js";
+import type { Store } from "../../src/stores/types.js";
 import { CookieClient, freePort, SESSION_SECRET } from "../adapters/sites.js";
+import { STORE_KINDS, useStore } from "../security/support.js";
 import { confirmOnPhone } from "../support/confirm.js";
 
 const IN_WECHAT = "Mozilla/5.0 (iPhone) MicroMessenger/8.0.50";
@@ -25,7 +27,7 @@ afterAll(async () => {
 });
 
 /** A login for a site on `port` whose WeChat (website app and official account) is the emulator. */
-function loginFor(port: number): Login {
+function loginFor(port: number, store: Store = memoryStore()): Login {
   const website = emulator.apps.find((app) => app.kind === "website" && app.openAccount)!;
   const officialAccount = emulator.apps.find((app) => app.kind === "official-account" && app.openAccount)!;
   return createLogin({
@@ -35,7 +37,7 @@ function loginFor(port: number): Login {
     openBase: emulator.url,
     apiBase: emulator.url,
     sessionSecret: SESSION_SECRET,
-    store: memoryStore(),
+    store,
     officialAccount: { appid: officialAccount.appid, secret: officialAccount.secret },
   });
 }
@@ -68,141 +70,148 @@ async function toCallback(
   return { authorize, callback: await confirmOnPhone(emulator.url, authorize) };
 }
 
-describe("Passport strategy in Express, with express-session", () => {
-  let server: Server;
-  let login: Login;
-  let siteUrl: string;
-  const verified: WeChatProfile[] = [];
-  let refuse = false;
+for (const kind of STORE_KINDS) {
+  const service = await kind.check();
+  describe.skipIf(!service.available)(
+    `Passport strategy in Express, with express-session, on ${kind.name}`,
+    () => {
+      const backing = useStore(kind, { beforeAll, afterAll });
+      let server: Server;
+      let login: Login;
+      let siteUrl: string;
+      const verified: WeChatProfile[] = [];
+      let refuse = false;
 
-  beforeAll(async () => {
-    const port = await freePort();
-    siteUrl = `http://localhost:${port}`;
-    login = loginFor(port);
-    const passport = new Passport();
-    passport.use(
-      new WeChatStrategy({ login }, (profile, done) => {
-        verified.push(profile);
-        if (refuse) done(null, false, { message: "not invited" });
-        else done(null, { id: profile.id, name: profile.displayName, openid: profile.identity.openid });
-      }),
-    );
-    passport.serializeUser((user, done) => done(null, JSON.stringify(user)));
-    passport.deserializeUser((text: string, done) => done(null, JSON.parse(text) as AppUser));
-    const app = express();
-    app.use(session({ secret: SESSION_SECRET, resave: false, saveUninitialized: false }));
-    app.use(passport.session());
-    app.get("/login/wechat", passport.authenticate("wechat"));
-    app.get(
-      "/auth/callback",
-      passport.authenticate("wechat", { failureRedirect: "/login-failed" }),
-      (req, res) => res.redirect((req.authInfo as WeChatAuthInfo).returnTo),
-    );
-    app.use(loginRoutes(login));
-    app.get("/me", (req, res) => {
-      if (!req.user) res.status(401).json({ error: "not_logged_in" });
-      else res.json(req.user);
-    });
-    server = await listen(app, port);
-  });
-  afterAll(async () => {
-    await close(server);
-    await login.close();
-  });
+      beforeAll(async () => {
+        const port = await freePort();
+        siteUrl = `http://localhost:${port}`;
+        login = loginFor(port, backing());
+        const passport = new Passport();
+        passport.use(
+          new WeChatStrategy({ login }, (profile, done) => {
+            verified.push(profile);
+            if (refuse) done(null, false, { message: "not invited" });
+            else done(null, { id: profile.id, name: profile.displayName, openid: profile.identity.openid });
+          }),
+        );
+        passport.serializeUser((user, done) => done(null, JSON.stringify(user)));
+        passport.deserializeUser((text: string, done) => done(null, JSON.parse(text) as AppUser));
+        const app = express();
+        app.use(session({ secret: SESSION_SECRET, resave: false, saveUninitialized: false }));
+        app.use(passport.session());
+        app.get("/login/wechat", passport.authenticate("wechat"));
+        app.get(
+          "/auth/callback",
+          passport.authenticate("wechat", { failureRedirect: "/login-failed" }),
+          (req, res) => res.redirect((req.authInfo as WeChatAuthInfo).returnTo),
+        );
+        app.use(loginRoutes(login));
+        app.get("/me", (req, res) => {
+          if (!req.user) res.status(401).json({ error: "not_logged_in" });
+          else res.json(req.user);
+        });
+        server = await listen(app, port);
+      });
+      afterAll(async () => {
+        await close(server);
+        await login.close();
+      });
 
-  it("logs in end to end: a browser-bound state, WeChat's QR page, the callback, the Passport session", async () => {
-    const browser = new CookieClient(siteUrl);
-    expect((await browser.request("/me")).status).toBe(401);
-    const started = await browser.request("/login/wechat?returnTo=%2Fme");
-    expect(started.status).toBe(302);
-    // The state is the flow's: bound to this browser by its pre-login cookie, with the security headers.
-    expect(browser.cookies.has("wl_login")).toBe(true);
-    expect(started.headers.get("cache-control")).toBe("no-store");
-    expect(started.headers.get("referrer-policy")).toBe("no-referrer");
-    const authorize = started.headers.get("location")!;
-    expect(authorize.startsWith(`${emulator.url}/connect/qrconnect?`)).toBe(true);
-    const callback = await confirmOnPhone(emulator.url, authorize);
-    expect(callback.startsWith(`${siteUrl}/auth/callback?`)).toBe(true);
+      it("logs in end to end: a browser-bound state, WeChat's QR page, the callback, the Passport session", async () => {
+        const browser = new CookieClient(siteUrl);
+        expect((await browser.request("/me")).status).toBe(401);
+        const started = await browser.request("/login/wechat?returnTo=%2Fme");
+        expect(started.status).toBe(302);
+        // The state is the flow's: bound to this browser by its pre-login cookie, with the security headers.
+        expect(browser.cookies.has("wl_login")).toBe(true);
+        expect(started.headers.get("cache-control")).toBe("no-store");
+        expect(started.headers.get("referrer-policy")).toBe("no-referrer");
+        const authorize = started.headers.get("location")!;
+        expect(authorize.startsWith(`${emulator.url}/connect/qrconnect?`)).toBe(true);
+        const callback = await confirmOnPhone(emulator.url, authorize);
+        expect(callback.startsWith(`${siteUrl}/auth/callback?`)).toBe(true);
 
-    const landed = await browser.request(callback);
-    expect(landed.status).toBe(302);
-    expect(landed.headers.get("location")).toBe("/me");
-    expect(landed.headers.get("referrer-policy")).toBe("no-referrer");
-    // Passport's session (express-session) and the flow's session, the pre-login cookie cleared.
-    expect(browser.cookies.has("connect.sid")).toBe(true);
-    expect(browser.cookies.has("wl_session")).toBe(true);
-    expect(browser.cookies.has("wl_login")).toBe(false);
+        const landed = await browser.request(callback);
+        expect(landed.status).toBe(302);
+        expect(landed.headers.get("location")).toBe("/me");
+        expect(landed.headers.get("referrer-policy")).toBe("no-referrer");
+        // Passport's session (express-session) and the flow's session, the pre-login cookie cleared.
+        expect(browser.cookies.has("connect.sid")).toBe(true);
+        expect(browser.cookies.has("wl_session")).toBe(true);
+        expect(browser.cookies.has("wl_login")).toBe(false);
 
-    const me = await browser.request("/me");
-    expect(me.status).toBe(200);
-    const user = (await me.json()) as AppUser;
-    expect(user.name).toBe(emulator.users[0]!.nickname);
-    const profile = verified.at(-1)!;
-    expect(profile.provider).toBe("wechat");
-    expect(profile.identity.appid).toBe(login.appid);
-    expect(user.openid).toBe(profile.identity.openid);
-    // The id is our user id, never a bare unionid or openid.
-    expect(profile.id).not.toBe(profile.unionid);
-    expect(profile.id).not.toBe(profile.identity.openid);
-    expect((await browser.request("/auth/session")).status).toBe(200);
+        const me = await browser.request("/me");
+        expect(me.status).toBe(200);
+        const user = (await me.json()) as AppUser;
+        expect(user.name).toBe(emulator.users[0]!.nickname);
+        const profile = verified.at(-1)!;
+        expect(profile.provider).toBe("wechat");
+        expect(profile.identity.appid).toBe(login.appid);
+        expect(user.openid).toBe(profile.identity.openid);
+        // The id is our user id, never a bare unionid or openid.
+        expect(profile.id).not.toBe(profile.unionid);
+        expect(profile.id).not.toBe(profile.identity.openid);
+        expect((await browser.request("/auth/session")).status).toBe(200);
 
-    // The same browser arriving twice (prefetch, back button) is sent on, not failed.
-    const again = await browser.request(callback);
-    expect(again.status).toBe(302);
-    expect(again.headers.get("location")).toBe("/me");
+        // The same browser arriving twice (prefetch, back button) is sent on, not failed.
+        const again = await browser.request(callback);
+        expect(again.status).toBe(302);
+        expect(again.headers.get("location")).toBe("/me");
 
-    // Another browser replaying the spent link fails through Passport's failureRedirect.
-    const other = new CookieClient(siteUrl);
-    const replay = await other.request(callback);
-    expect(replay.status).toBe(302);
-    expect(replay.headers.get("location")).toBe("/login-failed");
-    expect(other.cookies.has("connect.sid")).toBe(false);
-  });
+        // Another browser replaying the spent link fails through Passport's failureRedirect.
+        const other = new CookieClient(siteUrl);
+        const replay = await other.request(callback);
+        expect(replay.status).toBe(302);
+        expect(replay.headers.get("location")).toBe("/login-failed");
+        expect(other.cookies.has("connect.sid")).toBe(false);
+      });
 
-  it("never completes a login started in another browser (the state is bound to the browser)", async () => {
-    const victim = new CookieClient(siteUrl);
-    const attacker = new CookieClient(siteUrl);
-    const { callback } = await toCallback(attacker, "/login/wechat");
-    // The attacker's link, opened by the victim who has a login of their own under way.
-    await victim.request("/login/wechat");
-    const opened = await victim.request(callback);
-    expect(opened.status).toBe(302);
-    expect(opened.headers.get("location")).toBe("/login-failed");
-    expect((await victim.request("/me")).status).toBe(401);
-  });
+      it("never completes a login started in another browser (the state is bound to the browser)", async () => {
+        const victim = new CookieClient(siteUrl);
+        const attacker = new CookieClient(siteUrl);
+        const { callback } = await toCallback(attacker, "/login/wechat");
+        // The attacker's link, opened by the victim who has a login of their own under way.
+        await victim.request("/login/wechat");
+        const opened = await victim.request(callback);
+        expect(opened.status).toBe(302);
+        expect(opened.headers.get("location")).toBe("/login-failed");
+        expect((await victim.request("/me")).status).toBe(401);
+      });
 
-  it("inside WeChat's browser, goes through the official account", async () => {
-    const phone = new CookieClient(siteUrl);
-    const started = await phone.request("/login/wechat", { headers: { "user-agent": IN_WECHAT } });
-    expect(started.status).toBe(302);
-    const authorize = new URL(started.headers.get("location")!);
-    expect(authorize.pathname).toBe("/connect/oauth2/authorize");
-    const callback = await confirmOnPhone(emulator.url, authorize.toString());
-    expect(new URL(callback).pathname).toBe("/auth/callback/mp");
-  });
+      it("inside WeChat's browser, goes through the official account", async () => {
+        const phone = new CookieClient(siteUrl);
+        const started = await phone.request("/login/wechat", { headers: { "user-agent": IN_WECHAT } });
+        expect(started.status).toBe(302);
+        const authorize = new URL(started.headers.get("location")!);
+        expect(authorize.pathname).toBe("/connect/oauth2/authorize");
+        const callback = await confirmOnPhone(emulator.url, authorize.toString());
+        expect(new URL(callback).pathname).toBe("/auth/callback/mp");
+      });
 
-  it("fails with Passport's failure handling when verify refuses the user", async () => {
-    refuse = true;
-    try {
-      const browser = new CookieClient(siteUrl);
-      const { callback } = await toCallback(browser, "/login/wechat");
-      const landed = await browser.request(callback);
-      expect(landed.status).toBe(302);
-      expect(landed.headers.get("location")).toBe("/login-failed");
-      expect((await browser.request("/me")).status).toBe(401);
-    } finally {
-      refuse = false;
-    }
-  });
+      it("fails with Passport's failure handling when verify refuses the user", async () => {
+        refuse = true;
+        try {
+          const browser = new CookieClient(siteUrl);
+          const { callback } = await toCallback(browser, "/login/wechat");
+          const landed = await browser.request(callback);
+          expect(landed.status).toBe(302);
+          expect(landed.headers.get("location")).toBe("/login-failed");
+          expect((await browser.request("/me")).status).toBe(401);
+        } finally {
+          refuse = false;
+        }
+      });
 
-  it("a malformed callback fails without reaching WeChat or verify", async () => {
-    const before = verified.length;
-    const browser = new CookieClient(siteUrl);
-    const landed = await browser.request("/auth/callback?state=short&code=x");
-    expect(landed.headers.get("location")).toBe("/login-failed");
-    expect(verified.length).toBe(before);
-  });
-});
+      it("a malformed callback fails without reaching WeChat or verify", async () => {
+        const before = verified.length;
+        const browser = new CookieClient(siteUrl);
+        const landed = await browser.request("/auth/callback?state=short&code=x");
+        expect(landed.headers.get("location")).toBe("/login-failed");
+        expect(verified.length).toBe(before);
+      });
+    },
+  );
+}
 
 describe("Passport strategy in Express, with the flow's own sessions (session: false)", () => {
   let server: Server;
