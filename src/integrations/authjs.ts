@@ -49,8 +49,10 @@ export interface WeChatProviderOptions {
 /**
  * The Auth.js provider: signs in the browser whose WeChat login the flow completed.
  * @example
+ * import { ExpressAuth } from "@auth/express";
+ * import { loginRoutes } from "wechat-login/adapters/express";
  * app.use(loginRoutes(login)); // /auth/login?returnTo=/signin/wechat starts the WeChat login
- * app.use("/api/auth/*", ExpressAuth({ providers: [WeChat({ login })], basePath: "/api/auth", secret }));
+ * app.use("/api/auth", ExpressAuth({ providers: [WeChat({ login })], secret: process.env.AUTH_SECRET }));
  */
 export function WeChat(options: WeChatProviderOptions): WeChatCredentialsProvider {
   const { login } = options;

@@ -66,7 +66,9 @@ Inject(WECHAT_LOGIN)(WeChatLoginMiddleware, undefined, 0);
  * `req.wechatSession` (read it with {@link WeChatUser} / {@link WeChatSession});
  * without one, 401 `{"error":"not_logged_in"}`, as `GET {prefix}/session` answers.
  * @example
- * \@Get("me") \@UseGuards(WeChatAuthGuard) me(\@WeChatUser() user: LoginSession["user"]) { return user; }
+ * import { UseGuards } from "@nestjs/common";
+ * // On a route: \@UseGuards(WeChatAuthGuard), then me(\@WeChatUser() user: LoginSession["user"]).
+ * const guarded: MethodDecorator & ClassDecorator = UseGuards(WeChatAuthGuard);
  */
 export class WeChatAuthGuard implements CanActivate {
   constructor(private readonly login: Login) {}
@@ -99,8 +101,8 @@ export const WeChatSession: () => ParameterDecorator = createParamDecorator(
 /**
  * The login as a Nest module, global: import it once in the root module.
  * @example
- * \@Module({ imports: [WeChatLoginModule.forRootAsync({ useFactory: createAppLogin })], controllers: [AppController] })
- * export class AppModule {}
+ * // In the root module: \@Module({ imports, controllers: [AppController] })
+ * const imports = [WeChatLoginModule.forRootAsync({ useFactory: createAppLogin })];
  */
 export class WeChatLoginModule implements NestModule, OnApplicationShutdown {
   constructor(private readonly login: Login) {}
