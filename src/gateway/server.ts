@@ -1,0 +1,208 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { Duplex } from "node:stream";
+import { createProxyServer } from "http-proxy-3";
+import { connectionOf, toWebRequest, writeWebResponse } from "../adapters/node-bridge.js";
+import type { FlowLogger } from "../flow/config.js";
+import { proxyTrust, type TrustProxy } from "../flow/index.js";
+import type { Decision, Gateway } from "./gateway.js";
+import { type GatewayIdentity, identityHeaders, isIdentityHeader } from "./identity.js";
+import { normalisedPath } from "./policy.js";
+
+/** A group rule of the proxy mode: requests under `prefix` need one of `groups`. */
+export interface RouteGroups {
+  prefix: string;
+  groups: readonly string[];
+}
+
+export interface GatewayServerOptions {
+  gateway: Gateway;
+  /** The backend (`http://app:8080`); without it only the gateway's own routes answer (auth modes). */
+  upstream?: string | undefined;
+  /** The gateway's cookies (session and pre-login): removed from `Cookie` before the upstream. */
+  cookieNames: readonly string[];
+  /** The same setting the login has: whose `X-Forwarded-*` are passed on rather than replaced. */
+  trustProxy: TrustProxy;
+  routeGroups?: readonly RouteGroups[] | undefined;
+  /** Upstream timeout; streaming answers (SSE, chunked) flow unbuffered until it. Default 60 s. */
+  upstreamTimeoutMs?: number | undefined;
+  logger?: FlowLogger | undefined;
+}
+
+const HOP_BY_HOP_FORWARDED = [
+  "x-forwarded-for",
+  "x-forwarded-proto",
+  "x-forwarded-host",
+  "x-forwarded-port",
+  "forwarded",
+];
+
+/**
+ * The gateway's HTTP server: its routes under the prefix, and with an
+ * upstream the reverse proxy of §5.5 (http-proxy-3 does the proxying,
+ * websockets and streaming included).
+ */
+export function createGatewayServer(options: GatewayServerOptions): GatewayHttpServer {
+  const { gateway, logger: log } = options;
+  const trust = proxyTrust(options.trustProxy);
+  const cookieNames = new Set(options.cookieNames);
+  const proxy =
+    options.upstream === undefined
+      ? undefined
+      : createProxyServer({
+          target: options.upstream,
+          xfwd: true,
+          ws: true,
+          proxyTimeout: options.upstreamTimeoutMs ?? 60_000,
+          // An https upstream is verified like any TLS peer.
+          secure: true,
+        });
+  proxy?.on("error", (error, _req, target) => {
+    log?.error(
+      { event: "upstream_failed", reason: (error as NodeJS.ErrnoException).code ?? error.name },
+      "upstream failed",
+    );
+    if (isResponse(target)) {
+      if (!target.headersSent)
+        target.writeHead(502, {
+          "content-type": "application/json; charset=utf-8",
+          "cache-control": "no-store",
+        });
+      target.end(target.headersSent ? undefined : '{"error":"upstream_unavailable"}');
+    } else {
+      (target as Duplex | undefined)?.destroy();
+    }
+  });
+
+  function groupsFor(path: string): readonly string[] {
+    const normalised = normalisedPath(path) ?? path;
+    const rule = options.routeGroups?.find(
+      (route) =>
+        normalised === route.prefix ||
+        normalised.startsWith(route.prefix.endsWith("/") ? route.prefix : `${route.prefix}/`),
+    );
+    return rule?.groups ?? [];
+  }
+
+  /** What the upstream may see: none of the client's identity headers, none of our cookies, our identity. */
+  function prepare(req: IncomingMessage, identity: GatewayIdentity | undefined): void {
+    for (const name of Object.keys(req.headers)) if (isIdentityHeader(name)) delete req.headers[name];
+    if (!trust.trustsPeer(req.socket.remoteAddress)) {
+      // Forwarded headers from a client are its own claims: http-proxy-3 sets fresh ones from the connection.
+      for (const name of HOP_BY_HOP_FORWARDED) delete req.headers[name];
+    }
+    const cookie = req.headers.cookie;
+    if (cookie !== undefined) {
+      const kept = cookie
+        .split(";")
+        .map((part) => part.trim())
+        .filter((part) => part !== "" && !cookieNames.has(part.slice(0, Math.max(0, part.indexOf("=")))));
+      if (kept.length > 0) req.headers.cookie = kept.join("; ");
+      else delete req.headers.cookie;
+    }
+    if (identity) Object.assign(req.headers, identityHeaders(identity));
+  }
+
+  async function decideFor(req: IncomingMessage, request: Request): Promise<Decision> {
+    const uri = req.url ?? "/";
+    return gateway.decide(
+      { method: req.method ?? "GET", uri, headers: request.headers },
+      groupsFor(pathOnly(uri)),
+    );
+  }
+
+  function webRequest(req: IncomingMessage, res?: ServerResponse): Request | undefined {
+    try {
+      const trustProxy = trust.trustsPeer(req.socket.remoteAddress);
+      return toWebRequest(req, res ? { trustProxy, res } : { trustProxy, body: null });
+    } catch {
+      return undefined;
+    }
+  }
+
+  const server = createServer((req, res) => {
+    const request = webRequest(req, res);
+    if (!request) {
+      res.writeHead(400, { "content-type": "text/plain; charset=utf-8" }).end("Bad Request");
+      return;
+    }
+    const run = async () => {
+      if (gateway.owns(new URL(request.url).pathname)) {
+        await writeWebResponse(res, await gateway.handle(request, connectionOf(req)), req.method);
+        return;
+      }
+      if (!proxy) {
+        res
+          .writeHead(404, { "content-type": "application/json; charset=utf-8" })
+          .end('{"error":"not_found"}');
+        return;
+      }
+      const decision = await decideFor(req, request);
+      if (decision.result !== "allow") {
+        await writeWebResponse(res, gateway.refusal(decision, request), req.method);
+        return;
+      }
+      prepare(req, decision.identity);
+      proxy.web(req, res);
+    };
+    run().catch((error: unknown) => {
+      log?.error(
+        { event: "gateway_internal_error", reason: error instanceof Error ? error.name : "error" },
+        "request failed",
+      );
+      if (!res.headersSent) res.writeHead(500, { "content-type": "application/json; charset=utf-8" });
+      res.end();
+    });
+  });
+
+  const tunnels = new Set<Duplex>();
+  server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on("error", () => socket.destroy());
+    tunnels.add(socket);
+    socket.once("close", () => tunnels.delete(socket));
+    const request = webRequest(req);
+    const refuse = (status: number, reason: string) => {
+      socket.end(
+        `HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\nCache-Control: no-store\r\n\r\n`,
+      );
+    };
+    if (!request || !proxy || gateway.owns(new URL(request.url).pathname)) {
+      refuse(request ? 404 : 400, request ? "Not Found" : "Bad Request");
+      return;
+    }
+    decideFor(req, request).then(
+      (decision) => {
+        if (decision.result === "allow") {
+          prepare(req, decision.identity);
+          proxy.ws(req, socket, head);
+        } else if (decision.result === "login") refuse(401, "Unauthorized");
+        else if (decision.result === "deny") refuse(403, "Forbidden");
+        else refuse(503, "Service Unavailable");
+      },
+      () => refuse(500, "Internal Server Error"),
+    );
+  });
+
+  server.on("close", () => proxy?.close());
+  return {
+    server,
+    closeTunnels() {
+      for (const socket of tunnels) socket.destroy();
+    },
+  };
+}
+
+/** The server, and what a graceful stop needs beyond `server.close()`. */
+export interface GatewayHttpServer {
+  server: Server;
+  /** Ends the websocket tunnels, which `server.close()` does not wait for or end. */
+  closeTunnels(): void;
+}
+
+function isResponse(target: unknown): target is ServerResponse {
+  return typeof target === "object" && target !== null && "writeHead" in target;
+}
+
+function pathOnly(uri: string): string {
+  const end = uri.search(/[?#]/);
+  return end === -1 ? uri : uri.slice(0, end);
+}
