@@ -1,4 +1,5 @@
 import type { EnvProblem, EnvVariable } from "./env-config.js";
+import { enProxy, zhProxy } from "./proxy-messages.js";
 
 /** Absolute, so it works wherever the CLI runs (the package has no repository around it). */
 const EMULATOR_DOCS = "https://github.com/wechat-login/wechat-login/blob/main/docs/emulator.md";
@@ -60,6 +61,7 @@ const en = {
     "Commands:",
     "  start      Run the demo site and the WeChat emulator on SQLite (--port 3000 --emulator-port 3001 --no-emulator)",
     "  emulator   Run the local WeChat emulator (--port 3001 --host 127.0.0.1 --config emulator.json)",
+    "  proxy      WeChat login in front of any backend: reverse proxy, nginx auth_request, Traefik/Caddy forward-auth",
     "",
     "  --version  Print the version",
   ].join("\n"),
@@ -119,6 +121,7 @@ const en = {
     "  --host    interface to bind (default 127.0.0.1; 0.0.0.0 lets a phone on the LAN scan)",
     `  --config  JSON file with apps and users (see ${EMULATOR_DOCS})`,
   ].join("\n"),
+  proxy: enProxy,
 };
 
 const zh: typeof en = {
@@ -128,6 +131,7 @@ const zh: typeof en = {
     "命令：",
     "  start      运行演示站点和微信模拟器，使用 SQLite（--port 3000 --emulator-port 3001 --no-emulator）",
     "  emulator   运行本地微信模拟器（--port 3001 --host 127.0.0.1 --config emulator.json）",
+    "  proxy      在任意后端前加上微信登录：反向代理、nginx auth_request、Traefik/Caddy forward-auth",
     "",
     "  --version  显示版本号",
   ].join("\n"),
@@ -184,6 +188,7 @@ const zh: typeof en = {
     "  --host    绑定的网卡地址（默认 127.0.0.1；0.0.0.0 允许局域网内的手机扫码）",
     `  --config  应用和用户的 JSON 配置文件（见 ${EMULATOR_DOCS_ZH}）`,
   ].join("\n"),
+  proxy: zhProxy,
 };
 
 export type Messages = typeof en;
