@@ -53,6 +53,7 @@ const TRANSLATED_GUIDES = new Set([
   "docs/stores.md",
   "docs/client.md",
   "docs/emulator.md",
+  "docs/gateway.md",
 ]);
 
 // zh-CN guides are tested through their English twin: the code is the same, only the comments are translated.
