@@ -16,7 +16,7 @@ const SETTINGS = {
 
 function fenced(doc: string, lang: string): string {
   const text = readFileSync(join(root, doc), "utf8");
-  const match = new RegExp("```" + lang + "\\n([\\s\\S]*?)```").exec(text);
+  const match = new RegExp(`\`\`\`${lang}\\n([\\s\\S]*?)\`\`\``).exec(text);
   if (!match?.[1]) throw new Error(`${doc} has no ${lang} block`);
   return match[1];
 }
