@@ -22,10 +22,8 @@ const entry = z
   })
   .strict();
 // A unionid/openid is 28 URL-safe characters today; `wx…:openid` for the appid:openid form.
-const userKey = z
-  .string()
-  .regex(/^(?:wx[0-9a-f]{16}:)?[A-Za-z0-9_-]{6,64}$/, "not a unionid or appid:openid");
-const file = z.object({ users: z.record(userKey, entry.nullable()) }).strict();
+const USER_KEY = /^(?:wx[0-9a-f]{16}:)?[A-Za-z0-9_-]{6,64}$/;
+const file = z.object({ users: z.record(z.string(), entry.nullable()) }).strict();
 
 /**
  * Reads `users.yaml`:
@@ -55,6 +53,8 @@ export function parseRoster(text: string): Roster {
   }
   const roster = new Map<string, RosterEntry>();
   for (const [key, value] of Object.entries(parsed.data.users)) {
+    if (!USER_KEY.test(key))
+      throw new ConfigError("roster", `users."${key.slice(0, 80)}": not a unionid or appid:openid`);
     roster.set(key, { name: value?.name, email: value?.email, groups: value?.groups ?? [] });
   }
   return roster;
