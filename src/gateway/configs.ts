@@ -64,7 +64,9 @@ location / {
     proxy_http_version 1.1;
     proxy_set_header Upgrade    $http_upgrade;
     proxy_set_header Connection $http_connection;
+    # Only the gateway's answers: the app's own 401 and 403 pass untouched (proxy_intercept_errors is off).
     error_page 401 = @wl_login;
+    error_page 403 = @wl_denied;
     proxy_pass http://${s.upstream};
 }
 location @wl_login {
@@ -72,6 +74,14 @@ location @wl_login {
     add_header Cache-Control no-store always;
     if ($wl_location = "") { return 401 '{"error":"login_required"}'; }
     return 302 $wl_location;
+}
+location @wl_denied {
+    # The "not allowed" page, with the user's ID to send to an admin.
+    rewrite ^ ${p}/denied break;
+    proxy_pass http://${s.gateway};
+    proxy_set_header Host              $http_host;
+    proxy_set_header X-Forwarded-Proto $scheme;
+    proxy_set_header X-Forwarded-For   $remote_addr;
 }
 `;
 }

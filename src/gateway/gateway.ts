@@ -75,7 +75,7 @@ export interface Gateway {
   decide(original: OriginalRequest, groups?: readonly string[]): Promise<Decision>;
   /**
    * Answers a request under the prefix: `/auth` (nginx), `/forward-auth` (Traefik, Caddy), `/ping`, `/ready`,
-   * `/login` (with the loop guard), and the login's own routes. Never throws.
+   * `/login` (with the loop guard), `/denied` (nginx's 403 page), and the login's own routes. Never throws.
    */
   handle(request: Request, connection: ClientConnection): Promise<Response>;
   /** The answer of a decision that is not ALLOW, for a request the gateway proxies itself (§5.5). */
@@ -252,6 +252,23 @@ export function createGateway(options: GatewayOptions): Gateway {
     }
   }
 
+  /**
+   * The page nginx shows for its 403 (`error_page 403 = @wl_denied`): nginx answers a denied subrequest itself,
+   * so the reason is worked out again from the session, and the user's ID shown.
+   */
+  async function deniedPage(request: Request): Promise<Response> {
+    const session = await login.getSession(request);
+    const kind = classify(request.method, request.headers);
+    if (!session) {
+      return kind === "api"
+        ? jsonResponse({ error: "forbidden" }, 403)
+        : gatewayPage("not_in_roster", 403, pickLang(request));
+    }
+    const { identity, deny } = judge(policy, session, []);
+    const decision = { result: "deny", kind, identity, reason: deny ?? "not_in_group" } as const;
+    return refusal(decision, request);
+  }
+
   /** `{prefix}/login` with the two checks the flow leaves to the gateway, then the flow's own start. */
   async function startLogin(request: Request, url: URL, connection: ClientConnection): Promise<Response> {
     if (isWeChatBrowser(request) && !options.inWeChatLogin) {
@@ -285,6 +302,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     if (get && route === "/auth") return nginxAuth(request, url, connection);
     if (get && route === "/forward-auth") return forwardAuth(request, url, connection);
     if (get && route === "/login") return startLogin(request, url, connection);
+    if (get && route === "/denied") return deniedPage(request);
     return login.handle(request, connection);
   }
 

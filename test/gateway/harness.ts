@@ -38,6 +38,10 @@ export class EchoUpstream {
       req.on("end", () => {
         const seen = { method: req.method ?? "", url: req.url ?? "", headers: req.headers, body };
         this.seen.push(seen);
+        if (req.url === "/own-403") {
+          res.writeHead(403, { "content-type": "text/plain" }).end("the app's own 403");
+          return;
+        }
         if (req.url === "/stream") {
           res.writeHead(200, { "content-type": "text/event-stream" });
           res.write("data: one\n\n");

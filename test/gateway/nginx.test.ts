@@ -183,6 +183,26 @@ for (const kind of STORE_KINDS) {
       expect(JSON.parse(first).user).toBe(zhang);
     });
 
+    it("an unknown user gets the gateway's 403 page with their ID; the app's own 403 passes untouched", async () => {
+      const browser = new GatewayBrowser("Mozilla/5.0 Chrome/156", "zh-CN");
+      const { back } = await loginThrough(browser, harness.emulator.url, `${site}/members`, {
+        userId: "lily",
+      });
+      const page = await browser.get(back, { headers: { "sec-fetch-mode": "navigate" } });
+      expect(page.status).toBe(403);
+      const html = await page.text();
+      expect(html).toContain("没有访问权限");
+      expect(html).toContain(unionidFor(DEFAULT_OPEN_ACCOUNT, "lily"));
+      const api = await browser.get(`${site}/members`, { headers: { "sec-fetch-mode": "cors" } });
+      expect(api.status).toBe(403);
+      expect(await api.json()).toMatchObject({ error: "forbidden", reason: "not_in_roster" });
+      const zhangBrowser = new GatewayBrowser();
+      await loginThrough(zhangBrowser, harness.emulator.url, `${site}/mine`);
+      const own = await zhangBrowser.get(`${site}/own-403`);
+      expect(own.status).toBe(403);
+      expect(await own.text()).toBe("the app's own 403");
+    });
+
     it("the gateway down: nginx answers 500, nothing reaches the backend", async () => {
       const seen = upstream.seen.length;
       await harness.gateway.close();
