@@ -46,6 +46,11 @@ export interface OriginalRequest {
   uri: string;
   /** The client's headers (its cookies, its Fetch Metadata). */
   headers: Headers;
+  /**
+   * A Web request carrying those same headers (the subrequest, or the proxied request), read for the session
+   * as it is instead of building another one.
+   */
+  request?: Request | undefined;
 }
 
 /** Why the gateway could not decide: every one is an answer that lets nothing through. */
@@ -116,7 +121,8 @@ export function createGateway(options: GatewayOptions): Gateway {
     let session: Awaited<ReturnType<Login["getSession"]>>;
     try {
       session = await login.getSession(
-        new Request(`${siteOrigin}/`, { headers: { cookie: original.headers.get("cookie") ?? "" } }),
+        original.request ??
+          new Request(`${siteOrigin}/`, { headers: { cookie: original.headers.get("cookie") ?? "" } }),
       );
     } catch (error) {
       if (error instanceof StoreUnavailable) {
@@ -155,7 +161,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     const host = headers.get("x-forwarded-host")?.split(",")[0]?.trim();
     // One host per gateway in v1 (spec §5.6): the session cookie lives on the callback's host only.
     if (host && hostnameOf(host) !== siteHost) return { error: "host_mismatch" };
-    return { method, uri, headers };
+    return { method, uri, headers, request };
   }
 
   function groupsOf(url: URL): string[] {
