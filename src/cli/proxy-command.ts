@@ -217,6 +217,7 @@ export const proxyCommand: CliCommand = {
         routeGroups,
         trustProxy: values.lists["trusted-proxy"] ?? [],
         logger: logger.child({ component: "gateway" }),
+        accessLog: true,
       });
     } catch (error) {
       await store.close();

@@ -6,7 +6,7 @@ import type { Store } from "../stores/types.js";
 import { createGateway, type Gateway } from "./gateway.js";
 import type { PublicRoute } from "./policy.js";
 import type { Roster } from "./roster.js";
-import { createGatewayServer, type RouteGroups } from "./server.js";
+import { createGatewayServer, type GatewayServerOptions, type RouteGroups } from "./server.js";
 
 /** Everything one gateway process needs; the CLI builds it from flags, env and files. */
 export interface GatewaySettings {
@@ -34,6 +34,8 @@ export interface GatewaySettings {
   apiBase?: string | undefined;
   upstreamTimeoutMs?: number | undefined;
   logger?: FlowLogger | undefined;
+  /** One redacted line per request through `logger` (see {@link GatewayServerOptions.accessLog}). */
+  accessLog?: boolean | undefined;
 }
 
 export interface RunningGateway {
@@ -86,6 +88,7 @@ export async function startGateway(settings: GatewaySettings): Promise<RunningGa
     routeGroups: settings.routeGroups,
     upstreamTimeoutMs: settings.upstreamTimeoutMs,
     logger: settings.logger,
+    accessLog: settings.accessLog,
   });
   const { server } = http;
   try {

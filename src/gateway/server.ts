@@ -4,7 +4,7 @@ import type { Duplex } from "node:stream";
 import { createProxyServer } from "http-proxy-3";
 import { connectionOf, toWebRequest, writeWebResponse } from "../adapters/node-bridge.js";
 import type { FlowLogger } from "../flow/config.js";
-import { proxyTrust, type TrustProxy } from "../flow/index.js";
+import { accessLogEntry, proxyTrust, redactUrl, type TrustProxy } from "../flow/index.js";
 import type { Decision, Gateway } from "./gateway.js";
 import { type GatewayIdentity, identityHeaders, isIdentityHeader } from "./identity.js";
 import { normalisedPath } from "./policy.js";
@@ -27,6 +27,18 @@ export interface GatewayServerOptions {
   /** Upstream timeout; streaming answers (SSE, chunked) flow unbuffered until it. Default 60 s. */
   upstreamTimeoutMs?: number | undefined;
   logger?: FlowLogger | undefined;
+  /**
+   * One line per request through `logger`: method, URL (`code`, `state` and tokens redacted, as the flow's
+   * access log), status, duration, the decision and the user key; never a cookie or a header value.
+   */
+  accessLog?: boolean | undefined;
+}
+
+/** What the access log adds to the flow's fields for a gateway request. */
+interface LogNote {
+  result?: Decision["result"];
+  user?: string;
+  uri?: string;
 }
 
 const HOP_BY_HOP_FORWARDED = [
@@ -136,9 +148,26 @@ export function createGatewayServer(options: GatewayServerOptions): GatewayHttpS
       res.writeHead(400, { "content-type": "text/plain; charset=utf-8" }).end("Bad Request");
       return;
     }
+    const started = performance.now();
+    const note: LogNote = {};
+    if (options.accessLog && log) {
+      res.once("finish", () => {
+        const entry = { ...accessLogEntry(request, res.statusCode, performance.now() - started), ...note };
+        log.info(entry, `${entry.method} ${entry.url} ${entry.status}`);
+      });
+    }
     const run = async () => {
-      if (gateway.owns(new URL(request.url).pathname)) {
-        await writeWebResponse(res, await gateway.handle(request, connectionOf(req)), req.method);
+      const path = new URL(request.url).pathname;
+      if (gateway.owns(path)) {
+        const response = await gateway.handle(request, connectionOf(req));
+        if (path === `${gateway.prefix}/auth` || path === `${gateway.prefix}/forward-auth`) {
+          // The original URI may be a callback's (`?code=…&state=…`): redacted like the request's own URL.
+          const uri = request.headers.get("x-forwarded-uri") ?? request.headers.get("x-original-uri");
+          if (uri) note.uri = redactUrl(uri.slice(0, 2048));
+          const user = response.headers.get("x-auth-request-user");
+          if (user) note.user = user;
+        }
+        await writeWebResponse(res, response, req.method);
         return;
       }
       if (!proxy) {
@@ -148,6 +177,10 @@ export function createGatewayServer(options: GatewayServerOptions): GatewayHttpS
         return;
       }
       const decision = await decideFor(req, request);
+      note.result = decision.result;
+      if (decision.result === "allow" || decision.result === "deny") {
+        if (decision.identity) note.user = decision.identity.user;
+      }
       if (decision.result !== "allow") {
         await writeWebResponse(res, gateway.refusal(decision, request), req.method);
         return;
