@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { request } from "undici";
 import { type RunningEmulator, startEmulator } from "../emulator/index.js";
 import { CookiePolicy } from "../flow/cookies.js";
 import {
@@ -10,6 +11,7 @@ import {
   parseRoster,
   type RouteGroups,
   startGateway,
+  storeProblem,
   traefikConfig,
 } from "../gateway/index.js";
 import { ConfigError } from "../protocol/errors.js";
@@ -85,6 +87,52 @@ function frontSettings(values: ProxyValues, context: CliContext): FrontProxySett
   };
 }
 
+/**
+ * `proxy --check`: the settings parsed (or the command would have stopped already), then what only the
+ * network can tell: the store answers, the upstream answers. One line each; false when one fails.
+ */
+async function check(
+  context: CliContext,
+  setup: {
+    store: Store;
+    storeUrl: string;
+    upstream: string | undefined;
+    publicOrigin: string;
+    prefix: string;
+    roster: boolean;
+  },
+): Promise<boolean> {
+  const { proxy } = context.messages;
+  context.stdout(proxy.checkOk(proxy.checkSettings));
+  // The callback is derived from --public-url, so it is on the protected host by construction (spec §5.6).
+  context.stdout(proxy.checkOk(proxy.checkCallback(`${setup.publicOrigin}${setup.prefix}/callback`)));
+  if (!setup.roster) context.stdout(proxy.checkWarn(proxy.noRoster));
+  let ok = true;
+  const storeProblemFound = await storeProblem(setup.store, 3000);
+  if (storeProblemFound === undefined)
+    context.stdout(proxy.checkOk(proxy.checkStore(describeStore(setup.storeUrl))));
+  else {
+    ok = false;
+    context.stdout(proxy.checkFailed(proxy.checkStore(describeStore(setup.storeUrl)), storeProblemFound));
+  }
+  if (setup.upstream !== undefined) {
+    try {
+      const answer = await request(setup.upstream, {
+        method: "GET",
+        headersTimeout: 3000,
+        bodyTimeout: 3000,
+      });
+      await answer.body.dump();
+      context.stdout(proxy.checkOk(proxy.checkUpstream(setup.upstream, answer.statusCode)));
+    } catch (error) {
+      ok = false;
+      const code = error instanceof Error && "code" in error ? String(error.code) : "error";
+      context.stdout(proxy.checkFailed(proxy.checkUpstream(setup.upstream), code));
+    }
+  }
+  return ok;
+}
+
 /** `wechat-login proxy`: the login gateway (gateway spec §8.1), until Ctrl-C or SIGTERM. */
 export const proxyCommand: CliCommand = {
   name: "proxy",
@@ -95,7 +143,7 @@ export const proxyCommand: CliCommand = {
       context.stdout(messages.proxy.help);
       return 0;
     }
-    if (values.action !== "run") {
+    if (values.action !== "run" && values.action !== "check") {
       const print = {
         "print-nginx": nginxConfig,
         "print-traefik": traefikConfig,
@@ -198,6 +246,19 @@ export const proxyCommand: CliCommand = {
         return 2;
       }
       throw error;
+    }
+    if (values.action === "check") {
+      const ok = await check(context, {
+        store,
+        storeUrl,
+        upstream,
+        publicOrigin,
+        prefix,
+        roster: roster !== undefined,
+      });
+      await store.close();
+      await emulator?.close();
+      return ok ? 0 : 1;
     }
     const logger = await createLogger("wechat-login", { level, pretty: process.stdout.isTTY === true });
     let running: Awaited<ReturnType<typeof startGateway>>;

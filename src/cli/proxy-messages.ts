@@ -18,6 +18,7 @@ export const enProxy = {
     "  --prefix /_wl           the gateway's own routes",
     "  --emulator              log in through the local WeChat emulator (refuses real AppIDs)",
     "  --print-nginx, --print-traefik, --print-caddy   print the front proxy's configuration and exit",
+    "  --check                 check the settings, the store and the upstream, then exit (1 when one fails)",
     "",
     "Guide: https://github.com/wechat-login/wechat-login/blob/main/docs/gateway.md",
   ].join("\n"),
@@ -37,6 +38,14 @@ export const enProxy = {
   noRoster:
     "No --allow-file: every WeChat user who logs in is let through. Give a users.yaml to allow only the people on it.",
   stop: "Press Ctrl-C to stop.",
+  checkOk: (what: string) => `ok    ${what}`,
+  checkWarn: (what: string) => `note  ${what}`,
+  checkFailed: (what: string, why: string) => `FAIL  ${what}: ${why}`,
+  checkSettings: "settings",
+  checkCallback: (url: string) => `callback ${url} (register its host as the apps' callback domain)`,
+  checkStore: (store: string) => `store ${store} answers`,
+  checkUpstream: (url: string, status?: number) =>
+    status === undefined ? `upstream ${url} answers` : `upstream ${url} answers (HTTP ${status})`,
 };
 
 export const zhProxy: typeof enProxy = {
@@ -58,6 +67,7 @@ export const zhProxy: typeof enProxy = {
     "  --prefix /_wl           网关自身路由的前缀",
     "  --emulator              通过本地微信模拟器登录（拒绝真实 AppID）",
     "  --print-nginx, --print-traefik, --print-caddy   输出前端代理的配置后退出",
+    "  --check                 检查配置项、存储和后端后退出（有一项失败则退出码为 1）",
     "",
     "指南：https://github.com/wechat-login/wechat-login/blob/main/docs/gateway.zh-CN.md",
   ].join("\n"),
@@ -74,4 +84,12 @@ export const zhProxy: typeof enProxy = {
   storeLine: (store) => `存储：            ${store}`,
   noRoster: "未设置 --allow-file：任何用微信登录的用户都会放行。提供 users.yaml 即可只允许名单中的人。",
   stop: "按 Ctrl-C 停止。",
+  checkOk: (what) => `正常  ${what}`,
+  checkWarn: (what) => `提示  ${what}`,
+  checkFailed: (what, why) => `失败  ${what}：${why}`,
+  checkSettings: "配置项",
+  checkCallback: (url) => `回调地址 ${url}（请把它的域名登记为应用的授权回调域）`,
+  checkStore: (store) => `存储 ${store} 可访问`,
+  checkUpstream: (url, status) =>
+    status === undefined ? `后端 ${url} 可访问` : `后端 ${url} 可访问（HTTP ${status}）`,
 };

@@ -43,8 +43,8 @@ export function envName(name: string): string {
   return `WECHAT_LOGIN_${name.toUpperCase().replaceAll("-", "_")}`;
 }
 
-/** What the command does besides running: print a front proxy's configuration, or show help. */
-export type ProxyAction = "run" | "help" | "print-nginx" | "print-traefik" | "print-caddy";
+/** What the command does besides running: check its setup, print a front proxy's configuration, or show help. */
+export type ProxyAction = "run" | "check" | "help" | "print-nginx" | "print-traefik" | "print-caddy";
 
 export interface ProxyValues {
   action: ProxyAction;
@@ -63,6 +63,7 @@ export function readProxySettings(argv: string[], env: NodeJS.ProcessEnv, messag
     "print-nginx": { type: "boolean" },
     "print-traefik": { type: "boolean" },
     "print-caddy": { type: "boolean" },
+    check: { type: "boolean" },
   };
   for (const [name, spec] of Object.entries(PROXY_SETTINGS) as [string, SettingSpec][]) {
     options[name] =
@@ -78,7 +79,7 @@ export function readProxySettings(argv: string[], env: NodeJS.ProcessEnv, messag
     string | boolean | string[] | undefined
   >;
   const values: ProxyValues = { action: "run", strings: {}, booleans: {}, lists: {} };
-  for (const action of ["print-nginx", "print-traefik", "print-caddy", "help"] as const) {
+  for (const action of ["check", "print-nginx", "print-traefik", "print-caddy", "help"] as const) {
     if (flags[action] === true) values.action = action;
   }
   for (const [name, spec] of Object.entries(PROXY_SETTINGS) as [ProxySettingName, SettingSpec][]) {

@@ -245,17 +245,10 @@ export function createGateway(options: GatewayOptions): Gateway {
   }
 
   async function ready(): Promise<Response> {
-    try {
-      // A read of a session that cannot exist: it touches the backend and changes nothing.
-      await store.getSession("0".repeat(64), Date.now());
-      return jsonResponse({ status: "ready" }, 200);
-    } catch (error) {
-      log?.error(
-        { event: "gateway_not_ready", reason: error instanceof StoreUnavailable ? error.reason : "error" },
-        "store unreachable",
-      );
-      return jsonResponse({ status: "store_unavailable" }, 503);
-    }
+    const problem = await storeProblem(options.store, options.storeTimeoutMs ?? 3000);
+    if (problem === undefined) return jsonResponse({ status: "ready" }, 200);
+    log?.error({ event: "gateway_not_ready", reason: problem }, "store unreachable");
+    return jsonResponse({ status: "store_unavailable" }, 503);
   }
 
   /**
@@ -352,4 +345,17 @@ function hostnameOf(host: string): string {
   const lower = host.toLowerCase();
   if (lower.startsWith("[")) return lower.slice(0, lower.indexOf("]") + 1);
   return lower.split(":")[0] ?? lower;
+}
+
+/**
+ * Why the store cannot serve the gateway, or undefined when it answers: a read of a session that cannot
+ * exist touches the backend and changes nothing (`/_wl/ready`, `proxy --check`).
+ */
+export async function storeProblem(store: Store, timeoutMs: number): Promise<string | undefined> {
+  try {
+    await guardedStore(store, timeoutMs).getSession("0".repeat(64), Date.now());
+    return undefined;
+  } catch (error) {
+    return error instanceof StoreUnavailable ? error.reason : "error";
+  }
 }

@@ -7,6 +7,7 @@ export {
   type GatewayError,
   type GatewayOptions,
   type OriginalRequest,
+  storeProblem,
 } from "./gateway.js";
 export { type GatewayIdentity, IDENTITY_HEADERS, identityHeaders, isIdentityHeader } from "./identity.js";
 export {

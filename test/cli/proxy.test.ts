@@ -80,6 +80,32 @@ describe("wechat-login proxy", () => {
     expect(refused.stderr).toContain("refusing AppID wx0123456789abcdef");
   });
 
+  it("--check reports the store and the upstream, and fails when one does not answer", async () => {
+    const upstream = await new EchoUpstream().start();
+    const base = ["proxy", "--check", "--emulator", "--store", "memory:"];
+    try {
+      const good = await build.run([
+        ...base,
+        "--emulator-port",
+        String(await freePort()),
+        "--upstream",
+        upstream.url,
+      ]);
+      expect(good.code).toBe(0);
+      expect(good.stdout).toContain("ok    store memory: answers");
+      expect(good.stdout).toContain(`ok    upstream ${upstream.url} answers (HTTP 200)`);
+      expect(good.stdout).toContain("/_wl/callback");
+    } finally {
+      await upstream.close();
+    }
+    const gone = `http://127.0.0.1:${await freePort()}`;
+    const bad = await build.run([...base, "--emulator-port", String(await freePort()), "--upstream", gone], {
+      LANG: "zh_CN.UTF-8",
+    });
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toContain(`失败  后端 ${gone} 可访问：ECONNREFUSED`);
+  });
+
   it("--emulator --upstream: a whole login through the process, the backend sees who, SIGTERM stops it", async () => {
     const upstream = await new EchoUpstream().start();
     const port = await freePort();
