@@ -5,6 +5,7 @@ import { CookiePolicy } from "../flow/cookies.js";
 import {
   caddyConfig,
   type FrontProxySettings,
+  GatewayMetrics,
   type GatewaySettings,
   nginxConfig,
   parsePublicRoute,
@@ -24,13 +25,13 @@ import { envName, type ProxySettingName, type ProxyValues, readProxySettings } f
 import { describeStore, openStore } from "./store.js";
 
 /** `host:port` of `--listen` (`:4180` binds every interface). */
-function parseListen(context: CliContext, text: string): { host: string; port: number } {
+function parseListen(context: CliContext, text: string, flag = "--listen"): { host: string; port: number } {
   const match = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(text.trim());
-  if (!match) throw new UsageError(context.messages.proxy.invalid("--listen", `"${text}" is not HOST:PORT`));
+  if (!match) throw new UsageError(context.messages.proxy.invalid(flag, `"${text}" is not HOST:PORT`));
   const host = match[1] ?? match[2] ?? "";
   return {
     host: host === "" ? "0.0.0.0" : host,
-    port: parsePort(context.messages, "--listen", match[3] ?? ""),
+    port: parsePort(context.messages, flag, match[3] ?? ""),
   };
 }
 
@@ -260,6 +261,10 @@ export const proxyCommand: CliCommand = {
       await emulator?.close();
       return ok ? 0 : 1;
     }
+    const metricsListen = values.strings["metrics-listen"];
+    const metricsAt =
+      metricsListen === undefined ? undefined : parseListen(context, metricsListen, "--metrics-listen");
+    const metrics = metricsAt ? new GatewayMetrics() : undefined;
     const logger = await createLogger("wechat-login", { level, pretty: process.stdout.isTTY === true });
     let running: Awaited<ReturnType<typeof startGateway>>;
     try {
@@ -279,6 +284,7 @@ export const proxyCommand: CliCommand = {
         trustProxy: values.lists["trusted-proxy"] ?? [],
         logger: logger.child({ component: "gateway" }),
         accessLog: true,
+        metrics,
       });
     } catch (error) {
       await store.close();
@@ -294,7 +300,21 @@ export const proxyCommand: CliCommand = {
       }
       throw error;
     }
+    let metricsServer: Awaited<ReturnType<GatewayMetrics["listen"]>> | undefined;
+    if (metrics && metricsAt) {
+      try {
+        metricsServer = await metrics.listen(metricsAt.host, metricsAt.port);
+      } catch (error) {
+        await running.close();
+        await store.close();
+        await emulator?.close();
+        const code = error instanceof Error && "code" in error ? String(error.code) : "error";
+        context.stderr(messages.listenFailed(`${metricsAt.host}:${metricsAt.port}`, code));
+        return 1;
+      }
+    }
     if (emulator) context.stdout(messages.proxy.emulatorRunning(emulator.url));
+    if (metricsServer) context.stdout(messages.proxy.metrics(`${metricsServer.url}/metrics`));
     context.stdout(
       upstream
         ? messages.proxy.proxying(running.url, upstream)
@@ -307,6 +327,9 @@ export const proxyCommand: CliCommand = {
     await context.stopSignal;
     // A graceful stop: no new connections, open requests finish, then the store closes.
     await running.close();
+    await new Promise((resolve) =>
+      metricsServer ? metricsServer.server.close(resolve) : resolve(undefined),
+    );
     await store.close();
     await emulator?.close();
     return 0;

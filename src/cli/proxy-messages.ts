@@ -16,6 +16,7 @@ export const enProxy = {
     "  --public [METHOD:]/path served without login (repeatable), e.g. GET:/healthz",
     "  --group /path=g1,g2     requests under /path need one of the groups (repeatable; proxy mode)",
     "  --prefix /_wl           the gateway's own routes",
+    "  --metrics-listen H:P    serve Prometheus metrics at http://H:P/metrics (a listener of their own)",
     "  --emulator              log in through the local WeChat emulator (refuses real AppIDs)",
     "  --print-nginx, --print-traefik, --print-caddy   print the front proxy's configuration and exit",
     "  --check                 check the settings, the store and the upstream, then exit (1 when one fails)",
@@ -35,6 +36,7 @@ export const enProxy = {
   publicUrl: (url: string, prefix: string) =>
     `Login:            ${url}${prefix}/login   (callback ${url}${prefix}/callback)`,
   storeLine: (store: string) => `Store:            ${store}`,
+  metrics: (url: string) => `Metrics:          ${url} (Prometheus)`,
   noRoster:
     "No --allow-file: every WeChat user who logs in is let through. Give a users.yaml to allow only the people on it.",
   stop: "Press Ctrl-C to stop.",
@@ -65,6 +67,7 @@ export const zhProxy: typeof enProxy = {
     "  --public [方法:]/路径   无需登录即可访问（可重复），如 GET:/healthz",
     "  --group /路径=组1,组2   该路径下的请求需属于其中一个分组（可重复；反向代理模式）",
     "  --prefix /_wl           网关自身路由的前缀",
+    "  --metrics-listen H:P    在 http://H:P/metrics 提供 Prometheus 指标（独立的监听端口）",
     "  --emulator              通过本地微信模拟器登录（拒绝真实 AppID）",
     "  --print-nginx, --print-traefik, --print-caddy   输出前端代理的配置后退出",
     "  --check                 检查配置项、存储和后端后退出（有一项失败则退出码为 1）",
@@ -82,6 +85,7 @@ export const zhProxy: typeof enProxy = {
     `网关：            ${url}${prefix}/auth（nginx auth_request）、${url}${prefix}/forward-auth（Traefik、Caddy）`,
   publicUrl: (url, prefix) => `登录：            ${url}${prefix}/login  （回调 ${url}${prefix}/callback）`,
   storeLine: (store) => `存储：            ${store}`,
+  metrics: (url) => `指标：            ${url}（Prometheus）`,
   noRoster: "未设置 --allow-file：任何用微信登录的用户都会放行。提供 users.yaml 即可只允许名单中的人。",
   stop: "按 Ctrl-C 停止。",
   checkOk: (what) => `正常  ${what}`,

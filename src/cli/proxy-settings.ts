@@ -26,6 +26,7 @@ export const PROXY_SETTINGS = {
   "trusted-proxy": { kind: "list" },
   public: { kind: "list" },
   group: { kind: "list" },
+  "metrics-listen": { kind: "string" },
   emulator: { kind: "boolean" },
   "emulator-port": { kind: "string", default: "3001" },
 } as const satisfies Record<string, SettingSpec>;

@@ -17,6 +17,7 @@ import { guardedStore } from "../flow/store-guard.js";
 import type { Store } from "../stores/types.js";
 import { classify, type RequestKind } from "./classify.js";
 import { type GatewayIdentity, identityHeaders } from "./identity.js";
+import type { GatewayMetrics } from "./metrics.js";
 import { gatewayPage } from "./pages.js";
 import { type DenyReason, isPublic, judge, normalisedPath, type Policy, type PublicRoute } from "./policy.js";
 
@@ -37,6 +38,7 @@ export interface GatewayOptions {
   logger?: FlowLogger | undefined;
   /** Bound on the `/ready` probe and the loop guard's count (default 3000 ms, the flow's). */
   storeTimeoutMs?: number | undefined;
+  metrics?: GatewayMetrics | undefined;
 }
 
 /** The original request as the gateway judges it (in auth modes it comes in `X-Forwarded-*`). */
@@ -119,6 +121,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       return { result: "allow", kind, identity: undefined };
     }
     let session: Awaited<ReturnType<Login["getSession"]>>;
+    const lookupStarted = performance.now();
     try {
       session = await login.getSession(
         original.request ??
@@ -131,6 +134,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       }
       throw error;
     }
+    options.metrics?.sessionLookup((performance.now() - lookupStarted) / 1000);
     if (!session) return { result: "login", kind, loginUrl: loginUrlFor(original.uri) };
     const { identity, deny } = judge(policy, session, groups);
     if (deny) {
@@ -181,6 +185,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       "error" in original
         ? ({ result: "error", kind: "api", reason: original.error } as const)
         : await decide(original, groupsOf(url));
+    options.metrics?.decision("nginx", decision.result);
     switch (decision.result) {
       case "allow":
         return empty(200, decision.identity ? identityHeaders(decision.identity) : {});
@@ -202,10 +207,12 @@ export function createGateway(options: GatewayOptions): Gateway {
   async function forwardAuth(request: Request, url: URL, connection: ClientConnection): Promise<Response> {
     const original = forwarded(request, connection);
     if ("error" in original) {
+      options.metrics?.decision("forward-auth", "error");
       logError(original.error);
       return empty(500, {});
     }
     const decision = await decide(original, groupsOf(url));
+    options.metrics?.decision("forward-auth", decision.result);
     if (decision.result === "allow")
       return empty(200, decision.identity ? identityHeaders(decision.identity) : {});
     return refusal(decision, request);

@@ -10,6 +10,7 @@ export {
   storeProblem,
 } from "./gateway.js";
 export { type GatewayIdentity, IDENTITY_HEADERS, identityHeaders, isIdentityHeader } from "./identity.js";
+export { GatewayMetrics, type GatewayMode } from "./metrics.js";
 export {
   type DenyReason,
   isPublic,

@@ -4,6 +4,7 @@ import { CookiePolicy } from "../flow/cookies.js";
 import { createLogin, type FlowLogger, type TrustProxy } from "../flow/index.js";
 import type { Store } from "../stores/types.js";
 import { createGateway, type Gateway } from "./gateway.js";
+import type { GatewayMetrics } from "./metrics.js";
 import type { PublicRoute } from "./policy.js";
 import type { Roster } from "./roster.js";
 import { createGatewayServer, type GatewayServerOptions, type RouteGroups } from "./server.js";
@@ -36,6 +37,8 @@ export interface GatewaySettings {
   logger?: FlowLogger | undefined;
   /** One redacted line per request through `logger` (see {@link GatewayServerOptions.accessLog}). */
   accessLog?: boolean | undefined;
+  /** Counts decisions, logins, WeChat errcodes and latencies; serve them with {@link GatewayMetrics.listen}. */
+  metrics?: GatewayMetrics | undefined;
 }
 
 export interface RunningGateway {
@@ -64,6 +67,7 @@ export async function startGateway(settings: GatewaySettings): Promise<RunningGa
     openBase: settings.openBase,
     apiBase: settings.apiBase,
     logger: settings.logger,
+    onEvent: settings.metrics?.onEvent,
   });
   const gateway = createGateway({
     login,
@@ -78,6 +82,7 @@ export async function startGateway(settings: GatewaySettings): Promise<RunningGa
     inWeChatLogin: settings.officialAccount !== undefined,
     trustProxy,
     logger: settings.logger,
+    metrics: settings.metrics,
   });
   const names = new CookiePolicy(redirectUri).names;
   const http = createGatewayServer({
@@ -89,6 +94,7 @@ export async function startGateway(settings: GatewaySettings): Promise<RunningGa
     upstreamTimeoutMs: settings.upstreamTimeoutMs,
     logger: settings.logger,
     accessLog: settings.accessLog,
+    metrics: settings.metrics,
   });
   const { server } = http;
   try {

@@ -7,6 +7,7 @@ import type { FlowLogger } from "../flow/config.js";
 import { accessLogEntry, proxyTrust, redactUrl, type TrustProxy } from "../flow/index.js";
 import type { Decision, Gateway } from "./gateway.js";
 import { type GatewayIdentity, identityHeaders, isIdentityHeader } from "./identity.js";
+import type { GatewayMetrics } from "./metrics.js";
 import { normalisedPath } from "./policy.js";
 
 /** A group rule of the proxy mode: requests under `prefix` need one of `groups`. */
@@ -32,6 +33,7 @@ export interface GatewayServerOptions {
    * access log), status, duration, the decision and the user key; never a cookie or a header value.
    */
   accessLog?: boolean | undefined;
+  metrics?: GatewayMetrics | undefined;
 }
 
 /** What the access log adds to the flow's fields for a gateway request. */
@@ -177,6 +179,7 @@ export function createGatewayServer(options: GatewayServerOptions): GatewayHttpS
         return;
       }
       const decision = await decideFor(req, request);
+      options.metrics?.decision("proxy", decision.result);
       note.result = decision.result;
       if (decision.result === "allow" || decision.result === "deny") {
         if (decision.identity) note.user = decision.identity.user;
@@ -186,6 +189,11 @@ export function createGatewayServer(options: GatewayServerOptions): GatewayHttpS
         return;
       }
       prepare(req, decision.identity);
+      const forwarded = performance.now();
+      if (options.metrics) {
+        const { metrics } = options;
+        res.once("finish", () => metrics.upstream(res.statusCode, (performance.now() - forwarded) / 1000));
+      }
       proxy.web(req, res);
     };
     run().catch((error: unknown) => {
@@ -215,6 +223,7 @@ export function createGatewayServer(options: GatewayServerOptions): GatewayHttpS
     }
     decideFor(req, request).then(
       (decision) => {
+        options.metrics?.decision("proxy", decision.result);
         if (decision.result === "allow") {
           prepare(req, decision.identity);
           proxy.ws(req, socket, head);

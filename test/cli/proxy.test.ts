@@ -110,6 +110,7 @@ describe("wechat-login proxy", () => {
     const upstream = await new EchoUpstream().start();
     const port = await freePort();
     const emulatorPort = await freePort();
+    const metricsPort = await freePort();
     const secretFile = join(dir, "session-secret");
     writeFileSync(secretFile, `${"s".repeat(40)}\n`);
     const proxy = build.start(
@@ -126,6 +127,8 @@ describe("wechat-login proxy", () => {
         "memory:",
         "--public",
         "GET:/healthz",
+        "--metrics-listen",
+        `127.0.0.1:${metricsPort}`,
       ],
       { WECHAT_LOGIN_SESSION_SECRET_FILE: secretFile, LOG_LEVEL: "silent" },
     );
@@ -141,6 +144,14 @@ describe("wechat-login proxy", () => {
       expect(upstream.last().headers["x-auth-request-user"]).toMatch(/^o/);
       expect((await fetch(`${site}/healthz`)).status).toBe(200);
       expect((await fetch(`${site}/_wl/ready`)).status).toBe(200);
+      // Metrics on their own listener only: on the protected host /metrics is just another protected path.
+      const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+      expect(metrics).toContain('wechat_login_logins_total{flow="website"} 1');
+      expect(metrics).toMatch(/wechat_login_gateway_decisions_total\{mode="proxy",result="allow"\} [1-9]/);
+      expect(metrics).toMatch(/wechat_login_gateway_decisions_total\{mode="proxy",result="login"\} [1-9]/);
+      expect(metrics).toContain("wechat_login_gateway_upstream_seconds_count");
+      expect(metrics).not.toContain(upstream.last().headers["x-auth-request-user"] as string);
+      expect((await fetch(`${site}/metrics`, { redirect: "manual" })).status).toBe(401);
     } finally {
       expect(await stop(proxy.child, proxy.exited, "SIGTERM")).toBe(0);
       await upstream.close();
