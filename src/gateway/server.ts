@@ -1,6 +1,7 @@
 import { Agent, createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { Agent as HttpsAgent } from "node:https";
 import type { Duplex } from "node:stream";
+import type { TLSSocket } from "node:tls";
 import { createProxyServer } from "http-proxy-3";
 import { connectionOf, toWebRequest, writeWebResponse } from "../adapters/node-bridge.js";
 import type { FlowLogger } from "../flow/config.js";
@@ -43,7 +44,8 @@ interface LogNote {
   uri?: string;
 }
 
-const HOP_BY_HOP_FORWARDED = [
+/** Forwarded headers the gateway sets itself (a client's are its own claims). */
+const FORWARDED = [
   "x-forwarded-for",
   "x-forwarded-proto",
   "x-forwarded-host",
@@ -71,7 +73,8 @@ export function createGatewayServer(options: GatewayServerOptions): GatewayHttpS
       ? undefined
       : createProxyServer({
           target: options.upstream,
-          xfwd: true,
+          // Set in prepare(): http-proxy-3's xfwd would append to a client's own values.
+          xfwd: false,
           ws: true,
           proxyTimeout: options.upstreamTimeoutMs ?? 60_000,
           // An https upstream is verified like any TLS peer.
@@ -106,13 +109,32 @@ export function createGatewayServer(options: GatewayServerOptions): GatewayHttpS
     return rule?.groups ?? [];
   }
 
+  /**
+   * `X-Forwarded-For` appended to (right-most: the peer), `-Proto` and `-Host` kept from a trusted front
+   * proxy, else set from this connection (gateway spec §5.5); a client's own values never pass.
+   */
+  function forwardedHeaders(req: IncomingMessage): void {
+    const trusted = trust.trustsPeer(req.socket.remoteAddress);
+    const first = (name: string) => {
+      const value = req.headers[name];
+      return typeof value === "string" ? value.split(",")[0]?.trim() || undefined : undefined;
+    };
+    const incomingFor =
+      typeof req.headers["x-forwarded-for"] === "string" ? req.headers["x-forwarded-for"] : "";
+    const proto =
+      (trusted && first("x-forwarded-proto")) || ((req.socket as TLSSocket).encrypted ? "https" : "http");
+    const host = (trusted && first("x-forwarded-host")) || req.headers.host || "";
+    for (const name of FORWARDED) delete req.headers[name];
+    const peer = req.socket.remoteAddress ?? "";
+    req.headers["x-forwarded-for"] = trusted && incomingFor ? `${incomingFor}, ${peer}` : peer;
+    req.headers["x-forwarded-proto"] = proto;
+    if (host) req.headers["x-forwarded-host"] = host;
+  }
+
   /** What the upstream may see: none of the client's identity headers, none of our cookies, our identity. */
   function prepare(req: IncomingMessage, identity: GatewayIdentity | undefined): void {
     for (const name of Object.keys(req.headers)) if (isIdentityHeader(name)) delete req.headers[name];
-    if (!trust.trustsPeer(req.socket.remoteAddress)) {
-      // Forwarded headers from a client are its own claims: http-proxy-3 sets fresh ones from the connection.
-      for (const name of HOP_BY_HOP_FORWARDED) delete req.headers[name];
-    }
+    forwardedHeaders(req);
     const cookie = req.headers.cookie;
     if (cookie !== undefined) {
       const kept = cookie

@@ -57,6 +57,8 @@ export class EchoUpstream {
         JSON.stringify({
           user: req.headers["x-auth-request-user"] ?? null,
           cookie: req.headers.cookie ?? null,
+          origin: req.headers.origin ?? null,
+          host: req.headers.host ?? null,
         }),
       );
       socket.on("message", (data) => socket.send(`echo:${data.toString()}`));

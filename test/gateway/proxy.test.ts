@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import { parsePublicRoute, parseRoster } from "../../src/gateway/index.js";
+import { parsePublicRoute, parseRoster, startGateway } from "../../src/gateway/index.js";
 import type { Store } from "../../src/stores/types.js";
 import { STORE_KINDS } from "../security/support.js";
 import { closedPort } from "../support/silent-server.js";
@@ -305,6 +305,9 @@ for (const kind of STORE_KINDS) {
       expect(JSON.parse(opened.first ?? "{}")).toEqual({
         user: harness.unionid("zhangsan"),
         cookie: "other=1",
+        // Host and Origin reach the backend as the browser sent them (oauth2-proxy #3444).
+        origin: base,
+        host: new URL(base).host,
       });
       const echoed = await new Promise<string>((resolve) => {
         opened.socket?.once("message", (data) => resolve(data.toString()));
@@ -356,6 +359,39 @@ for (const kind of STORE_KINDS) {
         down.on = false;
       }
       expect((await browser.get(`${base}/up`)).status).toBe(200);
+    });
+
+    it("a trusted front proxy's forwarded headers are kept, X-Forwarded-For appended", async () => {
+      const trusted = await startGateway({
+        appid: harness.emulator.apps[0]?.appid ?? "",
+        secret: harness.emulator.apps[0]?.secret ?? "",
+        publicOrigin: base,
+        sessionSecret: "g".repeat(32),
+        store: opened,
+        host: "127.0.0.1",
+        port: 0,
+        upstream: upstream.url,
+        trustProxy: "127.0.0.1/32",
+        publicRoutes: [parsePublicRoute("/static/")],
+        openBase: harness.emulator.url,
+        apiBase: harness.emulator.url,
+      });
+      try {
+        const response = await raw(`${trusted.url}/static/t`, {
+          headers: {
+            "x-forwarded-for": "6.6.6.6",
+            "x-forwarded-host": "app.example.com",
+            "x-forwarded-proto": "https",
+          },
+        });
+        expect(response.status).toBe(200);
+        const headers = upstream.last().headers;
+        expect(headers["x-forwarded-for"]).toBe("6.6.6.6, 127.0.0.1");
+        expect(headers["x-forwarded-host"]).toBe("app.example.com");
+        expect(headers["x-forwarded-proto"]).toBe("https");
+      } finally {
+        await trusted.close();
+      }
     });
 
     it("forwarded headers from an untrusted client are replaced, not passed on", async () => {
