@@ -3,6 +3,7 @@ import WebSocket from "ws";
 import { parsePublicRoute, parseRoster, startGateway } from "../../src/gateway/index.js";
 import type { Store } from "../../src/stores/types.js";
 import { STORE_KINDS } from "../security/support.js";
+import { confirmOnPhone } from "../support/confirm.js";
 import { closedPort } from "../support/silent-server.js";
 import {
   EchoUpstream,
@@ -283,6 +284,34 @@ for (const kind of STORE_KINDS) {
       expect(html).toContain(harness.unionid("noavatar"));
       expect(denied.headers.get("cache-control")).toBe("no-store");
     });
+
+    it.each([-1, 40029])(
+      "WeChat answering errcode %i: an error page, no session, nothing reaches the backend",
+      async (errcode) => {
+        const browser = new GatewayBrowser();
+        const first = await browser.get(`${base}/wechat-error-${errcode}`, {
+          headers: { "sec-fetch-mode": "navigate" },
+        });
+        const start = await browser.get(GatewayBrowser.location(first, base));
+        const callback = await confirmOnPhone(harness.emulator.url, GatewayBrowser.location(start, base));
+        const faults = `${harness.emulator.url}/_emulator/faults`;
+        await fetch(faults, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ endpoint: "/sns/oauth2/access_token", kind: "errcode", errcode }),
+        });
+        try {
+          const seen = upstream.seen.length;
+          const answer = await browser.get(callback, { headers: { "sec-fetch-mode": "navigate" } });
+          expect(answer.status).toBeGreaterThanOrEqual(400);
+          expect(answer.headers.get("content-type")).toContain("text/html");
+          expect(browser.cookies.has("wl_session")).toBe(false);
+          expect(upstream.seen.length).toBe(seen);
+        } finally {
+          await fetch(faults, { method: "DELETE" });
+        }
+      },
+    );
 
     it("logout ends the session: the next request is sent to the login again", async () => {
       const browser = new GatewayBrowser();
