@@ -130,17 +130,20 @@ ${s.host} {
 		reverse_proxy ${s.gateway}
 	}
 	handle {
-		# Older Caddy releases copy headers without deleting the client's first: remove them here too.
-		request_header -X-Auth-Request-*
-		request_header -X-WeChat-*
-		request_header -X-Forwarded-User
-		request_header -X-Forwarded-Email
-		request_header -X-Forwarded-Groups
-		forward_auth ${s.gateway} {
-			uri ${s.prefix}/forward-auth
-			copy_headers X-Auth-Request-User X-Auth-Request-Email X-Auth-Request-Groups X-Auth-Request-Preferred-Username X-WeChat-UnionID X-WeChat-OpenID X-WeChat-AppID
+		# route keeps this order (Caddy would otherwise run forward_auth before request_header).
+		route {
+			# Older Caddy releases copy headers without deleting the client's first: remove them here too.
+			request_header -X-Auth-Request-*
+			request_header -X-WeChat-*
+			request_header -X-Forwarded-User
+			request_header -X-Forwarded-Email
+			request_header -X-Forwarded-Groups
+			forward_auth ${s.gateway} {
+				uri ${s.prefix}/forward-auth
+				copy_headers X-Auth-Request-User X-Auth-Request-Email X-Auth-Request-Groups X-Auth-Request-Preferred-Username X-WeChat-UnionID X-WeChat-OpenID X-WeChat-AppID
+			}
+			reverse_proxy ${s.upstream}
 		}
-		reverse_proxy ${s.upstream}
 	}
 }
 `;

@@ -16,7 +16,7 @@ import { withSecurityHeaders } from "../flow/security-headers.js";
 import { guardedStore } from "../flow/store-guard.js";
 import type { Store } from "../stores/types.js";
 import { classify, type RequestKind } from "./classify.js";
-import { type GatewayIdentity, identityHeaders } from "./identity.js";
+import { allIdentityHeaders, type GatewayIdentity, identityHeaders } from "./identity.js";
 import type { GatewayMetrics } from "./metrics.js";
 import { gatewayPage } from "./pages.js";
 import { type DenyReason, isPublic, judge, normalisedPath, type Policy, type PublicRoute } from "./policy.js";
@@ -213,8 +213,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     }
     const decision = await decide(original, groupsOf(url));
     options.metrics?.decision("forward-auth", decision.result);
-    if (decision.result === "allow")
-      return empty(200, decision.identity ? identityHeaders(decision.identity) : {});
+    if (decision.result === "allow") return empty(200, allIdentityHeaders(decision.identity));
     return refusal(decision, request);
   }
 

@@ -63,6 +63,17 @@ export function identityHeaders(identity: GatewayIdentity): Record<string, strin
 }
 
 /**
+ * Every identity header, empty where the identity has no value (or there is no identity: a public route),
+ * for the forward-auth answer: Caddy 2.6's `copy_headers` passes its own placeholder text
+ * (`{http.reverse_proxy.header.X-Auth-Request-Email}`) to the app for a header the answer lacks; an empty
+ * one sets nothing. (nginx's `auth_request_set` reads an absent header as empty already.)
+ */
+export function allIdentityHeaders(identity: GatewayIdentity | undefined): Record<string, string> {
+  const empty = Object.fromEntries(IDENTITY_HEADERS.map((name) => [name, ""]));
+  return identity ? { ...empty, ...identityHeaders(identity) } : empty;
+}
+
+/**
  * A roster's name may be Chinese: a header value carries only visible ASCII
  * reliably, so anything else is percent-encoded (RFC 3986 style), which a
  * backend decodes with one call.

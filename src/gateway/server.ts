@@ -1,4 +1,11 @@
-import { Agent, createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import {
+  Agent,
+  createServer,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+  STATUS_CODES,
+} from "node:http";
 import { Agent as HttpsAgent } from "node:https";
 import type { Duplex } from "node:stream";
 import type { TLSSocket } from "node:tls";
@@ -239,7 +246,16 @@ export function createGatewayServer(options: GatewayServerOptions): GatewayHttpS
         `HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\nCache-Control: no-store\r\n\r\n`,
       );
     };
-    if (!request || !proxy || gateway.owns(new URL(request.url).pathname)) {
+    if (request && gateway.owns(new URL(request.url).pathname)) {
+      // Caddy's forward_auth passes the client's Upgrade header on to the auth endpoint: the subrequest of
+      // a websocket is still a plain HTTP question, answered on the socket and closed.
+      gateway.handle(request, connectionOf(req)).then(
+        (response) => writeOnSocket(socket, response),
+        () => refuse(500, "Internal Server Error"),
+      );
+      return;
+    }
+    if (!request || !proxy) {
       refuse(request ? 404 : 400, request ? "Not Found" : "Bad Request");
       return;
     }
@@ -274,6 +290,17 @@ export interface GatewayHttpServer {
   server: Server;
   /** Ends the websocket tunnels, which `server.close()` does not wait for or end. */
   closeTunnels(): void;
+}
+
+/** A Web response written as HTTP/1.1 on a socket node handed over as an upgrade, then the socket closed. */
+async function writeOnSocket(socket: Duplex, response: Response): Promise<void> {
+  const body = Buffer.from(await response.arrayBuffer());
+  const lines = [`HTTP/1.1 ${response.status} ${STATUS_CODES[response.status] ?? ""}`];
+  for (const [name, value] of response.headers) if (name !== "set-cookie") lines.push(`${name}: ${value}`);
+  for (const cookie of response.headers.getSetCookie()) lines.push(`set-cookie: ${cookie}`);
+  lines.push(`content-length: ${body.length}`, "connection: close", "", "");
+  socket.write(lines.join("\r\n"));
+  socket.end(body);
 }
 
 function isResponse(target: unknown): target is ServerResponse {
