@@ -12,6 +12,7 @@ import { clientVsPeers, clientVsRaw } from "./scenarios/client-vs-raw.js";
 import { connectionDiscipline } from "./scenarios/connections.js";
 import { emulatorSpeed } from "./scenarios/emulator-speed.js";
 import { loginServer } from "./scenarios/login-server.js";
+import { pushReceiver } from "./scenarios/push-receiver.js";
 import { refreshStorm } from "./scenarios/refresh-storm.js";
 
 const quick = process.argv.includes("--quick");
@@ -89,6 +90,7 @@ const scenarios: [string, () => Promise<void>][] = [
   ["4 refresh storm", () => refreshStorm(base, settings, report, ci)],
   ["5 login server", () => loginServer(base, settings, report, ci)],
   ["6 emulator vs bare Hono", () => emulatorSpeed(emulator, token, settings, report)],
+  ["7 push receiver", () => pushReceiver(settings, report)],
 ];
 
 let crashed = false;

@@ -29,8 +29,9 @@ export function loginRoutes(login: Login): NextRouteHandlers {
 }
 
 /**
- * The logged-in session, or undefined: from a route handler's `Request`, or
- * in a server component from the cookie header string.
+ * The logged-in session, or undefined: from a route handler's `Request` (its
+ * cookie, or a mini program's `Authorization: Bearer`), or in a server
+ * component from the cookie header string.
  * @example
  * // app/page.tsx (a server component)
  * import { cookies } from "next/headers";

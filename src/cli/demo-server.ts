@@ -50,6 +50,9 @@ export async function startDemo(options: StartOptions): Promise<RunningDemo> {
       startEmulator({ port: options.emulatorPort, host: "127.0.0.1" }),
     );
     settings = emulatorSettings(emulator, demoOrigin, options.env);
+    // The emulator's mini program talks to this demo, as a real one to its developer's server.
+    const mini = settings.miniProgram && emulator.state.apps.get(settings.miniProgram.appid);
+    if (mini) mini.server = `${demoOrigin}/auth`;
     storeUrl = options.env.STORE_URL?.trim() || DEFAULT_STORE_URL;
     // The emulator supplies the app; only a SESSION_SECRET the user set can be wrong here.
     if (loginOptionIssues(settings).some((issue) => issue.field === "sessionSecret")) {
@@ -79,17 +82,38 @@ export async function startDemo(options: StartOptions): Promise<RunningDemo> {
       logger: logger.child({ component: "flow" }),
       onEvent: traces.record,
     });
+    const mini = settings.miniProgram;
     const demo = createDemoApp(login, {
       logger: logger.child({ component: "http" }),
       traces,
       siteOrigin: demoOrigin,
+      miniProgramPanel:
+        emulator && mini
+          ? `${emulator.url}/_emulator/mini-program/${mini.appid}?page=${encodeURIComponent(mini.page ?? "pages/login/confirm")}`
+          : undefined,
+      followLogin: settings.officialAccount?.followLogin !== undefined,
     });
     const server = await listening("demo", options.host, options.port, () =>
       listen(demo.fetch, options.port, options.host),
     );
+    if (emulator && settings.officialAccount?.token) {
+      await registerServerUrl(
+        emulator,
+        settings.officialAccount.appid,
+        `${demoOrigin}${login.routePrefix}/mp/events`,
+      );
+    }
     // Expired rows are swept by the flow itself (purgeIntervalSeconds), on whichever instance serves requests.
     options.say(zh ? `演示站点：    ${demoOrigin}/` : `Demo site:     ${demoOrigin}/`);
     if (emulator) options.say(zh ? `微信模拟器：  ${emulator.url}/` : `WeChat emulator: ${emulator.url}/`);
+    if (emulator && settings.officialAccount?.followLogin) {
+      const follow = `${demoOrigin}${login.routePrefix}/follow`;
+      options.say(
+        zh
+          ? `关注公众号登录：${follow}（扫码或发送登录码）`
+          : `Follow to log in: ${follow} (scan, or send a code)`,
+      );
+    }
     options.say(
       zh ? `存储：        ${describeStore(storeUrl)}` : `Store:         ${describeStore(storeUrl)}`,
     );
@@ -128,16 +152,52 @@ function emulatorSettings(
   const officialAccount = emulator.apps.find(
     (app) => app.kind === "official-account" && app.openAccount === website.openAccount,
   );
+  const miniProgram = emulator.apps.find(
+    (app) => app.kind === "mini-program" && app.openAccount === website.openAccount,
+  );
+  const oaConsole = officialAccount?.officialAccount;
   return {
     appid: website.appid,
     secret: website.secret,
     redirectUri: `${demoOrigin}/auth/callback`,
-    officialAccount: officialAccount && { appid: officialAccount.appid, secret: officialAccount.secret },
+    // The third way in: "scan the mini-program code" (its page is one the emulator's mini program publishes).
+    miniProgram: miniProgram && {
+      appid: miniProgram.appid,
+      secret: miniProgram.secret,
+      page: "pages/login/confirm",
+      siteName: "wechat-login demo",
+    },
+    officialAccount: officialAccount && {
+      appid: officialAccount.appid,
+      secret: officialAccount.secret,
+      // Follow to log in, both variants: the emulator's console gets this site's server URL (followConsole).
+      ...(oaConsole && {
+        token: oaConsole.token,
+        encodingAESKey: oaConsole.encodingAesKey,
+        originalId: oaConsole.originalId,
+        followLogin: { variants: ["qr", "code"] },
+      }),
+    },
     openBase: emulator.url,
     apiBase: emulator.url,
+    mpBase: emulator.url,
     // Sessions are stored hashed and survive a restart; this secret only seals kept tokens.
     sessionSecret: env.SESSION_SECRET ?? randomBytes(32).toString("hex"),
   };
+}
+
+/**
+ * The other side of follow-to-login: the emulator's Official Account console
+ * (服务器配置) is told the demo's server URL, in safe mode, as a developer
+ * would enter it. Saving it runs WeChat's handshake against the demo.
+ */
+async function registerServerUrl(emulator: RunningEmulator, appid: string, serverUrl: string): Promise<void> {
+  const response = await fetch(`${emulator.url}/_emulator/mp/${appid}`, {
+    method: "PUT",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ serverUrl, mode: "safe", format: "xml" }),
+  });
+  if (!response.ok) throw new ConfigError("emulator", `refused the demo's server URL (${response.status})`);
 }
 
 /** Runs `start`, turning a failure to bind into a `ListenFailed` that says which server and port. */

@@ -1,11 +1,13 @@
 import { networkInterfaces } from "node:os";
+import { resolve } from "node:path";
 import {
   type EmulatorConfig,
   EmulatorConfigError,
+  EmulatorProxyError,
   loadEmulatorConfigFile,
   startEmulator,
 } from "../emulator/index.js";
-import { PATHS } from "../protocol/hosts.js";
+import { PATHS, WECHAT_HOSTS } from "../protocol/hosts.js";
 import { type CliCommand, type CliContext, UsageError } from "./command.js";
 import { parseFlags, parsePort } from "./flags.js";
 
@@ -13,6 +15,9 @@ interface EmulatorFlags {
   port: number;
   host: string;
   configPath?: string;
+  proxyPort?: number;
+  caDir?: string;
+  strictOrder: boolean;
   help: boolean;
 }
 
@@ -24,6 +29,9 @@ function readFlags(context: CliContext): EmulatorFlags {
       port: { type: "string" },
       host: { type: "string" },
       config: { type: "string" },
+      "proxy-port": { type: "string" },
+      "ca-dir": { type: "string" },
+      "strict-order": { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
     messages,
@@ -31,7 +39,19 @@ function readFlags(context: CliContext): EmulatorFlags {
   const port = parsePort(messages, "--port", values.port ?? "3001");
   const host = values.host ?? "127.0.0.1";
   if (host.trim() === "") throw new UsageError(messages.badHost());
-  return { port, host, configPath: values.config, help: values.help ?? false };
+  const proxyPort =
+    values["proxy-port"] === undefined
+      ? undefined
+      : parsePort(messages, "--proxy-port", values["proxy-port"]);
+  return {
+    port,
+    host,
+    configPath: values.config,
+    ...(proxyPort === undefined ? {} : { proxyPort }),
+    ...(values["ca-dir"] ? { caDir: resolve(values["ca-dir"]) } : {}),
+    strictOrder: values["strict-order"] ?? false,
+    help: values.help ?? false,
+  };
 }
 
 async function loadConfig(
@@ -75,10 +95,26 @@ export const emulatorCommand: CliCommand = {
     const config = await loadConfig(context, flags.configPath);
     let emulator: Awaited<ReturnType<typeof startEmulator>>;
     try {
-      emulator = await startEmulator({ port: flags.port, host: flags.host, config });
+      emulator = await startEmulator({
+        port: flags.port,
+        host: flags.host,
+        config,
+        strictParameterOrder: flags.strictOrder,
+        ...(flags.proxyPort === undefined
+          ? {}
+          : { proxy: { port: flags.proxyPort, ...(flags.caDir ? { caDir: flags.caDir } : {}) } }),
+      });
     } catch (error) {
+      if (error instanceof EmulatorProxyError) {
+        context.stderr(
+          error.problem === "missing-node-forge" ? messages.proxyNeedsForge : messages.badCa(error.message),
+        );
+        return 1;
+      }
       const reason = error instanceof Error && "code" in error ? String(error.code) : String(error);
-      context.stderr(messages.listenFailed(`${flags.host}:${flags.port}`, reason));
+      // Either server may be the one that failed: Node's listen error names its port.
+      const port = error instanceof Error && "port" in error ? String(error.port) : String(flags.port);
+      context.stderr(messages.listenFailed(`${flags.host}:${port}`, reason));
       return 1;
     }
     if (isWildcard(flags.host)) {
@@ -109,6 +145,10 @@ export const emulatorCommand: CliCommand = {
       }
     }
     context.stdout(messages.control(emulator.url));
+    if (emulator.proxy) {
+      context.stdout(messages.proxyRunning(emulator.proxy.url, WECHAT_HOSTS.join(", ")));
+      context.stdout(messages.proxyCa(emulator.proxy.caCertPath));
+    }
     context.stdout(messages.stop);
     await context.stopSignal;
     await emulator.close();

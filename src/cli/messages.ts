@@ -4,6 +4,9 @@ import { enProxy, zhProxy } from "./proxy-messages.js";
 /** Absolute, so it works wherever the CLI runs (the package has no repository around it). */
 const EMULATOR_DOCS = "https://github.com/wechat-login/wechat-login/blob/main/docs/emulator.md";
 const EMULATOR_DOCS_ZH = "https://github.com/wechat-login/wechat-login/blob/main/docs/emulator.zh-CN.md";
+const DROP_IN_DOCS = "https://github.com/wechat-login/wechat-login/blob/main/docs/emulator-drop-in.md";
+const DROP_IN_DOCS_ZH =
+  "https://github.com/wechat-login/wechat-login/blob/main/docs/emulator-drop-in.zh-CN.md";
 
 /** Languages the CLI speaks: zh-CN when LC_ALL / LANG say so, English otherwise. */
 export type CliLang = "en" | "zh";
@@ -110,16 +113,27 @@ const en = {
   control: (url: string) => `Control API:        ${url}/_emulator/state  (${EMULATOR_DOCS})`,
   lanWarning: (url: string) =>
     `Warning: bound to all interfaces, the emulator is reachable from your LAN${url ? ` at ${url}` : ""}. Its apps and users are fake; do not expose it beyond your network.`,
+  proxyRunning: (url: string, hosts: string) =>
+    `WeChat's hosts proxy: ${url}  (HTTPS_PROXY; serves ${hosts} only, refuses every other host)`,
+  proxyCa: (path: string) =>
+    `Local CA to trust:  ${path}  (e.g. NODE_EXTRA_CA_CERTS=${path}; see ${DROP_IN_DOCS})`,
+  proxyNeedsForge:
+    'The proxy (--proxy-port) issues its certificates with the "node-forge" package: run npm install node-forge.',
+  badCa: (detail: string) => `Cannot use the emulator's local CA (--ca-dir): ${detail}`,
   stop: "Press Ctrl-C to stop.",
   memoryStoreFallback:
     "               better-sqlite3 is not installed, so logins are kept in memory until this process stops:\n" +
     "               run `npm install better-sqlite3@12` for SQLite, or set STORE_URL.",
   emulatorHelp: [
-    "Usage: wechat-login emulator [--port 3001] [--host 127.0.0.1] [--config emulator.json]",
+    "Usage: wechat-login emulator [--port 3001] [--host 127.0.0.1] [--config emulator.json] [--proxy-port 3128]",
     "",
-    "  --port    TCP port, 0 for a free one (default 3001)",
-    "  --host    interface to bind (default 127.0.0.1; 0.0.0.0 lets a phone on the LAN scan)",
-    `  --config  JSON file with apps and users (see ${EMULATOR_DOCS})`,
+    "  --port          TCP port, 0 for a free one (default 3001)",
+    "  --host          interface to bind (default 127.0.0.1; 0.0.0.0 lets a phone on the LAN scan)",
+    `  --config        JSON file with apps and users (see ${EMULATOR_DOCS})`,
+    "  --proxy-port    also serve an HTTPS proxy for WeChat's own hosts, so any SDK runs unchanged",
+    `                  with HTTPS_PROXY and the local CA trusted (see ${DROP_IN_DOCS})`,
+    "  --ca-dir        where the proxy's local CA is kept (default ~/.wechat-login/emulator-ca)",
+    "  --strict-order  refuse authorize URLs whose parameters are not in WeChat's documented order",
   ].join("\n"),
   proxy: enProxy,
 };
@@ -177,16 +191,25 @@ const zh: typeof en = {
   control: (url) => `控制接口：         ${url}/_emulator/state（见 ${EMULATOR_DOCS_ZH}）`,
   lanWarning: (url) =>
     `警告：已绑定所有网卡，局域网内${url ? `（${url}）` : ""}均可访问模拟器。其中的应用和用户都是假的，请勿暴露到局域网之外。`,
+  proxyRunning: (url, hosts) =>
+    `微信域名代理：     ${url}（设为 HTTPS_PROXY；只代理 ${hosts}，拒绝其他任何域名）`,
+  proxyCa: (path) => `需要信任的本地 CA：${path}（例如 NODE_EXTRA_CA_CERTS=${path}；见 ${DROP_IN_DOCS_ZH}）`,
+  proxyNeedsForge: '代理（--proxy-port）用 "node-forge" 包签发证书：请运行 npm install node-forge。',
+  badCa: (detail) => `无法使用模拟器的本地 CA（--ca-dir）：${detail}`,
   stop: "按 Ctrl-C 停止。",
   memoryStoreFallback:
     "              未安装 better-sqlite3，登录状态只保存在内存中，进程退出即丢失；\n" +
     "              运行 `npm install better-sqlite3@12` 即可使用 SQLite，或设置 STORE_URL。",
   emulatorHelp: [
-    "用法：wechat-login emulator [--port 3001] [--host 127.0.0.1] [--config emulator.json]",
+    "用法：wechat-login emulator [--port 3001] [--host 127.0.0.1] [--config emulator.json] [--proxy-port 3128]",
     "",
-    "  --port    TCP 端口，0 表示随机空闲端口（默认 3001）",
-    "  --host    绑定的网卡地址（默认 127.0.0.1；0.0.0.0 允许局域网内的手机扫码）",
-    `  --config  应用和用户的 JSON 配置文件（见 ${EMULATOR_DOCS_ZH}）`,
+    "  --port          TCP 端口，0 表示随机空闲端口（默认 3001）",
+    "  --host          绑定的网卡地址（默认 127.0.0.1；0.0.0.0 允许局域网内的手机扫码）",
+    `  --config        应用和用户的 JSON 配置文件（见 ${EMULATOR_DOCS_ZH}）`,
+    "  --proxy-port    同时提供微信域名的 HTTPS 代理：设置 HTTPS_PROXY 并信任本地 CA 后，",
+    `                  任何 SDK 无需改动即可使用模拟器（见 ${DROP_IN_DOCS_ZH}）`,
+    "  --ca-dir        代理的本地 CA 存放目录（默认 ~/.wechat-login/emulator-ca）",
+    "  --strict-order  拒绝参数顺序与微信文档不一致的授权链接",
   ].join("\n"),
   proxy: zhProxy,
 };

@@ -3,7 +3,7 @@ import { connectionOf, loginRoutes } from "../adapters/hono.js";
 import { type Login, pickLang, RateLimited, StoreUnavailable } from "../flow/index.js";
 import { accessLog, type DemoLogger } from "./access-log.js";
 import { canonicalOrigin } from "./canonical-origin.js";
-import { embeddedPage, homePage, profilePage } from "./pages.js";
+import { embeddedPage, homePage, miniProgramPage, profilePage } from "./pages.js";
 import type { LoginTraces } from "./trace.js";
 
 export interface DemoOptions {
@@ -16,11 +16,18 @@ export interface DemoOptions {
    * loopback name for it (127.0.0.1 for localhost) is sent there first.
    */
   siteOrigin?: string | undefined;
+  /**
+   * The emulator's phone panel of the mini program (`…/_emulator/mini-program/{appid}?page=…`):
+   * the mini-program page links to it with the code's scene, as a phone would open it by scanning.
+   */
+  miniProgramPanel?: string | undefined;
+  /** Offer "follow the Official Account to log in" (the login has `officialAccount.followLogin`). */
+  followLogin?: boolean | undefined;
 }
 
 /**
- * The demo site `wechat-login start` serves: home, login by redirect and by
- * embedded QR, a profile page and logout.
+ * The demo site `wechat-login start` serves: home, login by redirect, by
+ * embedded QR and by the mini-program code, a profile page and logout.
  */
 export function createDemoApp(login: Login, options: DemoOptions = {}): Hono {
   const prefix = login.routePrefix;
@@ -28,7 +35,21 @@ export function createDemoApp(login: Login, options: DemoOptions = {}): Hono {
   if (options.logger) app.use(accessLog(options.logger));
   if (options.siteOrigin) app.use(canonicalOrigin(options.siteOrigin));
   app.use(loginRoutes(login));
-  app.get("/", async (c) => c.html(homePage(pickLang(c.req.raw), await login.getSession(c.req.raw), prefix)));
+  const withMiniProgram = login.miniprogram.appid !== undefined;
+  app.get("/", async (c) =>
+    c.html(
+      homePage(pickLang(c.req.raw), await login.getSession(c.req.raw), prefix, {
+        miniProgram: withMiniProgram,
+        follow: options.followLogin === true,
+      }),
+    ),
+  );
+  if (withMiniProgram) {
+    app.get("/miniprogram", (c) => {
+      c.header("cache-control", "no-store");
+      return c.html(miniProgramPage(pickLang(c.req.raw), prefix, options.miniProgramPanel));
+    });
+  }
   app.get("/profile", async (c) => {
     const session = await login.getSession(c.req.raw);
     if (!session) return c.redirect(`${prefix}/login?returnTo=%2Fprofile`);

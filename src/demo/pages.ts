@@ -8,6 +8,10 @@ const words = {
     intro: "这个演示站点通过本地微信模拟器完成「微信登录」。",
     redirect: "微信登录（跳转到二维码页）",
     embedded: "微信登录（页面内嵌二维码）",
+    followQr: "关注公众号登录（扫码）",
+    followCode: "关注公众号登录（发送登录码）",
+    followNote:
+      "关注公众号登录：扫码方式在模拟器的手机页面选择“扫码并关注”；登录码方式在任一手机页面选择“发送文字”，或调用模拟器的 POST /_emulator/mp/…/text。",
     hello: "你好",
     profile: "个人资料",
     logout: "退出登录",
@@ -16,12 +20,28 @@ const words = {
     phone: "打开模拟器的“手机”页面",
     inWeChat:
       "在微信里打开本站也能登录：微信内置浏览器会跳转到公众号网页授权，登录的是同一个用户（同一个 unionid）。",
+    miniProgram: "扫小程序码登录",
+    mpScan: "用微信扫描小程序码，在小程序里确认登录：",
+    mpPhone: "打开模拟器里的小程序（相当于扫码）",
+    mpRefresh: "换一个小程序码",
+    mpStatus: {
+      waiting: "等待扫码…",
+      scanned: "已扫码，请在小程序里确认",
+      confirmed: "已确认，正在登录…",
+      refused: "已在小程序里拒绝",
+      expired: "小程序码已过期",
+      error: "出错了，请换一个小程序码",
+    },
   },
   en: {
     title: "wechat-login demo",
     intro: "This demo site logs in with WeChat through the local WeChat emulator.",
     redirect: "Log in with WeChat (redirect to the QR page)",
     embedded: "Log in with WeChat (QR embedded in this page)",
+    followQr: "Follow the Official Account to log in (scan)",
+    followCode: "Follow the Official Account to log in (send a code)",
+    followNote:
+      "Follow to log in: for the QR, choose “scan and follow” on the emulator's phone page; for the code, choose “send text” on any phone page, or call the emulator's POST /_emulator/mp/…/text.",
     hello: "Hello",
     profile: "Profile",
     logout: "Log out",
@@ -30,6 +50,18 @@ const words = {
     phone: "Open the emulator's phone page",
     inWeChat:
       "Opened inside WeChat, the same button works too: WeChat's browser goes through the official account's authorization and logs in the same user (same unionid).",
+    miniProgram: "Scan the mini-program code",
+    mpScan: "Scan the mini-program code with WeChat and confirm in the mini program:",
+    mpPhone: "Open the mini program in the emulator (as scanning would)",
+    mpRefresh: "Get a new code",
+    mpStatus: {
+      waiting: "Waiting for a scan…",
+      scanned: "Scanned: confirm in the mini program",
+      confirmed: "Confirmed, logging in…",
+      refused: "Refused in the mini program",
+      expired: "The code expired",
+      error: "Something went wrong: get a new code",
+    },
   },
 } as const;
 
@@ -48,7 +80,12 @@ function layout(lang: Lang, body: unknown) {
 <body><h1>${words[lang].title}</h1>${body}</body></html>`;
 }
 
-export function homePage(lang: Lang, session: LoginSession | undefined, prefix: string) {
+export function homePage(
+  lang: Lang,
+  session: LoginSession | undefined,
+  prefix: string,
+  ways: { miniProgram?: boolean; follow?: boolean } = {},
+) {
   const w = words[lang];
   if (session) {
     return layout(
@@ -62,6 +99,14 @@ export function homePage(lang: Lang, session: LoginSession | undefined, prefix: 
     html`<p>${w.intro}</p>
 <p><a class="button" id="login-redirect" href="${prefix}/login?returnTo=%2Fprofile">${w.redirect}</a></p>
 <p><a class="button" id="login-embedded" href="/embedded">${w.embedded}</a></p>
+${ways.miniProgram ? html`<p><a class="button" id="login-miniprogram" href="/miniprogram">${w.miniProgram}</a></p>` : ""}
+${
+  ways.follow
+    ? html`<p><a class="button" id="follow-qr" href="${prefix}/follow?variant=qr&amp;returnTo=%2Fprofile">${w.followQr}</a></p>
+<p><a class="button" id="follow-code" href="${prefix}/follow?variant=code&amp;returnTo=%2Fprofile">${w.followCode}</a></p>
+<p class="note" id="follow-note">${w.followNote}</p>`
+    : ""
+}
 <p class="note" id="in-wechat">${w.inWeChat}</p>`,
   );
 }
@@ -108,6 +153,58 @@ export function embeddedPage(lang: Lang, scriptUrl: string, options: object) {
 <p><a id="phone-link" class="button" target="_blank" rel="noopener" hidden>${w.phone}</a></p>
 <script src="${scriptUrl}"></script>
 <script>${raw(PHONE_LINK_SCRIPT)}</script>
+<p><a href="/">${w.back}</a></p>`,
+  );
+}
+
+// Shows the code, then polls its attempt until the mini program answered; the login's routes set the session.
+const MINI_PROGRAM_SCRIPT = `
+var box = document.getElementById("mp-login");
+var words = JSON.parse(box.dataset.words);
+var statusLine = document.getElementById("mp-status");
+var refresh = document.getElementById("mp-refresh");
+var timer;
+function show(status) {
+  statusLine.dataset.status = status;
+  statusLine.textContent = words[status] || words.error;
+}
+function poll(url) {
+  fetch(url, { credentials: "same-origin" }).then(function (r) { return r.json(); }).then(function (body) {
+    show(body.status);
+    if (body.status === "confirmed") { location.href = body.returnTo || "/"; return; }
+    if (body.status === "waiting" || body.status === "scanned") { timer = setTimeout(function () { poll(url); }, 1000); return; }
+    refresh.hidden = false;
+  }, function () { show("error"); refresh.hidden = false; });
+}
+function start() {
+  clearTimeout(timer);
+  refresh.hidden = true;
+  fetch(box.dataset.qr, { credentials: "same-origin" }).then(function (r) { return r.json(); }).then(function (body) {
+    if (!body.image) { show("error"); refresh.hidden = false; return; }
+    document.getElementById("mp-code-image").src = body.image;
+    var link = document.getElementById("mp-phone-link");
+    if (box.dataset.panel) { link.href = box.dataset.panel + "&scene=" + encodeURIComponent(body.scene); link.hidden = false; }
+    show("waiting");
+    poll(body.poll);
+  }, function () { show("error"); refresh.hidden = false; });
+}
+refresh.addEventListener("click", start);
+start();
+`;
+
+/** "Scan the mini-program code": the code, its status, and the emulator's phone panel when there is one. */
+export function miniProgramPage(lang: Lang, prefix: string, panel: string | undefined) {
+  const w = words[lang];
+  return layout(
+    lang,
+    html`<p>${w.mpScan}</p>
+<div id="mp-login" data-qr="${prefix}/miniprogram/qr?returnTo=%2Fprofile" data-panel="${panel ?? ""}" data-words="${JSON.stringify(w.mpStatus)}">
+<img id="mp-code-image" alt="${w.miniProgram}" width="280" height="280">
+<p id="mp-status" data-status=""></p>
+<p><a id="mp-phone-link" class="button" target="_blank" rel="noopener" hidden>${w.mpPhone}</a></p>
+<button type="button" class="button" id="mp-refresh" hidden>${w.mpRefresh}</button>
+</div>
+<script>${raw(MINI_PROGRAM_SCRIPT)}</script>
 <p><a href="/">${w.back}</a></p>`,
   );
 }

@@ -70,3 +70,19 @@ export function checkAuthorizeRequest(
   if (stateValue.length > MAX_STATE) return refuse("state 参数错误", "state is too long.");
   return { ok: true, request: { app, scope, redirectUri, state: stateValue } };
 }
+
+/** `oauth2/authorize`'s parameters in the order WeChat documents them (spec §2). */
+const DOCUMENTED_ORDER = ["appid", "redirect_uri", "response_type", "scope", "state"] as const;
+
+/**
+ * Strict mode's check: the documented parameters a URL carries come in the
+ * documented order (extras such as `forcePopup` or `connect_redirect` may
+ * follow anywhere). Undefined when in order, else the order the URL used.
+ */
+export function parameterOrderProblem(url: string): string | undefined {
+  const names = [...new URL(url).searchParams.keys()].filter((name) =>
+    (DOCUMENTED_ORDER as readonly string[]).includes(name),
+  );
+  const expected = DOCUMENTED_ORDER.filter((name) => names.includes(name));
+  return names.join(",") === expected.join(",") ? undefined : names.join(", ");
+}

@@ -37,6 +37,15 @@ export const appSchema = z.strictObject({
     )
     .max(200)
     .optional(),
+  /**
+   * A mini program's server: the base of the developer's login routes its
+   * pages call with `wx.request`, e.g. `http://localhost:3000/auth`. With it,
+   * the panel's "scan"/"confirm" buttons drive `{server}/miniprogram/scan` and `/confirm`.
+   */
+  server: z
+    .string()
+    .regex(/^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/, "must be an http(s) URL without query or fragment")
+    .optional(),
 });
 
 export const userSchema = z.strictObject({
@@ -50,6 +59,12 @@ export const userSchema = z.strictObject({
       message: "must be empty, an absolute http(s) URL or a path starting with /",
     })
     .default(""),
+  /**
+   * A snapshot-page (快照页) visitor: WeChat's virtual account for a page opened
+   * from a Moments snapshot. Official Account web authorization answers
+   * `is_snapshotuser: 1` for them, and no unionid (spec §3.1).
+   */
+  snapshot: z.boolean().optional(),
 });
 
 export const configSchema = z

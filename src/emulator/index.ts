@@ -16,6 +16,12 @@ export {
 } from "./config.js";
 export { DEFAULT_CONFIG, DEFAULT_OPEN_ACCOUNT } from "./defaults.js";
 export { FAULT_KINDS, type FaultInput, type FaultKind } from "./faults.js";
+export {
+  EmulatorProxyError,
+  type EmulatorProxyInfo,
+  type EmulatorProxyOptions,
+  type EmulatorProxyProblem,
+} from "./proxy/options.js";
 export type { RequestLogEntry } from "./request-log.js";
 export { type RunningEmulator, type StartEmulatorOptions, startEmulator } from "./server.js";
 export type { ConnectionCounts, EmulatorState, EmulatorStateOptions } from "./state.js";

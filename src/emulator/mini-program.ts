@@ -25,6 +25,8 @@ export class MiniProgramStore {
   /** Each user's current session_key; `jscode2session` replaces it. */
   readonly sessions = new SessionKeys();
   readonly phoneCodes: PhoneCodes;
+  /** What each user's mini program keeps with `wx.setStorageSync`: the developer's bearer token, per `appid\nuserId`. */
+  readonly siteTokens = new Map<string, string>();
 
   constructor(
     private readonly clock: EmulatorClock,
@@ -69,5 +71,6 @@ export class MiniProgramStore {
     this.#calls.clear();
     this.sessions.clear();
     this.phoneCodes.clear();
+    this.siteTokens.clear();
   }
 }

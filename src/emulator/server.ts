@@ -1,8 +1,10 @@
 import type { Server } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
-import { createAdaptorServer } from "@hono/node-server";
+import { createAdaptorServer, getRequestListener } from "@hono/node-server";
 import { createEmulatorApp } from "./app.js";
 import type { EmulatorApp as EmulatorAppConfig, EmulatorUser } from "./config.js";
+import { defaultCaDir, type EmulatorProxyInfo, type EmulatorProxyOptions } from "./proxy/options.js";
+import type { RunningProxy } from "./proxy/server.js";
 import type { EmulatorState, EmulatorStateOptions } from "./state.js";
 import { publicUser } from "./users.js";
 
@@ -12,6 +14,12 @@ export interface StartEmulatorOptions extends EmulatorStateOptions {
   port?: number;
   /** Interface to bind. Default 127.0.0.1; `0.0.0.0` makes the phone page reachable from the LAN. */
   host?: string;
+  /**
+   * Also serve an HTTPS proxy for WeChat's own hosts (`api.weixin.qq.com`, ...),
+   * so an SDK runs unchanged with `HTTPS_PROXY` and the local CA trusted.
+   * Needs the optional peer `node-forge`.
+   */
+  proxy?: EmulatorProxyOptions;
 }
 
 /** A listening emulator. */
@@ -24,6 +32,8 @@ export interface RunningEmulator {
   users: EmulatorUser[];
   /** The live state, for in-process tests that want to look inside. */
   state: EmulatorState;
+  /** The proxy, when {@link StartEmulatorOptions.proxy} asked for one. */
+  proxy?: EmulatorProxyInfo;
   /** Stops listening and closes every connection, keep-alive ones included. */
   close(): Promise<void>;
 }
@@ -66,15 +76,35 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
   });
   const { port } = server.address() as AddressInfo;
   const url = `http://${urlHost(host)}:${port}`;
+  let proxy: RunningProxy | undefined;
+  if (options.proxy) {
+    try {
+      // Loaded only when asked for: it pulls in the optional certificate library.
+      const { startProxy } = await import("./proxy/server.js");
+      proxy = await startProxy({
+        listener: getRequestListener(app.fetch),
+        port: options.proxy.port,
+        host,
+        caDir: options.proxy.caDir ?? defaultCaDir(),
+        urlHost: urlHost(host),
+      });
+    } catch (error) {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+      throw error;
+    }
+  }
   let closing: Promise<void> | undefined;
   return {
     url,
+    ...(proxy ? { proxy: { url: proxy.url, caCertPath: proxy.caCertPath } } : {}),
     apps: [...state.apps.values()].map((entry) => structuredClone(entry)),
     users: [...state.users.values()].map((user) => publicUser(user, url)),
     state,
     close() {
       closing ??= new Promise<void>((resolve) => {
-        server.close(() => resolve());
+        const stopped = proxy?.close();
+        server.close(() => void (stopped ?? Promise.resolve()).then(() => resolve()));
         // Hung and delayed requests would otherwise keep their sockets, and the process, alive.
         state.holds.releaseAll();
         server.closeAllConnections();

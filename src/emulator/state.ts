@@ -24,6 +24,12 @@ export interface EmulatorStateOptions {
    * Default: the origin the QR page was requested on.
    */
   phoneBaseUrl?: string;
+  /**
+   * Refuse `oauth2/authorize` URLs whose parameters are not in the order
+   * WeChat documents (appid, redirect_uri, response_type, scope, state; spec §2),
+   * as WeChat itself may. Off by default. Default false.
+   */
+  strictParameterOrder?: boolean;
 }
 
 /** TCP connections the HTTP server accepted. */
@@ -56,6 +62,8 @@ export class EmulatorState {
   oauthUserId = "";
   /** See {@link EmulatorStateOptions.phoneBaseUrl}; the CLI sets it once a wildcard bind knows its port. */
   phoneBaseUrl: string | undefined;
+  /** See {@link EmulatorStateOptions.strictParameterOrder}. */
+  readonly strictParameterOrder: boolean;
   readonly #initial: EmulatorConfig;
 
   constructor(options: EmulatorStateOptions = {}) {
@@ -67,6 +75,7 @@ export class EmulatorState {
     this.tickets = new TicketStore(this.clock, options.qrLifetimeSeconds ?? 300);
     this.officialAccounts = new OfficialAccountStore(this.clock);
     this.phoneBaseUrl = options.phoneBaseUrl?.replace(/\/+$/, "");
+    this.strictParameterOrder = options.strictParameterOrder ?? false;
     this.#load();
   }
 

@@ -24,14 +24,23 @@ const URL_HEADERS = new Set(["referer", "location"]);
 
 const REDACTED = "[redacted]";
 
+/** A secret in a path: the attempt id a website polls a login finished on the phone with (mini-program code, follow). */
+const SECRET_PATH = /(\/(?:miniprogram\/qr|follow)\/)[^/?#]+/;
+
 /**
  * A URL (absolute, or a path with its query) fit for a log line: the value of
- * every secret query parameter (`code`, `state`, tokens, …) becomes `[redacted]`.
+ * every secret query parameter (`code`, `state`, tokens, …) becomes `[redacted]`,
+ * and so does the attempt id in `…/miniprogram/qr/{attemptId}` and `…/follow/{attemptId}`.
  * Use it in your own access logger, e.g. pino-http's `serializers.req`.
  * @example
  * redactUrl("/auth/callback?code=071abc&state=9f2e"); // "/auth/callback?code=[redacted]&state=[redacted]"
  */
-export function redactUrl(url: string): string {
+export function redactUrl(given: string): string {
+  const pathEnd = given.search(/[?#]/);
+  const url =
+    pathEnd === -1
+      ? given.replace(SECRET_PATH, `$1${REDACTED}`)
+      : given.slice(0, pathEnd).replace(SECRET_PATH, `$1${REDACTED}`) + given.slice(pathEnd);
   const queryAt = url.indexOf("?");
   if (queryAt === -1) return url;
   const hashAt = url.indexOf("#", queryAt);

@@ -6,16 +6,9 @@ import type { FlowContext, LoginApp } from "./context.js";
 import { isRandomToken, sha256 } from "./crypto.js";
 import { emit, maskValue } from "./events.js";
 import { reportMisconfiguration } from "./misconfiguration.js";
+import { isWeChatCode } from "./params.js";
 import { redirect } from "./responses.js";
 import { safeReturnTo } from "./return-to.js";
-
-/**
- * The characters a WeChat code is made of. Real codes are 32 characters of
- * letters and digits; `-` and `_` (base64url) and up to 128 characters leave
- * room for a format change, while anything else (or longer) never reaches
- * WeChat: it is an attack or a broken link, not a code.
- */
-const CODE_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;
 
 /** The callback's parameters once their shape is checked: `code` is absent when the user declined. */
 export interface CallbackParameters {
@@ -39,7 +32,7 @@ export function callbackParameters(
   const state = states[0];
   const code = codes[0];
   if (!state) return rejected(ctx, request, "state_missing", "state_invalid");
-  if (!isRandomToken(state) || (code !== undefined && !CODE_PATTERN.test(code))) {
+  if (!isRandomToken(state) || (code !== undefined && !isWeChatCode(code))) {
     return rejected(ctx, request, "malformed");
   }
   return { state, code };
@@ -193,7 +186,7 @@ function rejected(
  * the user to log in again (400); a configuration errcode is the site's fault (502); nothing is retried
  * here (the client retries only what is safe, and never a code exchange that reached WeChat).
  */
-function upstreamFailure(ctx: FlowContext, request: Request, error: unknown): Response {
+export function upstreamFailure(ctx: FlowContext, request: Request, error: unknown): Response {
   if (!(error instanceof WeChatError)) throw error;
   const rid = error instanceof WeChatApiError ? error.rid : undefined;
   ctx.log?.warn(

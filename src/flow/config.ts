@@ -1,7 +1,17 @@
 import { z } from "zod";
 import { ConfigError } from "../protocol/errors.js";
-import { DEFAULT_API_BASE, DEFAULT_OPEN_BASE } from "../protocol/hosts.js";
-import { appidProblem, baseUrlProblem, redirectUriProblem, secretProblem } from "../protocol/identifiers.js";
+import { DEFAULT_API_BASE, DEFAULT_MP_BASE, DEFAULT_OPEN_BASE } from "../protocol/hosts.js";
+import {
+  appidProblem,
+  baseUrlProblem,
+  encodingAesKeyProblem,
+  mpTokenProblem,
+  originalIdProblem,
+  redirectUriProblem,
+  secretProblem,
+  wxaPageProblem,
+} from "../protocol/identifiers.js";
+import type { MpEvent } from "../protocol/mp-message.js";
 import type { UserInfo } from "../protocol/schemas.js";
 import type { IdentityRecord, Store, UserRecord } from "../stores/types.js";
 import { proxyTrust, type TrustProxy } from "./client-address.js";
@@ -34,6 +44,7 @@ const rule = (problem: (value: unknown) => string | undefined) =>
 const appidSchema = rule(appidProblem);
 const secretSchema = rule(secretProblem);
 const baseUrl = rule(baseUrlProblem);
+const encodingAesKey = rule(encodingAesKeyProblem);
 const seconds = z.number().int().positive();
 
 // Rate limits and trustProxy (issue #11): see rate-limit.ts and client-address.ts.
@@ -67,6 +78,39 @@ const schema = z.object({
       appid: appidSchema,
       secret: secretSchema,
       scope: z.enum(["snsapi_base", "snsapi_userinfo"]).default("snsapi_userinfo"),
+      // Follow to log in (issue #14, follow.ts): the push receiver and its settings.
+      token: rule(mpTokenProblem).optional(),
+      encodingAESKey: encodingAesKey.optional(),
+      previousEncodingAESKey: encodingAesKey.optional(),
+      originalId: rule(originalIdProblem).optional(),
+      followLogin: z
+        .object({
+          variants: z.array(z.enum(["qr", "code"])).min(1, 'must name "qr", "code" or both'),
+          ttlSeconds: seconds.min(60).max(1800).default(300),
+          siteName: z.string().min(1).max(40).optional(),
+        })
+        .optional(),
+      onEvent: z.custom<(event: MpEvent) => unknown>((value) => typeof value === "function").optional(),
+    })
+    .superRefine((account, context) => {
+      const need = (path: string, message: string) =>
+        context.addIssue({ code: "custom", path: [path], message });
+      if ((account.followLogin || account.onEvent) && account.token === undefined) {
+        need("token", "is required to receive the Official Account's pushes (followLogin, onEvent)");
+      }
+      if (account.previousEncodingAESKey !== undefined && account.encodingAESKey === undefined) {
+        need("encodingAESKey", "is required when previousEncodingAESKey is set");
+      }
+    })
+    .optional(),
+  miniProgram: z
+    .object({
+      appid: appidSchema,
+      secret: secretSchema,
+      page: rule(wxaPageProblem).default("pages/login/confirm"),
+      envVersion: z.enum(["release", "trial", "develop"]).default("release"),
+      checkPath: z.boolean().default(true),
+      siteName: z.string().trim().min(1).max(64).optional(),
     })
     .optional(),
   store: z.custom<Store>(
@@ -77,6 +121,7 @@ const schema = z.object({
   sessionSecret: z.string().min(32, "must be at least 32 characters (use a random value)"),
   openBase: baseUrl.default(DEFAULT_OPEN_BASE),
   apiBase: baseUrl.default(DEFAULT_API_BASE),
+  mpBase: baseUrl.default(DEFAULT_MP_BASE),
   routePrefix: z
     .string()
     .regex(/^(\/[A-Za-z0-9._~-]+)*$/, 'must look like "/auth" (or "" for the root)')
@@ -140,6 +185,65 @@ export interface LoginOptions {
          * `"snsapi_base"` is silent and yields only the openid.
          */
         scope?: "snsapi_base" | "snsapi_userinfo" | undefined;
+        /**
+         * The Token (令牌) of the account's server configuration (服务器配置):
+         * 3-32 letters and digits, not the EncodingAESKey. Setting it opens
+         * the push receiver at `{routePrefix}/mp/events`, the server URL
+         * (服务器地址) to enter in the console.
+         */
+        token?: string | undefined;
+        /**
+         * The EncodingAESKey (消息加解密密钥), 43 letters and digits, for the
+         * compatible and safe modes. With it, plaintext pushes are refused.
+         */
+        encodingAESKey?: string | undefined;
+        /** The key before the last change, accepted while WeChat may still use it. */
+        previousEncodingAESKey?: string | undefined;
+        /** The account's original id (原始 ID, `gh_…`): pushes naming another account are refused. */
+        originalId?: string | undefined;
+        /**
+         * Follow the Official Account to log in (`GET {routePrefix}/follow`).
+         * `"qr"`: a parametric QR code, for a WeChat-verified service account
+         * only; `"code"`: a short code the user sends as a message, for any
+         * account. The first variant is the default of `/follow`.
+         */
+        followLogin?:
+          | {
+              variants: ("qr" | "code")[];
+              /** How long an attempt lives, in seconds (60-1800). Default 300. */
+              ttlSeconds?: number | undefined;
+              /** Named in the reply the user gets in WeChat. Default: the host of `redirectUri`. */
+              siteName?: string | undefined;
+            }
+          | undefined;
+        /**
+         * Told about every verified push that is not part of a login (a plain
+         * follow, an unfollow, a message, a scan of the app's own QR codes).
+         * Its result is not awaited and a throw is logged: the
+         * acknowledgement to WeChat never waits for it nor fails with it.
+         */
+        onEvent?: ((event: MpEvent) => unknown) | undefined;
+      }
+    | undefined;
+  /**
+   * A mini program (小程序) of the same Open Platform account: `POST {routePrefix}/miniprogram/login`
+   * turns its `wx.login()` code into a bearer session, its users are linked by unionid to the
+   * website's, and the website offers "scan the mini-program code" (docs/miniprogram.md).
+   */
+  miniProgram?:
+    | {
+        /** The mini program's AppID, e.g. `"wx0123456789abcdef"`. */
+        appid: string;
+        /** The mini program's AppSecret. */
+        secret: string;
+        /** The page the website's mini-program code opens, with `query.scene`. Default `"pages/login/confirm"`. */
+        page?: string | undefined;
+        /** Which build that code opens. Default `"release"`; `"develop"` or `"trial"` while testing. */
+        envVersion?: "release" | "trial" | "develop" | undefined;
+        /** Refuse a page the published mini program does not have (WeChat's 41030). Default true. */
+        checkPath?: boolean | undefined;
+        /** The site's name on the mini program's confirm screen. Default: the host of `redirectUri`. */
+        siteName?: string | undefined;
       }
     | undefined;
   /** Where states, sessions, users and tokens live: `memoryStore()`, `sqliteStore()`, `redisStore()` or `postgresStore()`. */
@@ -153,6 +257,8 @@ export interface LoginOptions {
   openBase?: string | undefined;
   /** WeChat's API host (`/sns/…`). Default `"https://api.weixin.qq.com"`; the emulator's URL in development. */
   apiBase?: string | undefined;
+  /** WeChat's Official Account host (`showqrcode` images). Default `"https://mp.weixin.qq.com"`; the emulator's URL in development. */
+  mpBase?: string | undefined;
   /** The path the login routes live under. Default `"/auth"`; `""` for the root. */
   routePrefix?: string | undefined;
   /** How long a started login may take before it must start over, in seconds. Default 600 (10 minutes), at most 3600. */

@@ -2,6 +2,7 @@ import type { UserTokens, WeChatClient } from "../client/index.js";
 import type { Store } from "../stores/types.js";
 import type { FlowLogger, LoginConfig } from "./config.js";
 import type { CookiePolicy } from "./cookies.js";
+import type { MiniProgramApp } from "./mini-program.js";
 import type { PageKind } from "./pages.js";
 import type { Sessions } from "./sessions.js";
 
@@ -33,6 +34,8 @@ export interface FlowContext {
   readonly log: FlowLogger | undefined;
   readonly website: LoginApp;
   readonly officialAccount: LoginApp | undefined;
+  /** The mini program, when `miniProgram` is configured. */
+  readonly miniProgram: MiniProgramApp | undefined;
   /** The site's public origin (from `redirectUri`): the only origin `returnTo` may name. */
   readonly siteOrigin: string;
   tokensOf(appid: string): UserTokens;

@@ -1,4 +1,4 @@
-import { UserTokens, WeChatClient } from "../client/index.js";
+import { AppCredential, MiniProgramClient, UserTokens, WeChatClient } from "../client/index.js";
 import { InvalidArgumentError } from "../protocol/errors.js";
 import { authorizeUrl, qrConnectUrl } from "../protocol/urls.js";
 import type { Store } from "../stores/types.js";
@@ -10,11 +10,21 @@ import { type LoginOptions, parseLoginConfig } from "./config.js";
 import type { FlowContext, LoginApp } from "./context.js";
 import { CookiePolicy } from "./cookies.js";
 import { TokenCipher } from "./crypto.js";
+import { FollowLogin } from "./follow.js";
 import { neverThrowing } from "./last-guard.js";
 import { logoutPage } from "./logout-page.js";
+import {
+  type MiniProgramApp,
+  miniProgramLogin,
+  miniProgramOpenData,
+  miniProgramOpenDataRoute,
+  miniProgramPhone,
+} from "./mini-program.js";
+import { miniProgramConfirm, miniProgramQr, miniProgramQrPoll, miniProgramScan } from "./mini-program-qr.js";
+import { PushReceiver, pushAccountOf } from "./mp-events.js";
 import { pickLang, renderPage } from "./pages.js";
 import { LoginLimits } from "./rate-limit.js";
-import { withCookies } from "./responses.js";
+import { json, loginResponse, withCookies } from "./responses.js";
 import { sealedTokenStore } from "./sealed-token-store.js";
 import { withSecurityHeaders } from "./security-headers.js";
 import { loginUrl, logout, sessionRoute, unauthenticated } from "./session.js";
@@ -74,6 +84,16 @@ export function createLogin(options: LoginOptions): Login {
   const tokenManagers = new Map(
     apps.map((app) => [app.appid, new UserTokens({ client: app.client, store: sealedStore, now })]),
   );
+  const miniProgram =
+    config.miniProgram &&
+    miniProgramApp(
+      {
+        appid: config.miniProgram.appid,
+        client: client(config.miniProgram.appid, config.miniProgram.secret),
+      },
+      sealedStore,
+      now,
+    );
   const cookies = new CookiePolicy(config.redirectUri);
   const ctx: FlowContext = {
     config,
@@ -84,6 +104,7 @@ export function createLogin(options: LoginOptions): Login {
     log: config.logger,
     website,
     officialAccount,
+    miniProgram,
     siteOrigin: new URL(config.redirectUri).origin,
     tokensOf(appid) {
       const manager = tokenManagers.get(appid);
@@ -119,6 +140,39 @@ export function createLogin(options: LoginOptions): Login {
     // A script fetches /qr and reads JSON, whatever it sent as Accept.
     "/qr": { methods: ["GET"], limit: "start", json: true, run: (_request, url) => qrRoute(ctx, url) },
   };
+  const openData = miniProgramOpenData(ctx, miniProgram);
+  if (miniProgram) {
+    // The mini program's JSON API (mini-program.ts): a code exchange counts like a callback.
+    const api = (run: (request: Request) => Promise<Response>, limit?: "callback"): Route => ({
+      methods: ["POST"],
+      limit,
+      json: true,
+      run: (request) => run(request),
+    });
+    routes["/miniprogram/login"] = api((request) => miniProgramLogin(ctx, miniProgram, request), "callback");
+    routes["/miniprogram/phone"] = api((request) => miniProgramPhone(ctx, miniProgram, request), "callback");
+    routes["/miniprogram/userinfo"] = api((request) =>
+      miniProgramOpenDataRoute(ctx, miniProgram, openData, request, "userinfo"),
+    );
+    routes["/miniprogram/open-data"] = api((request) =>
+      miniProgramOpenDataRoute(ctx, miniProgram, openData, request, "open-data"),
+    );
+    // "Scan the mini-program code" on the website (mini-program-qr.ts).
+    routes["/miniprogram/qr"] = {
+      methods: ["GET"],
+      limit: "start",
+      json: true,
+      run: (_request, url) => miniProgramQr(ctx, miniProgram, url),
+    };
+    routes[ATTEMPT_POLL] = {
+      methods: ["GET"],
+      json: true,
+      run: (request, url) =>
+        miniProgramQrPoll(ctx, miniProgram, request, url.pathname.split("/").pop() ?? ""),
+    };
+    routes["/miniprogram/scan"] = api((request) => miniProgramScan(ctx, miniProgram, request), "callback");
+    routes["/miniprogram/confirm"] = api((request) => miniProgramConfirm(ctx, miniProgram, request));
+  }
   for (const app of apps) {
     routes[app.callbackRoute] = {
       methods: ["GET"],
@@ -130,9 +184,48 @@ export function createLogin(options: LoginOptions): Login {
     };
   }
 
+  // Follow to log in (issue #14): the push receiver whenever a Token is set, the attempts when followLogin is.
+  const followSettings = config.officialAccount?.followLogin;
+  const follow =
+    officialAccount && followSettings
+      ? new FollowLogin(
+          ctx,
+          officialAccount,
+          new AppCredential({ client: officialAccount.client, store: sealedStore }),
+          {
+            variants: followSettings.variants,
+            ttlSeconds: followSettings.ttlSeconds,
+            siteName: followSettings.siteName ?? new URL(config.redirectUri).host,
+          },
+        )
+      : undefined;
+  const pushAccount = pushAccountOf(config);
+  if (pushAccount) {
+    const receiver = new PushReceiver(ctx, pushAccount, follow);
+    routes["/mp/events"] = { methods: ["GET", "POST"], run: (request, url) => receiver.handle(request, url) };
+  }
+  if (follow) {
+    routes["/follow"] = {
+      methods: ["GET"],
+      limit: "start",
+      run: (request, url) => follow.start(request, url),
+    };
+    // A script polls and reads JSON, whatever it sent as Accept.
+    routes["/follow/:id"] = {
+      methods: ["GET"],
+      json: true,
+      run: (request, url) => follow.poll(request, url),
+    };
+  }
+
   function routeOf(url: URL): string | undefined {
     if (!url.pathname.startsWith(`${prefix}/`)) return undefined;
     return url.pathname.slice(prefix.length);
+  }
+
+  /** The route of a path: an exact entry, else one whose last segment is a parameter (`/follow/:id`). */
+  function routeAt(path: string): Route | undefined {
+    return Object.hasOwn(routes, path) ? routes[path] : routes[`${path.slice(0, path.lastIndexOf("/"))}/:id`];
   }
 
   let warnedPlainHttp = false;
@@ -145,11 +238,11 @@ export function createLogin(options: LoginOptions): Login {
       return page(request, "invalid_request", 400);
     }
     const path = routeOf(url);
-    const route = path === undefined ? undefined : routes[path];
+    const route = path === undefined ? undefined : routeAt(path);
     if (!route) return page(request, "not_found", 404);
     const method = request.method === "HEAD" ? "GET" : request.method;
     if (!route.methods.includes(method)) {
-      return new Response(null, { status: 405, headers: { allow: allowHeader(route.methods) } });
+      return loginResponse(null, 405, { allow: allowHeader(route.methods) });
     }
     if (cookies.secure && url.protocol === "http:") {
       // A Secure cookie must never be offered over plain http; behind a TLS-terminating proxy this means
@@ -177,10 +270,14 @@ export function createLogin(options: LoginOptions): Login {
           { event: "store_failed", store: store.kind, reason: describe(error.cause ?? error) },
           error.message,
         );
-        return page(request, "store_unavailable", 503);
+        return route.json
+          ? json({ error: "store_unavailable", message: "The store is unavailable; try again." }, 503)
+          : page(request, "store_unavailable", 503);
       }
       log?.error({ event: "internal_error", reason: describe(error) }, "login route failed");
-      return page(request, "internal_error", 500);
+      return route.json
+        ? json({ error: "internal_error", message: "The login failed on the server." }, 500)
+        : page(request, "internal_error", 500);
     } finally {
       // After the answer is decided, beside it: a request refused from its URL alone touches no store.
       sweep.poke();
@@ -222,11 +319,19 @@ export function createLogin(options: LoginOptions): Login {
       return embeddedLogin(ctx, embedded);
     },
     tokens: (appid = config.appid) => ctx.tokensOf(appid),
+    miniprogram: openData,
     close: async () => {
-      await Promise.all([...apps.map((app) => app.client.close()), sweep.settled()]);
+      await Promise.all([
+        ...apps.map((app) => app.client.close()),
+        miniProgram?.client.close(),
+        sweep.settled(),
+      ]);
     },
   };
 }
+
+/** The one route with a parameter: the website polls its mini-program attempt by id. */
+const ATTEMPT_POLL = "/miniprogram/qr/:id";
 
 interface Route {
   methods: readonly string[];
@@ -255,6 +360,21 @@ function endPreLogin(response: Response, cookies: CookiePolicy): Response {
     .getSetCookie()
     .some((cookie) => cookie.startsWith(`${cookies.names.preLogin}=`) && !/max-age=0/i.test(cookie));
   return rebinds ? response : withCookies(response, [cookies.clearPreLogin()]);
+}
+
+/** The mini program's clients; its app credential is shared by every instance on the store (refreshed once across them). */
+function miniProgramApp(
+  options: { appid: string; client: WeChatClient },
+  keys: MiniProgramApp["keys"],
+  now: () => number,
+): MiniProgramApp {
+  const credential = new AppCredential({ client: options.client, store: keys, now });
+  return {
+    appid: options.appid,
+    client: options.client,
+    api: new MiniProgramClient({ client: options.client, credential }),
+    keys,
+  };
 }
 
 function describe(error: unknown): string {

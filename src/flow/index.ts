@@ -17,5 +17,6 @@ export type {
   EmbeddedLogin,
   Login,
   LoginSession,
+  MiniProgramLogin,
   RequireSessionOptions,
 } from "./types.js";

@@ -1,4 +1,5 @@
 import type { FlowLogger } from "./config.js";
+import { loginResponse } from "./responses.js";
 import { withSecurityHeaders } from "./security-headers.js";
 import type { ClientConnection } from "./types.js";
 
@@ -18,9 +19,7 @@ export function neverThrowing(handle: Handle, log: FlowLogger | undefined, secur
       if (log) log.error({ event: "internal_error", reason }, "login route threw");
       else console.error(`wechat-login: login route threw (${reason})`);
       const headers = { "content-type": "text/plain; charset=utf-8" };
-      return withSecurityHeaders(new Response("Internal error / 内部错误", { status: 500, headers }), {
-        secure,
-      });
+      return withSecurityHeaders(loginResponse("Internal error / 内部错误", 500, headers), { secure });
     }
   };
 }

@@ -2,6 +2,7 @@ import { html, raw } from "hono/html";
 import type { FlowContext } from "./context.js";
 import { pickLang } from "./pages.js";
 import { singleParam } from "./params.js";
+import { loginResponse } from "./responses.js";
 import { safeReturnTo } from "./return-to.js";
 
 const words = {
@@ -33,11 +34,8 @@ export function logoutPage(ctx: FlowContext, request: Request, url: URL): Respon
 <body><main data-outcome="logout_confirm"><h1>${w.title}</h1><p>${w.body}</p>
 <form method="post" action="${action}"><button type="submit" id="logout">${w.button}</button><a href="/">${w.home}</a></form>
 </main></body></html>`;
-  return new Response(String(body), {
-    status: 200,
-    headers: {
-      "content-type": "text/html; charset=utf-8",
-      "content-security-policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'",
-    },
+  return loginResponse(String(body), 200, {
+    "content-type": "text/html; charset=utf-8",
+    "content-security-policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'",
   });
 }

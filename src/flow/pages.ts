@@ -1,4 +1,5 @@
 import { html, raw } from "hono/html";
+import { loginResponse } from "./responses.js";
 
 /** Every outcome the flow can show a person instead of redirecting. */
 export type PageKind =
@@ -214,12 +215,9 @@ ${options.reference ? html`<p class="ref">Ref: <code>${options.reference}</code>
 <p><a class="button" href="${options.retryHref}">${retry}</a> <a href="/">${home}</a></p>
 </main></body></html>`;
   // The security headers every login response carries are added in one place (security-headers.ts).
-  return new Response(String(body), {
-    status: options.status,
-    headers: {
-      "content-type": "text/html; charset=utf-8",
-      "content-security-policy": "default-src 'none'; style-src 'unsafe-inline'",
-    },
+  return loginResponse(String(body), options.status, {
+    "content-type": "text/html; charset=utf-8",
+    "content-security-policy": "default-src 'none'; style-src 'unsafe-inline'",
   });
 }
 

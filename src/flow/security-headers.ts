@@ -1,3 +1,5 @@
+import { bodyOf } from "./responses.js";
+
 /**
  * The headers every response of the login routes carries, added in one place
  * so no route can forget them (OWASP Session Management / Clickjacking cheat
@@ -10,7 +12,15 @@
  * - `Retry-After` on 503 and 429, so clients and proxies back off.
  */
 export function withSecurityHeaders(response: Response, options: { secure: boolean }): Response {
+  // A new response with every header in its init: headers set on the old one in place can be lost
+  // (@hono/node-server's lightweight Response rebuilds itself from its first init when read further).
   const headers = new Headers(response.headers);
+  addSecurityHeaders(headers, response.status, options);
+  // No statusText: the flow never sets one, and reading it would build the full Response anyway.
+  return new Response(bodyOf(response), { status: response.status, headers });
+}
+
+function addSecurityHeaders(headers: Headers, status: number, options: { secure: boolean }): void {
   headers.set("cache-control", "no-store");
   headers.set("referrer-policy", "no-referrer");
   headers.set("x-content-type-options", "nosniff");
@@ -20,10 +30,9 @@ export function withSecurityHeaders(response: Response, options: { secure: boole
   if (!policy) headers.set("content-security-policy", "frame-ancestors 'none'");
   else if (!/(^|;)\s*frame-ancestors\s/.test(policy))
     headers.set("content-security-policy", `${policy}; frame-ancestors 'none'`);
-  if ((response.status === 503 || response.status === 429) && !headers.has("retry-after")) {
-    headers.set("retry-after", String(response.status === 503 ? STORE_RETRY_AFTER_SECONDS : 60));
+  if ((status === 503 || status === 429) && !headers.has("retry-after")) {
+    headers.set("retry-after", String(status === 503 ? STORE_RETRY_AFTER_SECONDS : 60));
   }
-  return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
 }
 
 /** One year: above the 180 days (15552000 s) that HSTS preload lists and scanners ask for. */

@@ -1,6 +1,6 @@
 import type { FlowContext } from "./context.js";
 import { singleParam } from "./params.js";
-import { headersWith, json, redirect } from "./responses.js";
+import { headersWith, json, loginResponse, redirect } from "./responses.js";
 import { safeReturnTo } from "./return-to.js";
 import type { RequireSessionOptions } from "./types.js";
 
@@ -22,11 +22,17 @@ function isCrossSite(ctx: FlowContext, request: Request, url: URL): boolean {
   return request.headers.get("sec-fetch-site") === "cross-site" && !sameOrigin;
 }
 
+/**
+ * Ends the request's session. The CSRF check is for cookies: a bearer token is
+ * not sent by the browser on its own, and another site's page cannot attach
+ * `Authorization` without a CORS preflight, which the login routes never grant.
+ */
 export async function logout(ctx: FlowContext, request: Request, url: URL): Promise<Response> {
-  if (isCrossSite(ctx, request, url)) return json({ error: "cross_origin_logout" }, 403);
-  const clear = [await ctx.sessions.revoke(request)];
-  if ((request.headers.get("accept") ?? "").includes("application/json")) {
-    return new Response(null, { status: 204, headers: headersWith(clear) });
+  const bearer = ctx.sessions.hasBearer(request);
+  if (!bearer && isCrossSite(ctx, request, url)) return json({ error: "cross_origin_logout" }, 403);
+  const clear = await ctx.sessions.revoke(request);
+  if (bearer || (request.headers.get("accept") ?? "").includes("application/json")) {
+    return loginResponse(null, 204, headersWith(clear));
   }
   return redirect(safeReturnTo(singleParam(url, "returnTo"), ctx.siteOrigin), clear, 303);
 }

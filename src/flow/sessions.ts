@@ -8,6 +8,18 @@ import type { LoginSession } from "./types.js";
 const RENEW_EVERY_MS = 60_000;
 /** Longer than any id we issue: such a cookie is garbage, not worth a store call. */
 const MAX_ID_LENGTH = 256;
+/** `Authorization: Bearer <token>` (RFC 6750 §2.1; the scheme is case-insensitive, RFC 9110 §11.1). */
+const BEARER = /^bearer +([A-Za-z0-9._~+/-]+=*) *$/i;
+
+/**
+ * Where a session's secret travelled. A bearer token is hashed under its own
+ * label, so a cookie's session id sent as a bearer token (or the reverse)
+ * names no session: the two kinds stay apart without a column in the store.
+ */
+type Credential = { kind: "cookie" | "bearer"; idHash: string };
+
+const hashOf = (kind: Credential["kind"], id: string): string =>
+  kind === "cookie" ? sha256(id) : sha256(`bearer\n${id}`);
 
 /** Who a new session belongs to: our user, and the WeChat identity they logged in with. */
 export interface SessionOwner {
@@ -20,7 +32,8 @@ export interface SessionOwner {
  * The one owner of a session's life: create (a new random id at every login,
  * stored only as its SHA-256), read (with idle renewal, never past the
  * absolute expiry), rotate (the browser's previous session ends), revoke.
- * The cookie is the only place the raw id lives.
+ * The cookie is the only place the raw id lives; for the mini program, which
+ * has no cookie jar, the same sessions travel as `Authorization: Bearer`.
  */
 export class Sessions {
   constructor(
@@ -55,12 +68,30 @@ export class Sessions {
     return this.cookies.session(id, this.config.sessionAbsoluteSeconds);
   }
 
-  /** The request's live session and its user, the idle expiry renewed; undefined without one. */
-  async read(request: Request): Promise<{ record: SessionRecord; session: LoginSession } | undefined> {
-    const id = this.#idOf(request);
-    if (!id) return undefined;
+  /**
+   * Opens a bearer session for `owner` (the mini program's login) and returns
+   * its token. The request's own bearer session, if it sent one, ends
+   * (rotation, as for cookies).
+   */
+  async startBearer(request: Request, owner: SessionOwner): Promise<{ token: string; expiresIn: number }> {
+    const token = randomToken();
+    await this.store.putSession(this.#record(hashOf("bearer", token), owner));
+    const previous = this.#credentialOf(request);
+    if (previous?.kind === "bearer") await this.store.deleteSession(previous.idHash);
+    return { token, expiresIn: this.config.sessionAbsoluteSeconds };
+  }
+
+  /**
+   * The request's live session and its user, the idle expiry renewed; undefined without one.
+   * A request with `Authorization: Bearer` is judged by that token alone, never by a cookie beside it.
+   */
+  async read(
+    request: Request,
+  ): Promise<{ record: SessionRecord; session: LoginSession; bearer: boolean } | undefined> {
+    const credential = this.#credentialOf(request);
+    if (!credential) return undefined;
     const at = this.now();
-    const record = await this.store.getSession(sha256(id), at);
+    const record = await this.store.getSession(credential.idHash, at);
     if (!record) return undefined;
     const user = await this.store.getUser(record.userId);
     if (!user) return undefined;
@@ -70,6 +101,7 @@ export class Sessions {
     }
     return {
       record,
+      bearer: credential.kind === "bearer",
       session: {
         user: { id: user.id, nickname: user.nickname, headimgurl: user.headimgurl, unionid: user.unionid },
         identity: { appid: record.appid, openid: record.openid },
@@ -84,16 +116,35 @@ export class Sessions {
     return id !== undefined && idHash !== undefined && sha256(id) === idHash;
   }
 
-  /** Ends the request's session server-side (a copied cookie stops working) and returns the clearing Set-Cookie. */
-  async revoke(request: Request): Promise<string> {
-    const id = this.#idOf(request);
-    if (id) await this.store.deleteSession(sha256(id));
-    return this.cookies.clearSession();
+  /**
+   * Ends the request's session server-side (a copied cookie or token stops
+   * working); returns the clearing Set-Cookie, or none for a bearer session.
+   */
+  async revoke(request: Request): Promise<string[]> {
+    const credential = this.#credentialOf(request);
+    if (credential) await this.store.deleteSession(credential.idHash);
+    return credential?.kind === "bearer" ? [] : [this.cookies.clearSession()];
+  }
+
+  /** True when the request authenticates with `Authorization: Bearer` (well-formed or not). */
+  hasBearer(request: Request): boolean {
+    return /^bearer(?: |$)/i.test(request.headers.get("authorization") ?? "");
   }
 
   #idOf(request: Request): string | undefined {
     const id = this.cookies.read(request).session;
     return id && id.length <= MAX_ID_LENGTH ? id : undefined;
+  }
+
+  #credentialOf(request: Request): Credential | undefined {
+    if (this.hasBearer(request)) {
+      const token = BEARER.exec(request.headers.get("authorization") ?? "")?.[1];
+      return token && token.length <= MAX_ID_LENGTH
+        ? { kind: "bearer", idHash: hashOf("bearer", token) }
+        : undefined;
+    }
+    const id = this.#idOf(request);
+    return id ? { kind: "cookie", idHash: hashOf("cookie", id) } : undefined;
   }
 
   #record(idHash: string, owner: SessionOwner): SessionRecord {

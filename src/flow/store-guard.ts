@@ -27,16 +27,27 @@ export class StoreUnavailable extends WeChatLoginError {
  * PostgreSQL must give the user a 503 page in seconds, not a spinning tab.
  */
 function withDeadline<T>(operation: Promise<T>, timeoutMs: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new StoreUnavailable(`no answer within ${timeoutMs} ms`)), timeoutMs);
+  // One promise and one timer per call (not a race of three promises): this wraps every store read of /session.
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new StoreUnavailable(`no answer within ${timeoutMs} ms`)),
+      timeoutMs,
+    );
+    operation.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(
+          error instanceof StoreUnavailable
+            ? error
+            : new StoreUnavailable(error instanceof Error ? error.name : "error", { cause: error }),
+        );
+      },
+    );
   });
-  const failed = operation.catch((error: unknown) => {
-    throw error instanceof StoreUnavailable
-      ? error
-      : new StoreUnavailable(error instanceof Error ? error.name : "error", { cause: error });
-  });
-  return Promise.race([failed, deadline]).finally(() => clearTimeout(timer));
 }
 
 /**

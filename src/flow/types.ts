@@ -1,4 +1,10 @@
 import type { UserTokens } from "../client/index.js";
+import type {
+  DecryptUserDataOptions,
+  EncryptedUserData,
+  OpenData,
+  SignedUserData,
+} from "../protocol/open-data.js";
 import type { WxLoginOptions } from "../protocol/urls.js";
 
 /**
@@ -26,7 +32,7 @@ export interface EmbeddedLogin {
 
 export interface Login {
   /**
-   * Handles `{prefix}/login`, `/callback` (and `/callback/mp` for the official account), `/session`, `/logout`, `/qr`; anything else under the prefix is a 404 page.
+   * Handles `{prefix}/login`, `/callback` (and `/callback/mp` for the official account), `/session`, `/logout`, `/qr`, and with `miniProgram` the `/miniprogram/*` JSON routes; anything else under the prefix is a 404 page.
    * @param connection What a Web `Request` cannot carry: the socket's peer address, for the rate limits
    *   (every adapter passes it; see {@link ClientConnection}).
    * @example
@@ -37,8 +43,14 @@ export interface Login {
   handle(request: Request, connection?: ClientConnection): Promise<Response>;
   /** True when `request` is for one of the login routes. */
   matches(request: Request): boolean;
-  /** The logged-in session of a request, or undefined. Renews the idle expiry. */
+  /**
+   * The logged-in session of a request, or undefined. Renews the idle expiry.
+   * Reads the session cookie, or `Authorization: Bearer <token>` (the mini
+   * program's session); a request with a bearer token is judged by it alone.
+   */
   getSession(request: Request): Promise<LoginSession | undefined>;
+  /** The mini program's open data, checked with the session_key the server keeps (`miniProgram` option). */
+  readonly miniprogram: MiniProgramLogin;
   /**
    * Creates a state for a page that embeds the QR (`WxLogin.js`). Counts as a
    * login start for the rate limits: pass the socket's `remoteAddress`.
@@ -88,6 +100,37 @@ export interface Login {
   trustsProxy(remoteAddress: string | undefined): boolean;
   /** Closes the WeChat clients' connection pools (not the store, which the app owns). */
   close(): Promise<void>;
+}
+
+/**
+ * Open data of the mini program (spec B.3), checked with the session_key the
+ * server kept at the session's login: the mini program never holds the key.
+ * @example
+ * const session = await login.getSession(request);
+ * const profile = await login.miniprogram.verifyUserData({ rawData, signature }, session);
+ */
+export interface MiniProgramLogin {
+  /** The configured mini program's AppID, or undefined without `miniProgram`. */
+  readonly appid: string | undefined;
+  /**
+   * Checks `signature == sha1(rawData + session_key)` and returns rawData parsed.
+   * @throws {MiniProgramLoginRequired} not a mini-program session, or the server holds no key for it.
+   * @throws {OpenDataSignatureError} rawData altered, or signed under a key a later `wx.login` replaced.
+   * @throws {ConfigError} `miniProgram` is not configured.
+   */
+  verifyUserData(data: SignedUserData, session: LoginSession): Promise<Record<string, unknown>>;
+  /**
+   * Decrypts `{encryptedData, iv}` and checks its watermark (this mini program's appid, not stale).
+   * @throws {MiniProgramLoginRequired} not a mini-program session, or the server holds no key for it.
+   * @throws {OpenDataDecryptError} the key was replaced by a later `wx.login` (log in again), or the data altered.
+   * @throws {OpenDataWatermarkError} another app's data, or too old.
+   * @throws {ConfigError} `miniProgram` is not configured.
+   */
+  decryptUserData(
+    data: EncryptedUserData,
+    session: LoginSession,
+    options?: DecryptUserDataOptions,
+  ): Promise<OpenData>;
 }
 
 /** What `requireSession` (and {@link Login.unauthenticated}) does when a request has no session. */

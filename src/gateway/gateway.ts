@@ -12,6 +12,7 @@ import {
   type TrustProxy,
 } from "../flow/index.js";
 import { singleParam } from "../flow/params.js";
+import { loginResponse } from "../flow/responses.js";
 import { withSecurityHeaders } from "../flow/security-headers.js";
 import { guardedStore } from "../flow/store-guard.js";
 import type { Store } from "../stores/types.js";
@@ -302,7 +303,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     const url = new URL(request.url);
     const route = url.pathname.slice(prefix.length);
     const get = request.method === "GET" || request.method === "HEAD";
-    if (get && route === "/ping") return new Response("ok\n", { headers: { "content-type": "text/plain" } });
+    if (get && route === "/ping") return loginResponse("ok\n", 200, { "content-type": "text/plain" });
     if (get && route === "/ready") return ready();
     if (get && route === "/auth") return nginxAuth(request, url, connection);
     if (get && route === "/forward-auth") return forwardAuth(request, url, connection);
@@ -330,14 +331,15 @@ export function createGateway(options: GatewayOptions): Gateway {
   };
 }
 
+// Built with the flow's loginResponse, so withSecurityHeaders keeps the body a string written in one go.
 function empty(status: number, headers: Record<string, string>): Response {
-  return new Response(null, { status, headers });
+  return loginResponse(null, status, headers);
 }
 
 function jsonResponse(body: unknown, status: number, headers: Record<string, string> = {}): Response {
-  return new Response(JSON.stringify(body), {
-    status,
-    headers: { "content-type": "application/json; charset=utf-8", ...headers },
+  return loginResponse(JSON.stringify(body), status, {
+    "content-type": "application/json; charset=utf-8",
+    ...headers,
   });
 }
 

@@ -1,5 +1,6 @@
 import { html, raw } from "hono/html";
 import type { PageLanguage } from "../flow/index.js";
+import { loginResponse } from "../flow/responses.js";
 import type { DenyReason } from "./policy.js";
 
 /** The gateway's own pages, beside the flow's (flow/pages.ts): zh-CN or en, the other language beneath. */
@@ -84,14 +85,11 @@ ${
 }
 <p class="secondary" lang="${lang === "zh-CN" ? "en" : "zh-CN"}">${secondary.title} — ${secondary.body}</p>
 </main></body></html>`;
-  return new Response(String(body), {
-    status,
-    headers: {
-      "content-type": "text/html; charset=utf-8",
-      // The copy button's one inline handler: no script is loaded, nothing else runs.
-      "content-security-policy":
-        "default-src 'none'; style-src 'unsafe-inline'; script-src-attr 'unsafe-inline'",
-    },
+  return loginResponse(String(body), status, {
+    "content-type": "text/html; charset=utf-8",
+    // The copy button's one inline handler: no script is loaded, nothing else runs.
+    "content-security-policy":
+      "default-src 'none'; style-src 'unsafe-inline'; script-src-attr 'unsafe-inline'",
   });
 }
 

@@ -26,6 +26,7 @@ export const ErrorCode = {
   OpenDataSignature: "WL_OPEN_DATA_SIGNATURE",
   OpenDataDecrypt: "WL_OPEN_DATA_DECRYPT",
   OpenDataWatermark: "WL_OPEN_DATA_WATERMARK",
+  MiniProgramLoginRequired: "WL_MINI_PROGRAM_LOGIN_REQUIRED",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -336,6 +337,25 @@ export class OpenDataWatermarkError extends OpenDataError {
       problem === "stale"
         ? "Have the mini program fetch the data again and send it at once; check the server clock if this repeats."
         : "Decrypt open data only with the session_key and AppID of the mini program that produced it.",
+    );
+  }
+}
+
+/**
+ * A mini-program call needs the user's session_key and the server holds none
+ * for this session: it is not a mini-program session, or the key is gone
+ * (expired with the session, or sealed under another `sessionSecret`). Like
+ * a replaced key (spec B.1), only a fresh `wx.login` and login fixes it.
+ */
+export class MiniProgramLoginRequired extends WeChatLoginError {
+  readonly code = ErrorCode.MiniProgramLoginRequired;
+  readonly relogin = true;
+  constructor(readonly problem: "not_mini_program_session" | "session_key_missing") {
+    super(
+      problem === "not_mini_program_session"
+        ? "This session was not opened by the mini program's login"
+        : "The server holds no session_key for this mini-program session",
+      "Have the mini program call wx.login and POST the code to {routePrefix}/miniprogram/login, then try again.",
     );
   }
 }

@@ -9,6 +9,20 @@ export const DEFAULT_MP_BASE = "https://mp.weixin.qq.com";
 /** Where WeChat serves `wxLogin.js` for the embedded QR; the emulator serves it under the same path. */
 export const DEFAULT_WXLOGIN_SCRIPT = "https://res.wx.qq.com/connect/zh_CN/htmledition/js/wxLogin.js";
 
+/**
+ * Every host a WeChat SDK talks to for login: OPEN, API, MP, the QR page's
+ * long-poll hosts (spec §2) and the host of `wxLogin.js`. The emulator's
+ * proxy answers for these and refuses every other host.
+ */
+export const WECHAT_HOSTS = [
+  "open.weixin.qq.com",
+  "api.weixin.qq.com",
+  "mp.weixin.qq.com",
+  "lp.open.weixin.qq.com",
+  "long.open.weixin.qq.com",
+  "res.wx.qq.com",
+] as const;
+
 /** Paths WeChat serves, relative to `OPEN` (pages) or `API` (JSON). The emulator serves all of them on one origin. */
 export const PATHS = {
   qrConnect: "/connect/qrconnect",

@@ -69,3 +69,29 @@ export function wxaPageProblem(value: unknown): string | undefined {
     ? undefined
     : WXA_PAGE_RULE;
 }
+
+/** Spec A.2: the console's Token (令牌) is 3-32 letters and digits. */
+const MP_TOKEN_PATTERN = /^[A-Za-z0-9]{3,32}$/;
+/** Spec A.4 §1: an EncodingAESKey (消息加解密密钥) is 43 letters and digits. */
+const ENCODING_AES_KEY_PATTERN = /^[A-Za-z0-9]{43}$/;
+/** An Official Account's original id, `gh_` and 12 hex characters as the console shows it (a little looser here). */
+const ORIGINAL_ID_PATTERN = /^gh_[A-Za-z0-9]{1,32}$/;
+
+export const MP_TOKEN_RULE =
+  "the Official Account's Token (令牌) is 3-32 letters and digits; it is not the EncodingAESKey";
+export const ENCODING_AES_KEY_RULE = "an EncodingAESKey (消息加解密密钥) is 43 letters and digits";
+export const ORIGINAL_ID_RULE = "an original id looks like gh_a786fbe98353";
+
+export function mpTokenProblem(value: unknown): string | undefined {
+  return typeof value === "string" && MP_TOKEN_PATTERN.test(value) ? undefined : MP_TOKEN_RULE;
+}
+
+export function encodingAesKeyProblem(value: unknown): string | undefined {
+  return typeof value === "string" && ENCODING_AES_KEY_PATTERN.test(value)
+    ? undefined
+    : ENCODING_AES_KEY_RULE;
+}
+
+export function originalIdProblem(value: unknown): string | undefined {
+  return typeof value === "string" && ORIGINAL_ID_PATTERN.test(value) ? undefined : ORIGINAL_ID_RULE;
+}

@@ -15,6 +15,7 @@ export {
   ConfigError,
   ErrorCode,
   InvalidArgumentError,
+  MiniProgramLoginRequired,
   OpenDataDecryptError,
   OpenDataError,
   OpenDataSignatureError,

@@ -1,6 +1,7 @@
 import { Buffer } from "node:buffer";
 import { createCipheriv, createDecipheriv, createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { PushCryptoError, PushRecipientError } from "./errors.js";
+import { encodingAesKeyProblem } from "./identifiers.js";
 
 // Spec A.2–A.4: the signatures and the safe-mode cipher of Official Account pushes.
 
@@ -8,7 +9,6 @@ import { PushCryptoError, PushRecipientError } from "./errors.js";
 const PAD_BLOCK = 32;
 const RANDOM_BYTES = 16;
 const LENGTH_BYTES = 4;
-const ENCODING_AES_KEY = /^[A-Za-z0-9]{43}$/;
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
@@ -42,7 +42,7 @@ export function signatureMatches(received: string, expected: string): boolean {
  * @throws {PushCryptoError} (-40004) unless the key is 43 characters of [A-Za-z0-9].
  */
 export function decodeEncodingAesKey(encodingAesKey: string): Buffer {
-  if (typeof encodingAesKey !== "string" || !ENCODING_AES_KEY.test(encodingAesKey)) {
+  if (encodingAesKeyProblem(encodingAesKey)) {
     throw new PushCryptoError("the EncodingAESKey is not 43 characters of [A-Za-z0-9]", -40004);
   }
   return Buffer.from(`${encodingAesKey}=`, "base64");

@@ -4,12 +4,13 @@ import type { Lock, TokenRecord } from "../protocol/records.js";
 import { guard } from "./errors.js";
 import { type LinkRepository, linkWith } from "./link.js";
 import { rateLimitsOn } from "./rate-limit.js";
-import { byCreation, checkLease, sessionAlive, tokenGoneAt, touchedIdle } from "./rules.js";
+import { byCreation, checkLease, patchedAttempt, sessionAlive, tokenGoneAt, touchedIdle } from "./rules.js";
 import type {
   ConsumeStateResult,
   IdentityRecord,
   LinkIdentityInput,
   LinkIdentityResult,
+  LoginAttemptRecord,
   SessionRecord,
   StateRecord,
   Store,
@@ -28,6 +29,7 @@ interface StoredState {
 }
 
 const identityKey = (appid: string, openid: string) => `${appid}\n${openid}`;
+const handleKey = (kind: string, appid: string, handle: string) => `${kind}\n${appid}\n${handle}`;
 
 /**
  * A store in this process's memory: for tests and single-process development.
@@ -49,6 +51,10 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
   const usersByUnionid = new Map<string, string>();
   const identities = new Map<string, IdentityRecord>();
   const tokens = new Map<string, TokenRecord>();
+  const attempts = new Map<string, LoginAttemptRecord>();
+  // handle key → attempt id; the attempt's own expiry says whether the hold is live.
+  const handles = new Map<string, string>();
+  const claims = new Map<string, number>();
   const leases = new LeaseTable();
 
   const repo: LinkRepository = {
@@ -74,8 +80,13 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
   const run = <T>(operation: string, body: () => T) => guard("memory", operation, body);
   // Counters of this store only: two logins on one memoryStore() share them, two processes do not.
   const consumeRateLimit = rateLimitsOn((options) => new RateLimiterMemory(options));
-  // Copies keep callers from mutating what the store holds, as a real backend would.
-  const copy = structuredClone;
+  // Copies keep callers from mutating what the store holds, as a real backend would. Records are flat
+  // (primitives only), so a spread is a full copy, at a fraction of structuredClone's cost on the hot reads.
+  const copy = <T extends object>(record: T): T => ({ ...record });
+  const liveAttempt = (id: string | undefined, now: number) => {
+    const record = id === undefined ? undefined : attempts.get(id);
+    return record && record.expiresAt > now ? record : undefined;
+  };
 
   return {
     kind: "memory",
@@ -126,7 +137,10 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
       }),
 
     linkIdentity: (input: LinkIdentityInput) =>
-      run("linkIdentity", (): LinkIdentityResult => copy(linkWith(repo, input))),
+      run("linkIdentity", (): LinkIdentityResult => {
+        const { user, identity, created } = linkWith(repo, input);
+        return { user: copy(user), identity: copy(identity), created };
+      }),
 
     getUser: (userId) =>
       run("getUser", () => {
@@ -179,6 +193,48 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
         };
       }),
 
+    putAttempt: (record) =>
+      run("putAttempt", () => {
+        const hold = handleKey(record.kind, record.appid, record.handle);
+        if (liveAttempt(handles.get(hold), record.createdAt)) return false;
+        if (liveAttempt(record.id, record.createdAt)) return false;
+        // The expired holder is replaced, as the SQL stores overwrite its row.
+        const previous = handles.get(hold);
+        if (previous !== undefined) attempts.delete(previous);
+        attempts.set(record.id, copy(record));
+        handles.set(hold, record.id);
+        return true;
+      }),
+
+    getAttempt: (id, now) =>
+      run("getAttempt", () => {
+        const record = liveAttempt(id, now);
+        return record && copy(record);
+      }),
+
+    findAttempt: (kind, appid, handle, now) =>
+      run("findAttempt", () => {
+        const record = liveAttempt(handles.get(handleKey(kind, appid, handle)), now);
+        return record && copy(record);
+      }),
+
+    updateAttempt: (id, expectedStatus, patch, now) =>
+      run("updateAttempt", () => {
+        const record = liveAttempt(id, now);
+        if (!record || record.status !== expectedStatus) return undefined;
+        const updated = patchedAttempt(record, patch);
+        attempts.set(id, updated);
+        return copy(updated);
+      }),
+
+    claimOnce: (key, expiresAt, now) =>
+      run("claimOnce", () => {
+        const held = claims.get(key);
+        if (held !== undefined && held > now) return false;
+        claims.set(key, expiresAt);
+        return true;
+      }),
+
     consumeRateLimit: (rule, key) => guard("memory", "consumeRateLimit", () => consumeRateLimit(rule, key)),
 
     // Rate-limit counters need no sweep here: rate-limiter-flexible drops each one when its window ends.
@@ -187,6 +243,9 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
         for (const [key, stored] of states) if (stored.record.expiresAt <= now) states.delete(key);
         for (const [key, record] of sessions) if (!sessionAlive(record, now)) sessions.delete(key);
         for (const [key, record] of tokens) if (tokenGoneAt(record) <= now) tokens.delete(key);
+        for (const [key, record] of attempts) if (record.expiresAt <= now) attempts.delete(key);
+        for (const [key, id] of handles) if (!attempts.has(id)) handles.delete(key);
+        for (const [key, expiresAt] of claims) if (expiresAt <= now) claims.delete(key);
       }),
 
     close: () => run("close", () => undefined),

@@ -7,10 +7,12 @@ import { linkInTransaction } from "./postgres/link.js";
 import { migrate } from "./postgres/migrate.js";
 import { RATE_LIMIT_TABLE } from "./postgres/migrations/0003-rate-limits.js";
 import {
+  type AttemptRow,
   type IdentityRow,
   type SessionRow,
   type StateRow,
   type TokenRow,
+  toAttempt,
   toIdentity,
   toSession,
   toState,
@@ -263,6 +265,86 @@ function createPostgresStore(pool: pg.Pool, owned: boolean, s: string, schemaNam
         };
       }),
 
+    putAttempt: (r) =>
+      run("putAttempt", async () => {
+        // One statement: the unique handle index decides, and an expired holder is overwritten in place.
+        const rows = await query(
+          `INSERT INTO ${s}.attempts (id, kind, appid, handle, browser_binding, return_to, status, openid, unionid,
+             ticket, created_at, expires_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+           ON CONFLICT (kind, appid, handle) DO UPDATE SET id = EXCLUDED.id,
+             browser_binding = EXCLUDED.browser_binding, return_to = EXCLUDED.return_to, status = EXCLUDED.status,
+             openid = EXCLUDED.openid, unionid = EXCLUDED.unionid, ticket = EXCLUDED.ticket,
+             created_at = EXCLUDED.created_at, expires_at = EXCLUDED.expires_at
+           WHERE ${s}.attempts.expires_at <= EXCLUDED.created_at
+           RETURNING id`,
+          [
+            r.id,
+            r.kind,
+            r.appid,
+            r.handle,
+            r.browserBinding,
+            r.returnTo,
+            r.status,
+            r.openid ?? null,
+            r.unionid ?? null,
+            r.ticket ?? null,
+            r.createdAt,
+            r.expiresAt,
+          ],
+        );
+        return rows.length > 0;
+      }),
+
+    getAttempt: (id, now) =>
+      run("getAttempt", async () => {
+        const [row] = await query<AttemptRow>(
+          `SELECT * FROM ${s}.attempts WHERE id = $1 AND expires_at > $2`,
+          [id, now],
+        );
+        return row && toAttempt(row);
+      }),
+
+    findAttempt: (kind, appid, handle, now) =>
+      run("findAttempt", async () => {
+        const [row] = await query<AttemptRow>(
+          `SELECT * FROM ${s}.attempts WHERE kind = $1 AND appid = $2 AND handle = $3 AND expires_at > $4`,
+          [kind, appid, handle, now],
+        );
+        return row && toAttempt(row);
+      }),
+
+    updateAttempt: (id, expectedStatus, patch, now) =>
+      run("updateAttempt", async () => {
+        // One statement: the row lock makes exactly one concurrent caller see the expected status.
+        const [row] = await query<AttemptRow>(
+          `UPDATE ${s}.attempts SET status = COALESCE($4, status), openid = COALESCE($5, openid),
+             unionid = COALESCE($6, unionid), ticket = COALESCE($7, ticket)
+           WHERE id = $1 AND status = $2 AND expires_at > $3 RETURNING *`,
+          [
+            id,
+            expectedStatus,
+            now,
+            patch.status ?? null,
+            patch.openid ?? null,
+            patch.unionid ?? null,
+            patch.ticket ?? null,
+          ],
+        );
+        return row && toAttempt(row);
+      }),
+
+    claimOnce: (key, expiresAt, now) =>
+      run("claimOnce", async () => {
+        const rows = await query(
+          `INSERT INTO ${s}.claims (key, expires_at) VALUES ($1, $2)
+           ON CONFLICT (key) DO UPDATE SET expires_at = EXCLUDED.expires_at WHERE ${s}.claims.expires_at <= $3
+           RETURNING key`,
+          [key, expiresAt, now],
+        );
+        return rows.length > 0;
+      }),
+
     consumeRateLimit: (rule, key) => run("consumeRateLimit", () => consumeRateLimit(rule, key)),
 
     purgeExpired: (now) =>
@@ -272,6 +354,8 @@ function createPostgresStore(pool: pg.Pool, owned: boolean, s: string, schemaNam
           now,
         ]);
         await query(`DELETE FROM ${s}.tokens WHERE gone_at <= $1`, [now]);
+        await query(`DELETE FROM ${s}.attempts WHERE expires_at <= $1`, [now]);
+        await query(`DELETE FROM ${s}.claims WHERE expires_at <= $1`, [now]);
         // rate-limiter-flexible stamps its windows with Date.now(), whatever clock the caller keeps.
         await query(`DELETE FROM ${s}.${RATE_LIMIT_TABLE} WHERE expire <= $1`, [Date.now()]);
       }),

@@ -4,12 +4,14 @@ import type { Lock, TokenRecord } from "../protocol/records.js";
 import { guard } from "./errors.js";
 import { rateLimitsOn } from "./rate-limit.js";
 import {
+  attemptBase,
   gcTtlMs,
   hashFromPairs,
   parseState,
   parseToken,
   part,
   sessionFields,
+  toAttempt,
   toIdentity,
   toSession,
   toUser,
@@ -73,6 +75,8 @@ export function redisStore(options: RedisStoreOptions = {}): Store {
   if (owned) client.on("error", () => undefined);
   const key = (kind: string, id: string) => `${prefix}${kind}:${part(id)}`;
   const index = (kind: string) => `${prefix}expiry:${kind}`;
+  const handleMember = (kind: string, appid: string, handle: string) =>
+    `${part(kind)}:${part(appid)}:${part(handle)}`;
   const run = <T>(operation: string, body: () => Promise<T>) => guard("redis", operation, body);
 
   const evaluate = async (script: LuaScript, keys: string[], args: (string | number)[]): Promise<unknown> => {
@@ -265,12 +269,99 @@ export function redisStore(options: RedisStoreOptions = {}): Store {
         };
       }),
 
+    putAttempt: (r) =>
+      run("putAttempt", async () => {
+        const member = handleMember(r.kind, r.appid, r.handle);
+        const reply = await evaluate(
+          scripts.putAttempt,
+          [
+            key("attempt", r.id),
+            `${prefix}attempt-handle:${member}`,
+            index("attempts"),
+            index("attempt-handles"),
+          ],
+          [
+            r.createdAt,
+            attemptBase(r),
+            r.expiresAt,
+            r.status,
+            r.openid ?? "",
+            r.unionid ?? "",
+            r.ticket ?? "",
+            gcTtlMs(r.createdAt, r.expiresAt),
+            part(r.id),
+            member,
+            r.id,
+          ],
+        );
+        return reply === 1;
+      }),
+
+    getAttempt: (id, now) =>
+      run("getAttempt", async () => {
+        const hash = await client.hgetall(key("attempt", id));
+        if (Object.keys(hash).length === 0 || Number(hash.expiresAt) <= now) return undefined;
+        return toAttempt(hash);
+      }),
+
+    findAttempt: (kind, appid, handle, now) =>
+      run("findAttempt", async () => {
+        const [id, expiresAt] = await client.hmget(
+          `${prefix}attempt-handle:${handleMember(kind, appid, handle)}`,
+          "id",
+          "expiresAt",
+        );
+        if (!id || Number(expiresAt) <= now) return undefined;
+        const hash = await client.hgetall(key("attempt", id));
+        if (Object.keys(hash).length === 0 || Number(hash.expiresAt) <= now) return undefined;
+        const record = toAttempt(hash);
+        // The handle may have passed to a newer attempt between the two reads.
+        return record.kind === kind && record.appid === appid && record.handle === handle
+          ? record
+          : undefined;
+      }),
+
+    updateAttempt: (id, expectedStatus, patch, now) =>
+      run("updateAttempt", async () => {
+        const reply = await evaluate(
+          scripts.updateAttempt,
+          [key("attempt", id)],
+          [
+            expectedStatus,
+            now,
+            patch.status ?? "",
+            patch.openid ?? "",
+            patch.unionid ?? "",
+            patch.ticket ?? "",
+          ],
+        );
+        return reply ? toAttempt(hashFromPairs(reply)) : undefined;
+      }),
+
+    claimOnce: (claimKey, expiresAt, now) =>
+      run("claimOnce", async () => {
+        const reply = await evaluate(
+          scripts.claimOnce,
+          [key("claim", claimKey), index("claims")],
+          [expiresAt, now, gcTtlMs(now, expiresAt), part(claimKey)],
+        );
+        return reply === 1;
+      }),
+
     consumeRateLimit: (rule, rateKey) => run("consumeRateLimit", () => consumeRateLimit(rule, part(rateKey))),
 
     purgeExpired: (now) =>
       run("purgeExpired", async () => {
-        for (const kind of ["states", "sessions", "tokens"] as const) {
-          const members = `${prefix}${kind.slice(0, -1)}:`;
+        const kinds = [
+          ["states", "state"],
+          ["sessions", "session"],
+          ["tokens", "token"],
+          ["attempts", "attempt"],
+          ["attempt-handles", "attempt-handle"],
+          ["claims", "claim"],
+        ] as const;
+        for (const [kind, record] of kinds) {
+          const members = `${prefix}${record}:`;
           while (
             (await evaluate(scripts.purgeIndex, [index(kind)], [now, members, purgeBatch])) === purgeBatch
           ) {

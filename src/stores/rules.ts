@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { InvalidArgumentError } from "../protocol/errors.js";
 import type { TokenRecord } from "../protocol/records.js";
-import type { IdentityRecord, SessionRecord } from "./types.js";
+import type { IdentityRecord, LoginAttemptPatch, LoginAttemptRecord, SessionRecord } from "./types.js";
 
 /** A token record is kept while it can still be refreshed (records.ts, TokenStore.getToken). */
 export function tokenGoneAt(record: Pick<TokenRecord, "accessExpiresAt" | "refreshExpiresAt">): number {
@@ -40,3 +40,14 @@ export function byCreation(a: IdentityRecord, b: IdentityRecord): number {
 }
 
 const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/** The record after a patch of `updateAttempt`: fields the patch names (and defines) replace the old ones. */
+export function patchedAttempt(record: LoginAttemptRecord, patch: LoginAttemptPatch): LoginAttemptRecord {
+  return {
+    ...record,
+    status: patch.status ?? record.status,
+    openid: patch.openid ?? record.openid,
+    unionid: patch.unionid ?? record.unionid,
+    ticket: patch.ticket ?? record.ticket,
+  };
+}

@@ -136,6 +136,54 @@ export interface RateLimitVerdict {
   retryAfterMs: number;
 }
 
+/** Which login an attempt belongs to; each kind has its own space of handles. */
+export type LoginAttemptKind = "follow-qr" | "follow-code" | "miniprogram-qr";
+
+/**
+ * Where an attempt stands. `waiting` until the other device shows up,
+ * `scanned` when it did (a QR scanned, not yet confirmed), `confirmed` once
+ * the user is known (`openid` set), `refused` when the user declined, and
+ * `done` once the bound browser took its session: the single use.
+ */
+export type LoginAttemptStatus = "waiting" | "scanned" | "confirmed" | "refused" | "done";
+
+/**
+ * A login completed on another device (the WeChat app follows an Official
+ * Account, or scans a mini-program code) while the browser that started it
+ * polls. Written at the start, moved along by compare-and-set on `status`
+ * ({@link Store.updateAttempt}), consumed once by the bound browser.
+ */
+export interface LoginAttemptRecord {
+  /** Random, ≥128-bit: the browser polls with it. Primary key. */
+  id: string;
+  kind: LoginAttemptKind;
+  /** The WeChat appid the other device talks to (the Official Account's or the mini program's). */
+  appid: string;
+  /**
+   * What the other device presents: a QR scene, a short code sent as a
+   * message, a wxacode scene. Unique per `(kind, appid)` among live attempts.
+   */
+  handle: string;
+  /** Hash of the pre-login cookie that binds this attempt to one browser. */
+  browserBinding: string;
+  /** Same-origin relative path to land on after login. */
+  returnTo: string;
+  status: LoginAttemptStatus;
+  /** The user, once known. */
+  openid?: string | undefined;
+  unionid?: string | undefined;
+  /** What WeChat issued for the handle (an Official Account QR ticket), checked when the push names it. */
+  ticket?: string | undefined;
+  createdAt: number;
+  expiresAt: number;
+}
+
+/**
+ * What {@link Store.updateAttempt} may change. A field left out (or
+ * `undefined`) keeps its value: fields are set, never cleared.
+ */
+export type LoginAttemptPatch = Partial<Pick<LoginAttemptRecord, "status" | "openid" | "unionid" | "ticket">>;
+
 export interface Store extends TokenStore {
   /** Human name for logs and errors: "memory", "sqlite", "redis", "postgres". */
   readonly kind: string;
@@ -178,8 +226,43 @@ export interface Store extends TokenStore {
   consumeRateLimit(rule: RateLimitRule, key: string): Promise<RateLimitVerdict>;
 
   /**
-   * Deletes expired states, sessions and tokens, and rate-limit counters whose
-   * window ended (Redis and memory drop those on their own). Cheap to call periodically.
+   * Writes a new attempt unless `(kind, appid, handle)` is held by an
+   * attempt still live at `record.createdAt` (atomically, across instances):
+   * false then, and nothing is written. An expired holder is replaced.
+   * `record.id` must be new.
+   */
+  putAttempt(record: LoginAttemptRecord): Promise<boolean>;
+  getAttempt(id: string, now: number): Promise<LoginAttemptRecord | undefined>;
+  /** The live attempt holding a handle, whatever its status. */
+  findAttempt(
+    kind: LoginAttemptKind,
+    appid: string,
+    handle: string,
+    now: number,
+  ): Promise<LoginAttemptRecord | undefined>;
+  /**
+   * Compare-and-set: applies `patch` only if the attempt is live and its
+   * status is `expectedStatus`, atomically across instances, and answers the
+   * updated record; `undefined` otherwise (gone, expired or moved on). Of
+   * concurrent callers expecting the same status exactly one wins.
+   */
+  updateAttempt(
+    id: string,
+    expectedStatus: LoginAttemptStatus,
+    patch: LoginAttemptPatch,
+    now: number,
+  ): Promise<LoginAttemptRecord | undefined>;
+
+  /**
+   * Set-if-absent: true for the one caller that claims `key` while no live
+   * claim holds it (e.g. a push's dedupe key), false for every other until
+   * `expiresAt`. Atomic across instances.
+   */
+  claimOnce(key: string, expiresAt: number, now: number): Promise<boolean>;
+
+  /**
+   * Deletes expired states, sessions, tokens, attempts and claims, and
+   * rate-limit counters whose window ended (Redis and memory drop those on their own). Cheap to call periodically.
    */
   purgeExpired(now: number): Promise<void>;
   close(): Promise<void>;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, it } from "vitest";
 import { type RunningEmulator, startEmulator } from "../../src/emulator/index.js";
 import type { Login } from "../../src/flow/index.js";
-import { loginAndLogOut } from "./scenario.js";
+import { bearerReachesTheApp, loginAndLogOut } from "./scenario.js";
 import { emulatorLogin, FRAMEWORKS, freePort, type Site } from "./sites.js";
 
 let emulator: RunningEmulator;
@@ -28,5 +28,9 @@ describe.each(FRAMEWORKS)("%s example: the whole login against the emulator", (_
 
   it("logs in, serves the session to the app, and logs out", async () => {
     await loginAndLogOut(site.url, emulator, login.appid);
+  });
+
+  it("lets the mini program's bearer token through requireSession, and logs it out", async () => {
+    await bearerReachesTheApp(site.url, emulator);
   });
 });

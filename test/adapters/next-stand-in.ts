@@ -10,9 +10,10 @@ import type { Login } from "../../src/flow/index.js";
 export async function start({ port, login }: { port: number; login: Login }) {
   const routes = loginRoutes(login);
 
-  // Stands in for app/page.tsx and app/me/route.ts: a server component passes `(await cookies()).toString()`.
-  async function page(pathname: string, cookie: string | undefined): Promise<Response> {
-    const session = await getSession(login, cookie);
+  // Stands in for app/page.tsx, a server component that passes `(await cookies()).toString()`, and
+  // app/me/route.ts, a route handler that passes its Request (so a mini program's bearer token counts).
+  async function page(pathname: string, request: Request, cookie: string | undefined): Promise<Response> {
+    const session = await getSession(login, pathname === "/me" ? request : cookie);
     if (pathname === "/")
       return new Response(session ? `Hello ${session.user.nickname}` : "Log in with WeChat");
     if (pathname !== "/me") return new Response("Not found", { status: 404 });
@@ -26,7 +27,7 @@ export async function start({ port, login }: { port: number; login: Login }) {
     const { pathname } = new URL(request.url);
     const handler = { GET: routes.GET, HEAD: routes.HEAD, POST: routes.POST }[request.method];
     let response: Response;
-    if (!pathname.startsWith("/auth/")) response = await page(pathname, req.headers.cookie);
+    if (!pathname.startsWith("/auth/")) response = await page(pathname, request, req.headers.cookie);
     else if (handler) response = await handler(request);
     // Next.js answers methods that route.ts does not export itself.
     else response = new Response(null, { status: 405, headers: { allow: "GET, HEAD, POST" } });

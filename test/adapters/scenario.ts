@@ -49,3 +49,31 @@ export async function loginAndLogOut(siteUrl: string, emulator: RunningEmulator,
   expect((await browser.request("/auth/session")).status).toBe(401);
   expect((await browser.request("/me")).status).toBe(401);
 }
+
+/**
+ * The mini program's side: its bearer token, sent as `Authorization`, is the
+ * session the app's `requireSession` sees; after logout it is refused.
+ */
+export async function bearerReachesTheApp(siteUrl: string, emulator: RunningEmulator) {
+  const mini = emulator.apps.find((app) => app.kind === "mini-program" && app.openAccount)!;
+  const minted = await fetch(`${emulator.url}/_emulator/jscode`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ appid: mini.appid }),
+  });
+  const { js_code: code } = (await minted.json()) as { js_code: string };
+  const login = await fetch(`${siteUrl}/auth/miniprogram/login`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ code }),
+  });
+  expect(login.status).toBe(200);
+  const { token } = (await login.json()) as { token: string };
+  const authorization = `Bearer ${token}`;
+  const me = await fetch(`${siteUrl}/me`, { headers: { authorization } });
+  expect(me.status).toBe(200);
+  expect(((await me.json()) as { nickname: string }).nickname).toBe(emulator.users[0]!.nickname);
+  const logout = await fetch(`${siteUrl}/auth/logout`, { method: "POST", headers: { authorization } });
+  expect(logout.status).toBe(204);
+  expect((await fetch(`${siteUrl}/me`, { headers: { authorization } })).status).toBe(401);
+}

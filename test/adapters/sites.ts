@@ -45,10 +45,12 @@ export async function freePort(): Promise<number> {
 export const WEBSITE_APPID = "wx0123456789abcdef";
 export const SESSION_SECRET = "s".repeat(16) + "e".repeat(16);
 
-/** A login whose WeChat is the emulator's website app, for a site on `port`. */
+/** A login whose WeChat is the emulator's website app (and its mini program), for a site on `port`. */
 export function emulatorLogin(emulator: RunningEmulator, port: number): Login {
   const app = emulator.apps.find((candidate) => candidate.kind === "website" && candidate.openAccount)!;
+  const mini = emulator.apps.find((candidate) => candidate.kind === "mini-program" && candidate.openAccount)!;
   return createLogin({
+    miniProgram: { appid: mini.appid, secret: mini.secret },
     appid: app.appid,
     secret: app.secret,
     redirectUri: `http://localhost:${port}/auth/callback`,

@@ -32,6 +32,7 @@ describe("wechat-login start", () => {
     const { stdout } = running.output();
     expect(stdout).toContain(`http://localhost:${port}/`);
     expect(stdout).toContain(`http://127.0.0.1:${emulatorPort}/`);
+    expect(stdout).toContain(`Follow to log in: http://localhost:${port}/auth/follow`);
     expect(stdout).toContain("sqlite:./data/wechat-login.db");
 
     const home = await fetch(`http://localhost:${port}/`);

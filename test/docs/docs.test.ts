@@ -53,6 +53,9 @@ const TRANSLATED_GUIDES = new Set([
   "docs/stores.md",
   "docs/client.md",
   "docs/emulator.md",
+  "docs/emulator-drop-in.md",
+  "docs/miniprogram.md",
+  "docs/follow-login.md",
   "docs/gateway.md",
 ]);
 

@@ -1,6 +1,8 @@
+import { execFile } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CliBuild, stop } from "../support/cli.js";
 
@@ -132,5 +134,50 @@ describe("wechat-login emulator", () => {
     expect(second.code).toBe(1);
     expect(second.stderr.trim()).toBe(`Cannot listen on 127.0.0.1:${port} (EADDRINUSE).`);
     expect(await stop(first.child, first.exited, "SIGTERM")).toBe(0);
+  });
+
+  it("--proxy-port serves WeChat's hosts through a proxy and prints its URL and the CA to trust", async () => {
+    const caDir = join(configDir, "ca");
+    const running = start([
+      "emulator",
+      "--port",
+      "0",
+      "--proxy-port",
+      "0",
+      "--ca-dir",
+      caDir,
+      "--strict-order",
+    ]);
+    await running.ready;
+    const { stdout } = running.output();
+    const proxy = /WeChat's hosts proxy: (http:\/\/127\.0\.0\.1:\d+)/.exec(stdout)?.[1];
+    expect(proxy, stdout).toBeDefined();
+    expect(stdout).toContain(`Local CA to trust:  ${join(caDir, "ca.pem")}`);
+    const { stdout: body } = await promisify(execFile)("curl", [
+      "--silent",
+      "--proxy",
+      proxy ?? "",
+      "--cacert",
+      join(caDir, "ca.pem"),
+      "https://api.weixin.qq.com/sns/auth",
+    ]);
+    expect(JSON.parse(body)).toMatchObject({ errcode: 41001 });
+    expect(await stop(running.child, running.exited, "SIGTERM")).toBe(0);
+  });
+
+  it("says the proxy's lines in zh-CN, and refuses a bad --proxy-port", async () => {
+    const running = start(
+      ["emulator", "--port", "0", "--proxy-port", "0", "--ca-dir", join(configDir, "ca-zh")],
+      {
+        LANG: "zh_CN.UTF-8",
+      },
+    );
+    await running.ready;
+    expect(running.output().stdout).toMatch(/微信域名代理：\s+http:\/\/127\.0\.0\.1:\d+/);
+    expect(running.output().stdout).toContain("需要信任的本地 CA：");
+    expect(await stop(running.child, running.exited, "SIGTERM")).toBe(0);
+    const bad = await run(["emulator", "--proxy-port", "http"]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("--proxy-port");
   });
 });

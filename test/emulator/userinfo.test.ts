@@ -88,9 +88,11 @@ describe("GET /sns/userinfo", () => {
   it("answers 48001 for a snsapi_base token, but serves snsapi_userinfo", async () => {
     const base = await login(h, h.officialAccount, { scope: "snsapi_base" });
     expect(base.scope).toBe("snsapi_base");
-    expect(base.unionid).toEqual(expect.any(String));
+    // Spec §3.1: unionid only once the user authorized userinfo, never on a snsapi_base token.
+    expect(base).not.toHaveProperty("unionid");
     expect((await userinfo(base)).errcode).toBe(48001);
     const full = await login(h, h.officialAccount, { scope: "snsapi_userinfo" });
+    expect(full.unionid).toEqual(expect.any(String));
     expect((await userinfo(full, { lang: "zh_TW" })).nickname).toBe("张三");
   });
 

@@ -94,6 +94,24 @@ describe("the whole login", () => {
   });
 });
 
+describe("a snapshot-page visitor (is_snapshotuser, spec §3.1)", () => {
+  it("gets the snapshot page and no session: WeChat's virtual account is not a login", async () => {
+    const added = await fetch(`${harness.emulator.url}/_emulator/users`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ id: "snapshot-visitor", nickname: "微信用户", snapshot: true }),
+    });
+    expect(added.status).toBe(201);
+    const phone = new Browser(harness.login);
+    phone.userAgent = "Mozilla/5.0 (iPhone) MicroMessenger/8.0.50";
+    const callback = await startLogin(harness, phone, { userId: "snapshot-visitor" });
+    const response = await phone.request(callback);
+    expect(response.status).toBe(400);
+    expect(await response.text()).toContain('data-outcome="snapshot_user"');
+    expect((await phone.request("/auth/session")).status).toBe(401);
+  });
+});
+
 describe("state checks", () => {
   it("rejects a forged state with a clear page and no session", async () => {
     const browser = new Browser(harness.login);

@@ -122,6 +122,17 @@ describe("the packed package", () => {
     await expect(stat(join(app, "data"))).rejects.toThrow(/ENOENT/);
   });
 
+  it("says to install node-forge when the emulator's proxy is asked for without it", async () => {
+    const ran = await run(
+      "npx",
+      ["wechat-login", "emulator", "--port", "0", "--proxy-port", "0", "--ca-dir", join(work, "ca")],
+      { cwd: app },
+    );
+    expect(ran.code).toBe(1);
+    expect(ran.stderr).toMatch(/--proxy-port.*"node-forge".*npm install node-forge/);
+    await expect(stat(join(work, "ca"))).rejects.toThrow(/ENOENT/);
+  });
+
   it("runs `npx wechat-login --help`", async () => {
     const ran = succeeded(await run("npx", ["wechat-login", "--help"], { cwd: app }), "npx --help");
     expect(ran.stdout).toMatch(/^Usage: wechat-login <command>/);
@@ -171,7 +182,7 @@ describe("the packed package", () => {
     for (const file of await readdir(dist, { recursive: true })) {
       if (!file.endsWith(".d.ts")) continue;
       const declarations = await readFile(join(dist, file), "utf8");
-      expect(declarations, file).not.toMatch(/(from |import\()["']better-sqlite3["']/);
+      expect(declarations, file).not.toMatch(/(from |import\()["'](better-sqlite3|node-forge)["']/);
     }
     for (const project of await typeCheckProjects(app)) {
       const ran = await node([

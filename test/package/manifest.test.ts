@@ -59,4 +59,10 @@ describe("package.json", () => {
     expect(manifest.peerDependencies["better-sqlite3"]).toBe("^12.0.0");
     expect(manifest.scripts.prepack).toMatch(/npm run build/);
   });
+
+  it("installs no certificate library: only the emulator's proxy needs node-forge, an optional peer", () => {
+    expect(manifest.dependencies["node-forge"]).toBeUndefined();
+    expect(manifest.peerDependenciesMeta["node-forge"]?.optional).toBe(true);
+    expect(manifest.devDependencies["node-forge"]).toBeDefined();
+  });
 });

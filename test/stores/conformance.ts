@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe } from "vitest";
 import type { Store } from "../../src/stores/types.js";
+import { describeAttempts } from "./conformance/attempts.js";
 import type { StoreFixture } from "./conformance/fixture.js";
 import { describeIdentities } from "./conformance/identities.js";
 import { describeLocks } from "./conformance/locks.js";
@@ -60,6 +61,7 @@ export function describeStoreConformance(name: string, makeStore: () => Promise<
     describeLocks(fixture);
     describePurge(fixture);
     describeRateLimits(fixture);
+    describeAttempts(fixture);
     describeModel(fixture);
   });
 }

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { TokenRecord } from "../../src/protocol/records.js";
-import type { SessionRecord, StateRecord } from "../../src/stores/types.js";
+import type { LoginAttemptRecord, SessionRecord, StateRecord } from "../../src/stores/types.js";
 
 export const minute = 60_000;
 export const day = 24 * 60 * minute;
@@ -44,6 +44,21 @@ export function tokenRecord(now: number, overrides: Partial<TokenRecord> = {}): 
     accessExpiresAt: now + 2 * 60 * minute,
     refreshExpiresAt: now + 30 * day,
     updatedAt: now,
+    ...overrides,
+  };
+}
+
+export function attemptRecord(now: number, overrides: Partial<LoginAttemptRecord> = {}): LoginAttemptRecord {
+  return {
+    id: randomId(),
+    kind: "follow-code",
+    appid: "wx0123456789abcdef",
+    handle: String(100000 + Math.floor(Math.random() * 900000)),
+    browserBinding: randomId(32),
+    returnTo: "/profile?tab=1",
+    status: "waiting",
+    createdAt: now,
+    expiresAt: now + 5 * minute,
     ...overrides,
   };
 }

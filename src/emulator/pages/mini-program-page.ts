@@ -15,7 +15,17 @@ export interface MiniProgramPanel {
   selected: string;
   /** A code the last button press issued. */
   issued?: { kind: "js_code" | "phone_code"; value: string };
+  /** The developer's server (the app's `server`), for the page's scan/confirm buttons. */
+  server?: string | undefined;
+  /** What the developer's server answered the last scan/confirm button. */
+  site?: SiteStep | undefined;
 }
+
+/** The mini program's conversation with the developer's server, as its confirm page shows it. */
+export type SiteStep =
+  | { kind: "scanned"; siteName: string; requestedAt: number }
+  | { kind: "answered"; status: string }
+  | { kind: "failed"; httpStatus: number; error: string; message: string };
 
 /**
  * What the phone shows after scanning a wxacode: the mini program open on
@@ -45,10 +55,40 @@ ${
     ? html`<p>${panel.issued.kind}: <code id="mp-issued" data-kind="${panel.issued.kind}">${panel.issued.value}</code></p>`
     : ""
 }
-<!-- Hook for the login flow's mini-program routes: "scan" (wx.login → POST /miniprogram/scan {code, scene})
-     and "confirm/refuse" (POST /miniprogram/confirm) against the developer's server go here. -->
-<section id="mp-site-actions" hidden></section>`,
+${siteActions(panel)}`,
   );
+}
+
+/**
+ * The login page of the developer's mini program: "scan" is wx.login and
+ * `POST {server}/miniprogram/scan {code, scene}`, then confirm or refuse with
+ * `POST {server}/miniprogram/confirm` under the bearer token scan returned.
+ * The buttons submit the panel's form, so they use the user picked there.
+ */
+function siteActions(panel: MiniProgramPanel) {
+  if (!panel.server || !panel.scene) return html`<section id="mp-site-actions" hidden></section>`;
+  const step = panel.site;
+  const button = (value: string, id: string, label: string, kind: "allow" | "deny") =>
+    html`<button type="submit" form="mp-form" name="action" value="${value}" id="${id}" class="${kind}">${label}</button>`;
+  return html`<section id="mp-site-actions" data-server="${panel.server}">
+<h2>登录网站 Log in on the website</h2>
+<p class="muted"><code>${panel.server}</code></p>
+${
+  step?.kind === "scanned"
+    ? html`<p>登录 Log in to <strong id="mp-site-name">${step.siteName}</strong>?</p>
+<p class="muted">请求时间 Requested at <time id="mp-site-time" datetime="${new Date(step.requestedAt).toISOString()}">${new Date(step.requestedAt).toISOString()}</time></p>
+${button("site-allow", "mp-site-allow", "确认登录 Confirm", "allow")}
+${button("site-deny", "mp-site-deny", "拒绝 Refuse", "deny")}`
+    : button("site-scan", "mp-site-scan", "扫码登录 Scan to log in", "allow")
+}
+${
+  step?.kind === "answered"
+    ? html`<p id="mp-site-result" data-status="${step.status}">${step.status === "confirmed" ? "已确认 Confirmed" : "已拒绝 Refused"}</p>`
+    : step?.kind === "failed"
+      ? html`<p id="mp-site-result" data-status="error" data-error="${step.error}">${step.httpStatus} ${step.error}: ${step.message}</p>`
+      : ""
+}
+</section>`;
 }
 
 function safeDecode(scene: string): string {

@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import { z } from "zod";
-import type { EmulatorApp, EmulatorUser } from "../config.js";
+import { appSchema, type EmulatorApp, type EmulatorUser } from "../config.js";
 import { badRequest, readBody, userIdField } from "../control-input.js";
 import type { EmulatorContext, EmulatorEnv } from "../env.js";
 import { openDataFor } from "../mini-program/open-data.js";
@@ -12,6 +12,11 @@ const openDataSchema = z.strictObject({
   userId: userIdField.optional(),
   /** Extra fields of the encrypted payload; `watermark` is always the emulator's own. */
   data: z.record(z.string().max(64), z.unknown()).optional(),
+});
+
+const serverSchema = z.strictObject({
+  appid: z.string().min(1).max(64),
+  server: appSchema.shape.server.unwrap().nullable(),
 });
 
 /** The mini program and user a control call names, or its 400. */
@@ -40,6 +45,16 @@ export function miniProgramControlRoutes(state: EmulatorState): Hono<EmulatorEnv
     const picked = pickMiniProgramUser(c, state, body.value.appid, body.value.userId);
     if (picked instanceof Response) return picked;
     return c.json({ code: state.miniProgram.phoneCodes.issue(picked.app.appid, picked.user.id) });
+  });
+
+  // Where the mini program's pages send wx.request (the app's `server`); null forgets it.
+  routes.post("/mini-program-server", async (c) => {
+    const body = await readBody(c, serverSchema);
+    if (!body.ok) return body.response;
+    const app = state.apps.get(body.value.appid);
+    if (app?.kind !== "mini-program") return badRequest(c, "appid", "not a mini program");
+    app.server = body.value.server ?? undefined;
+    return c.json({ appid: app.appid, server: app.server ?? null });
   });
 
   // wx.getUserInfo: open data under the user's current session_key.

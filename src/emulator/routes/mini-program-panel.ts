@@ -1,7 +1,8 @@
 import { Hono } from "hono";
 import type { EmulatorEnv } from "../env.js";
+import { callSite } from "../mini-program/site.js";
 import { errorPage } from "../pages/layout.js";
-import { type MiniProgramPanel, miniProgramPage } from "../pages/mini-program-page.js";
+import { type MiniProgramPanel, miniProgramPage, type SiteStep } from "../pages/mini-program-page.js";
 import type { EmulatorState } from "../state.js";
 
 const HOME_PAGE = "pages/index/index";
@@ -28,6 +29,7 @@ export function miniProgramPanelRoutes(state: EmulatorState): Hono<EmulatorEnv> 
       scene: encodeURIComponent(text("scene")),
       envVersion: text("env_version") || "release",
       users: [...state.users.values()],
+      server: app.server,
     };
   };
 
@@ -43,6 +45,11 @@ export function miniProgramPanelRoutes(state: EmulatorState): Hono<EmulatorEnv> 
     if (!panel) return c.html(errorPage("小程序不存在", "Unknown mini program."), 404);
     const userId =
       typeof form.userId === "string" && state.users.has(form.userId) ? form.userId : state.defaultUser().id;
+    if (typeof form.action === "string" && form.action.startsWith("site-") && panel.server) {
+      const scene = typeof form.scene === "string" ? form.scene : "";
+      const site = await siteStep(panel.appid, panel.server, userId, scene, form.action);
+      return c.html(miniProgramPage({ ...panel, selected: userId, site }));
+    }
     const issued =
       form.action === "phone"
         ? { kind: "phone_code" as const, value: state.miniProgram.phoneCodes.issue(panel.appid, userId) }
@@ -50,5 +57,47 @@ export function miniProgramPanelRoutes(state: EmulatorState): Hono<EmulatorEnv> 
     return c.html(miniProgramPage({ ...panel, selected: userId, issued }));
   });
 
+  /** What the developer's mini-program page does for a button: wx.login + scan, or confirm/refuse. */
+  async function siteStep(
+    appid: string,
+    server: string,
+    userId: string,
+    scene: string,
+    action: string,
+  ): Promise<SiteStep> {
+    const key = `${appid}\n${userId}`;
+    if (action === "site-scan") {
+      const code = state.miniProgram.issue(appid, userId);
+      const answer = await callSite(server, "/miniprogram/scan", { code, scene });
+      if (answer.status === 200 && typeof answer.body.token === "string") {
+        state.miniProgram.siteTokens.set(key, answer.body.token);
+        return {
+          kind: "scanned",
+          siteName: String(answer.body.siteName ?? ""),
+          requestedAt: Number(answer.body.requestedAt ?? 0),
+        };
+      }
+      return failed(answer.status, answer.body);
+    }
+    const decision = action === "site-allow" ? "allow" : "deny";
+    const answer = await callSite(
+      server,
+      "/miniprogram/confirm",
+      { scene, decision },
+      state.miniProgram.siteTokens.get(key),
+    );
+    if (answer.status === 200) return { kind: "answered", status: String(answer.body.status ?? "") };
+    return failed(answer.status, answer.body);
+  }
+
   return routes;
+}
+
+function failed(httpStatus: number, body: Record<string, unknown>): SiteStep {
+  return {
+    kind: "failed",
+    httpStatus,
+    error: String(body.error ?? "error"),
+    message: typeof body.message === "string" ? body.message : "",
+  };
 }

@@ -5,6 +5,7 @@ import {
   type AuthorizeParameters,
   type AuthorizeRequest,
   checkAuthorizeRequest,
+  parameterOrderProblem,
 } from "../authorize-request.js";
 import { decide } from "../consent.js";
 import { type EmulatorContext, type EmulatorEnv, queryParam } from "../env.js";
@@ -28,6 +29,13 @@ export function oauthAuthorizeRoutes(state: EmulatorState): Hono<EmulatorEnv> {
   const routes = new Hono<EmulatorEnv>();
 
   routes.get(PATHS.authorize, (c) => {
+    const disordered = state.strictParameterOrder ? parameterOrderProblem(c.req.url) : undefined;
+    if (disordered !== undefined) {
+      return refusalPage(c, {
+        title: "参数错误",
+        detail: `Strict mode: the parameters must come in WeChat's documented order (appid, redirect_uri, response_type, scope, state); this URL has ${disordered}.`,
+      });
+    }
     const checked = checkAuthorizeRequest(state, "oauth2", {
       appid: queryParam(c, "appid"),
       redirectUri: queryParam(c, "redirect_uri"),

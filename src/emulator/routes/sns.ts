@@ -46,7 +46,14 @@ function checkAccessToken(
 function tokenBody(state: EmulatorState, result: Extract<GrantResult, { ok: true }>, withUnionid: boolean) {
   const app = state.apps.get(result.access.appid);
   const openid = app ? state.openid(app, result.access.userId) : "";
-  const unionid = withUnionid && app ? state.unionid(app, result.access.userId) : undefined;
+  // Spec §3.1: a snapshot-page visitor exists only in an Official Account's web authorization.
+  const snapshot =
+    app?.kind === "official-account" && state.users.get(result.access.userId)?.snapshot === true;
+  // Spec §3.1: the token answer names the unionid only when the user authorized userinfo, never for snsapi_base.
+  const unionid =
+    withUnionid && app && !snapshot && result.access.scope !== "snsapi_base"
+      ? state.unionid(app, result.access.userId)
+      : undefined;
   return {
     access_token: result.access.token,
     expires_in: Math.round((result.access.expiresAt - state.clock.now()) / 1000),
@@ -54,6 +61,7 @@ function tokenBody(state: EmulatorState, result: Extract<GrantResult, { ok: true
     openid,
     scope: result.access.scope,
     ...(unionid ? { unionid } : {}),
+    ...(snapshot ? { is_snapshotuser: 1 } : {}),
   };
 }
 

@@ -1,5 +1,13 @@
 import type { TokenRecord } from "../../protocol/records.js";
-import type { IdentityRecord, SessionRecord, StateRecord, UserRecord } from "../types.js";
+import type {
+  IdentityRecord,
+  LoginAttemptKind,
+  LoginAttemptRecord,
+  LoginAttemptStatus,
+  SessionRecord,
+  StateRecord,
+  UserRecord,
+} from "../types.js";
 
 /** pg returns bigint columns as strings: epoch ms fit a double exactly. */
 type Bigint = string;
@@ -98,4 +106,35 @@ export const toToken = (row: TokenRow): TokenRecord => ({
   accessExpiresAt: Number(row.access_expires_at),
   refreshExpiresAt: row.refresh_expires_at === null ? undefined : Number(row.refresh_expires_at),
   updatedAt: Number(row.updated_at),
+});
+
+export interface AttemptRow {
+  id: string;
+  kind: string;
+  appid: string;
+  handle: string;
+  browser_binding: string;
+  return_to: string;
+  status: string;
+  openid: string | null;
+  unionid: string | null;
+  ticket: string | null;
+  created_at: Bigint;
+  expires_at: Bigint;
+}
+
+export const toAttempt = (row: AttemptRow): LoginAttemptRecord => ({
+  id: row.id,
+  // Only this package writes the table, and only with the types' values.
+  kind: row.kind as LoginAttemptKind,
+  appid: row.appid,
+  handle: row.handle,
+  browserBinding: row.browser_binding,
+  returnTo: row.return_to,
+  status: row.status as LoginAttemptStatus,
+  openid: row.openid ?? undefined,
+  unionid: row.unionid ?? undefined,
+  ticket: row.ticket ?? undefined,
+  createdAt: Number(row.created_at),
+  expiresAt: Number(row.expires_at),
 });

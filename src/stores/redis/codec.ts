@@ -1,5 +1,12 @@
 import type { TokenRecord } from "../../protocol/records.js";
-import type { IdentityRecord, SessionRecord, StateRecord, UserRecord } from "../types.js";
+import type {
+  IdentityRecord,
+  LoginAttemptRecord,
+  LoginAttemptStatus,
+  SessionRecord,
+  StateRecord,
+  UserRecord,
+} from "../types.js";
 
 /** Key parts are URI-encoded so an id holding `:` cannot reach another record's key. */
 export const part = encodeURIComponent;
@@ -79,4 +86,26 @@ export const toIdentity = (hash: Hash): IdentityRecord => ({
   unionid: hash.unionid,
   userId: field(hash, "userId"),
   createdAt: numberField(hash, "createdAt"),
+});
+
+/** The fields of an attempt that never change after `putAttempt`, kept as one JSON field. */
+export const attemptBase = (r: LoginAttemptRecord) =>
+  JSON.stringify({
+    id: r.id,
+    kind: r.kind,
+    appid: r.appid,
+    handle: r.handle,
+    browserBinding: r.browserBinding,
+    returnTo: r.returnTo,
+    createdAt: r.createdAt,
+    expiresAt: r.expiresAt,
+  });
+
+export const toAttempt = (hash: Hash): LoginAttemptRecord => ({
+  ...(JSON.parse(field(hash, "base")) as Omit<LoginAttemptRecord, "status">),
+  // Only this package writes the hash, and only with the types' values.
+  status: field(hash, "status") as LoginAttemptStatus,
+  openid: hash.openid,
+  unionid: hash.unionid,
+  ticket: hash.ticket,
 });

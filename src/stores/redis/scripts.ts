@@ -115,3 +115,56 @@ for _, member in ipairs(members) do redis.call('DEL', ARGV[2] .. member) end
 if #members > 0 then redis.call('ZREM', KEYS[1], unpack(members)) end
 return #members
 `);
+
+/**
+ * KEYS: attempt, handle, attempt expiry index, handle expiry index. ARGV:
+ * now, immutable fields (JSON), expiresAt, status, openid, unionid, ticket
+ * ('' for none), GC TTL ms, attempt index member, handle index member, id.
+ * Refuses a handle (or id) held by a live attempt; an expired holder is
+ * deleted (its key, named in the handle, shares the slot of the prefix).
+ */
+export const putAttempt = lua(`
+local now = tonumber(ARGV[1])
+local held = redis.call('HMGET', KEYS[2], 'expiresAt', 'key', 'member')
+if held[1] and tonumber(held[1]) > now then return 0 end
+local own = redis.call('HGET', KEYS[1], 'expiresAt')
+if own and tonumber(own) > now then return 0 end
+if held[2] then
+  redis.call('DEL', held[2])
+  redis.call('ZREM', KEYS[3], held[3])
+end
+redis.call('DEL', KEYS[1], KEYS[2])
+redis.call('HSET', KEYS[1], 'base', ARGV[2], 'expiresAt', ARGV[3], 'status', ARGV[4])
+if ARGV[5] ~= '' then redis.call('HSET', KEYS[1], 'openid', ARGV[5]) end
+if ARGV[6] ~= '' then redis.call('HSET', KEYS[1], 'unionid', ARGV[6]) end
+if ARGV[7] ~= '' then redis.call('HSET', KEYS[1], 'ticket', ARGV[7]) end
+redis.call('HSET', KEYS[2], 'id', ARGV[11], 'expiresAt', ARGV[3], 'key', KEYS[1], 'member', ARGV[9])
+redis.call('PEXPIRE', KEYS[1], ARGV[8])
+redis.call('PEXPIRE', KEYS[2], ARGV[8])
+redis.call('ZADD', KEYS[3], ARGV[3], ARGV[9])
+redis.call('ZADD', KEYS[4], ARGV[3], ARGV[10])
+return 1
+`);
+
+/**
+ * KEYS: attempt. ARGV: expected status, now, then status, openid, unionid,
+ * ticket to set ('' leaves a field as it is). Compare-and-set on the status.
+ */
+export const updateAttempt = lua(`
+local f = redis.call('HMGET', KEYS[1], 'status', 'expiresAt')
+if not f[1] or f[1] ~= ARGV[1] or tonumber(f[2]) <= tonumber(ARGV[2]) then return false end
+if ARGV[3] ~= '' then redis.call('HSET', KEYS[1], 'status', ARGV[3]) end
+if ARGV[4] ~= '' then redis.call('HSET', KEYS[1], 'openid', ARGV[4]) end
+if ARGV[5] ~= '' then redis.call('HSET', KEYS[1], 'unionid', ARGV[5]) end
+if ARGV[6] ~= '' then redis.call('HSET', KEYS[1], 'ticket', ARGV[6]) end
+return redis.call('HGETALL', KEYS[1])
+`);
+
+/** KEYS: claim, claim expiry index. ARGV: expiresAt, now, GC TTL ms, index member. Set-if-absent. */
+export const claimOnce = lua(`
+local held = redis.call('GET', KEYS[1])
+if held and tonumber(held) > tonumber(ARGV[2]) then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[3])
+redis.call('ZADD', KEYS[2], ARGV[1], ARGV[4])
+return 1
+`);

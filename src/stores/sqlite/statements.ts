@@ -1,5 +1,13 @@
 import type { TokenRecord } from "../../protocol/records.js";
-import type { IdentityRecord, SessionRecord, StateRecord, UserRecord } from "../types.js";
+import type {
+  IdentityRecord,
+  LoginAttemptKind,
+  LoginAttemptRecord,
+  LoginAttemptStatus,
+  SessionRecord,
+  StateRecord,
+  UserRecord,
+} from "../types.js";
 import { prepare, type SqliteDatabase, type SqliteStatement } from "./driver.js";
 import { RATE_LIMIT_TABLE } from "./migrations/0003-rate-limits.js";
 
@@ -56,6 +64,37 @@ export interface LockRow {
   fencing_token: number;
   lease_ends_at: number;
 }
+
+export interface AttemptRow {
+  id: string;
+  kind: string;
+  appid: string;
+  handle: string;
+  browser_binding: string;
+  return_to: string;
+  status: string;
+  openid: string | null;
+  unionid: string | null;
+  ticket: string | null;
+  created_at: number;
+  expires_at: number;
+}
+
+export const toAttempt = (row: AttemptRow): LoginAttemptRecord => ({
+  id: row.id,
+  // Only this package writes the table, and only with the types' values.
+  kind: row.kind as LoginAttemptKind,
+  appid: row.appid,
+  handle: row.handle,
+  browserBinding: row.browser_binding,
+  returnTo: row.return_to,
+  status: row.status as LoginAttemptStatus,
+  openid: row.openid ?? undefined,
+  unionid: row.unionid ?? undefined,
+  ticket: row.ticket ?? undefined,
+  createdAt: row.created_at,
+  expiresAt: row.expires_at,
+});
 
 export const toState = (row: StateRow): StateRecord => ({
   state: row.state,
@@ -129,10 +168,17 @@ export interface Statements {
   getLock: SqliteStatement<[string], LockRow>;
   putLock: SqliteStatement<unknown[]>;
   releaseLock: SqliteStatement<unknown[]>;
+  putAttempt: SqliteStatement<unknown[], { id: string }>;
+  getAttempt: SqliteStatement<[string, number], AttemptRow>;
+  findAttempt: SqliteStatement<[string, string, string, number], AttemptRow>;
+  updateAttempt: SqliteStatement<unknown[], AttemptRow>;
+  claimOnce: SqliteStatement<[string, number, number], { key: string }>;
   purgeStates: SqliteStatement<unknown[]>;
   purgeSessions: SqliteStatement<unknown[]>;
   purgeTokens: SqliteStatement<unknown[]>;
   purgeRateLimits: SqliteStatement<unknown[]>;
+  purgeAttempts: SqliteStatement<unknown[]>;
+  purgeClaims: SqliteStatement<unknown[]>;
 }
 
 export function prepareStatements(db: SqliteDatabase): Statements {
@@ -218,11 +264,47 @@ export function prepareStatements(db: SqliteDatabase): Statements {
       "UPDATE wechat_login_locks SET lease_ends_at = 0 WHERE name = ? AND fencing_token = ?",
     ),
 
+    // One statement: the unique handle index decides, and an expired holder is overwritten in place.
+    putAttempt: prepare<unknown[], { id: string }>(
+      db,
+      `INSERT INTO wechat_login_attempts
+         (id, kind, appid, handle, browser_binding, return_to, status, openid, unionid, ticket, created_at, expires_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (kind, appid, handle) DO UPDATE SET id = excluded.id,
+         browser_binding = excluded.browser_binding, return_to = excluded.return_to, status = excluded.status,
+         openid = excluded.openid, unionid = excluded.unionid, ticket = excluded.ticket,
+         created_at = excluded.created_at, expires_at = excluded.expires_at
+       WHERE wechat_login_attempts.expires_at <= excluded.created_at
+       RETURNING id`,
+    ),
+    getAttempt: prepare<[string, number], AttemptRow>(
+      db,
+      "SELECT * FROM wechat_login_attempts WHERE id = ? AND expires_at > ?",
+    ),
+    findAttempt: prepare<[string, string, string, number], AttemptRow>(
+      db,
+      "SELECT * FROM wechat_login_attempts WHERE kind = ? AND appid = ? AND handle = ? AND expires_at > ?",
+    ),
+    updateAttempt: prepare<unknown[], AttemptRow>(
+      db,
+      `UPDATE wechat_login_attempts SET status = COALESCE(?, status), openid = COALESCE(?, openid),
+         unionid = COALESCE(?, unionid), ticket = COALESCE(?, ticket)
+       WHERE id = ? AND status = ? AND expires_at > ? RETURNING *`,
+    ),
+    claimOnce: prepare<[string, number, number], { key: string }>(
+      db,
+      `INSERT INTO wechat_login_claims (key, expires_at) VALUES (?, ?)
+       ON CONFLICT (key) DO UPDATE SET expires_at = excluded.expires_at
+       WHERE wechat_login_claims.expires_at <= ? RETURNING key`,
+    ),
+
     purgeStates: db.prepare("DELETE FROM wechat_login_states WHERE expires_at <= ?"),
     purgeSessions: db.prepare(
       "DELETE FROM wechat_login_sessions WHERE idle_expires_at <= ? OR absolute_expires_at <= ?",
     ),
     purgeTokens: db.prepare("DELETE FROM wechat_login_tokens WHERE gone_at <= ?"),
     purgeRateLimits: db.prepare(`DELETE FROM ${RATE_LIMIT_TABLE} WHERE expire <= ?`),
+    purgeAttempts: db.prepare("DELETE FROM wechat_login_attempts WHERE expires_at <= ?"),
+    purgeClaims: db.prepare("DELETE FROM wechat_login_claims WHERE expires_at <= ?"),
   };
 }

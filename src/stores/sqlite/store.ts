@@ -13,7 +13,15 @@ import type { ConsumeStateResult, LinkIdentityResult, Store } from "../types.js"
 import { type SqliteDatabase, transaction } from "./driver.js";
 import { migrate } from "./migrate.js";
 import { RATE_LIMIT_TABLE } from "./migrations/0003-rate-limits.js";
-import { prepareStatements, toIdentity, toSession, toState, toToken, toUser } from "./statements.js";
+import {
+  prepareStatements,
+  toAttempt,
+  toIdentity,
+  toSession,
+  toState,
+  toToken,
+  toUser,
+} from "./statements.js";
 
 function open(options: SqliteStoreOptions): { db: SqliteDatabase; owned: boolean } {
   if ("database" in options) return { db: options.database, owned: false };
@@ -106,6 +114,8 @@ function createSqliteStore(db: SqliteDatabase, owned: boolean, leaseClock: () =>
     sql.purgeStates.run(now);
     sql.purgeSessions.run(now, now);
     sql.purgeTokens.run(now);
+    sql.purgeAttempts.run(now);
+    sql.purgeClaims.run(now);
     // rate-limiter-flexible stamps its windows with Date.now(), whatever clock the caller keeps.
     sql.purgeRateLimits.run(Date.now());
   });
@@ -212,6 +222,51 @@ function createSqliteStore(db: SqliteDatabase, owned: boolean, leaseClock: () =>
             }),
         };
       }),
+
+    putAttempt: (r) =>
+      run(
+        "putAttempt",
+        () =>
+          sql.putAttempt.get(
+            r.id,
+            r.kind,
+            r.appid,
+            r.handle,
+            r.browserBinding,
+            r.returnTo,
+            r.status,
+            r.openid ?? null,
+            r.unionid ?? null,
+            r.ticket ?? null,
+            r.createdAt,
+            r.expiresAt,
+          ) !== undefined,
+      ),
+    getAttempt: (id, now) =>
+      run("getAttempt", () => {
+        const row = sql.getAttempt.get(id, now);
+        return row && toAttempt(row);
+      }),
+    findAttempt: (kind, appid, handle, now) =>
+      run("findAttempt", () => {
+        const row = sql.findAttempt.get(kind, appid, handle, now);
+        return row && toAttempt(row);
+      }),
+    updateAttempt: (id, expectedStatus, patch, now) =>
+      run("updateAttempt", () => {
+        const row = sql.updateAttempt.get(
+          patch.status ?? null,
+          patch.openid ?? null,
+          patch.unionid ?? null,
+          patch.ticket ?? null,
+          id,
+          expectedStatus,
+          now,
+        );
+        return row && toAttempt(row);
+      }),
+    claimOnce: (key, expiresAt, now) =>
+      run("claimOnce", () => sql.claimOnce.get(key, expiresAt, now) !== undefined),
 
     consumeRateLimit: (rule, key) => guard("sqlite", "consumeRateLimit", () => consumeRateLimit(rule, key)),
 

@@ -2,6 +2,7 @@ import type { PoolClient } from "pg";
 import { initial } from "./0001-initial.js";
 import { stateRestarted } from "./0002-state-restarted.js";
 import { rateLimits } from "./0003-rate-limits.js";
+import { loginAttempts } from "./0004-login-attempts.js";
 
 export interface PostgresMigrationContext {
   client: PoolClient;
@@ -16,4 +17,9 @@ export interface PostgresMigration {
 }
 
 /** In order. Add new ones at the end; never edit a released one. */
-export const postgresMigrations: readonly PostgresMigration[] = [initial, stateRestarted, rateLimits];
+export const postgresMigrations: readonly PostgresMigration[] = [
+  initial,
+  stateRestarted,
+  rateLimits,
+  loginAttempts,
+];
