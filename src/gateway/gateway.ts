@@ -13,7 +13,7 @@ import {
 } from "../flow/index.js";
 import { singleParam } from "../flow/params.js";
 import { loginResponse } from "../flow/responses.js";
-import { withSecurityHeaders } from "../flow/security-headers.js";
+import { securedResponse, withSecurityHeaders } from "../flow/security-headers.js";
 import { guardedStore } from "../flow/store-guard.js";
 import type { Store } from "../stores/types.js";
 import { classify, type RequestKind } from "./classify.js";
@@ -189,18 +189,23 @@ export function createGateway(options: GatewayOptions): Gateway {
     options.metrics?.decision("nginx", decision.result);
     switch (decision.result) {
       case "allow":
-        return empty(200, decision.identity ? identityHeaders(decision.identity) : {});
+        return securedResponse(
+          null,
+          200,
+          decision.identity ? identityHeaders(decision.identity) : {},
+          secure,
+        );
       case "login": {
         const headers: Record<string, string> = { "www-authenticate": REALM };
         // nginx's error_page turns the Location into the browser's redirect; a script gets the JSON 401.
         if (decision.kind === "navigation") headers.location = decision.loginUrl;
-        return empty(401, headers);
+        return securedResponse(null, 401, headers, secure);
       }
       case "deny":
-        return empty(403, { "x-auth-request-user": decision.identity.user });
+        return securedResponse(null, 403, { "x-auth-request-user": decision.identity.user }, secure);
       case "error":
         logError(decision.reason);
-        return empty(500, {});
+        return securedResponse(null, 500, {}, secure);
     }
   }
 
@@ -210,12 +215,13 @@ export function createGateway(options: GatewayOptions): Gateway {
     if ("error" in original) {
       options.metrics?.decision("forward-auth", "error");
       logError(original.error);
-      return empty(500, {});
+      return securedResponse(null, 500, {}, secure);
     }
     const decision = await decide(original, groupsOf(url));
     options.metrics?.decision("forward-auth", decision.result);
-    if (decision.result === "allow") return empty(200, allIdentityHeaders(decision.identity));
-    return refusal(decision, request);
+    if (decision.result === "allow")
+      return securedResponse(null, 200, allIdentityHeaders(decision.identity), secure);
+    return withSecurityHeaders(refusal(decision, request), secure);
   }
 
   function refusal(decision: Exclude<Decision, { result: "allow" }>, request: Request): Response {
@@ -305,8 +311,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     const get = request.method === "GET" || request.method === "HEAD";
     if (get && route === "/ping") return loginResponse("ok\n", 200, { "content-type": "text/plain" });
     if (get && route === "/ready") return ready();
-    if (get && route === "/auth") return nginxAuth(request, url, connection);
-    if (get && route === "/forward-auth") return forwardAuth(request, url, connection);
+
     if (get && route === "/login") return startLogin(request, url, connection);
     if (get && route === "/denied") return deniedPage(request);
     return login.handle(request, connection);
@@ -319,6 +324,13 @@ export function createGateway(options: GatewayOptions): Gateway {
     refusal: (decision, request) => withSecurityHeaders(refusal(decision, request), secure),
     async handle(request, connection) {
       try {
+        // The auth endpoints build their answers with the security headers already in (they are the hot path).
+        const url = new URL(request.url);
+        const route = url.pathname.slice(prefix.length);
+        if (request.method === "GET" || request.method === "HEAD") {
+          if (route === "/auth") return await nginxAuth(request, url, connection);
+          if (route === "/forward-auth") return await forwardAuth(request, url, connection);
+        }
         return withSecurityHeaders(await answer(request, connection), secure);
       } catch (error) {
         log?.error(

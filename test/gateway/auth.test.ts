@@ -193,6 +193,9 @@ for (const kind of STORE_KINDS) {
         const response = await answer;
         expect([name, response.status]).toEqual([name, status]);
         expect(response.headers.getSetCookie().length).toBeLessThanOrEqual(1);
+        // The login routes' security headers, on every answer of the endpoint too.
+        expect(response.headers.get("x-content-type-options")).toBe("nosniff");
+        expect(response.headers.get("referrer-policy")).toBe("no-referrer");
         if (status === 401) {
           expect(response.headers.get("cache-control")).toBe("no-store");
           expect(response.headers.get("www-authenticate")).toMatch(/^WeChat realm=/);
