@@ -3,11 +3,12 @@ import type { CliCommand, CliContext } from "./command.js";
 import { UsageError } from "./command.js";
 import { emulatorCommand } from "./emulator.js";
 import { messagesFor } from "./messages.js";
+import { proxyCommand } from "./proxy-command.js";
 import { startCommand } from "./start-command.js";
 import { packageVersion } from "./version.js";
 
 // One entry per subcommand; each lives in its own file.
-const COMMANDS: readonly CliCommand[] = [startCommand, emulatorCommand];
+const COMMANDS: readonly CliCommand[] = [startCommand, emulatorCommand, proxyCommand];
 
 function stopSignal(): Promise<void> {
   return new Promise((resolve) => {

@@ -1,4 +1,5 @@
 import type { EnvProblem, EnvVariable } from "./env-config.js";
+import { enProxy, zhProxy } from "./proxy-messages.js";
 
 /** Absolute, so it works wherever the CLI runs (the package has no repository around it). */
 const EMULATOR_DOCS = "https://github.com/wechat-login/wechat-login/blob/main/docs/emulator.md";
@@ -63,6 +64,7 @@ const en = {
     "Commands:",
     "  start      Run the demo site and the WeChat emulator on SQLite (--port 3000 --emulator-port 3001 --no-emulator)",
     "  emulator   Run the local WeChat emulator (--port 3001 --host 127.0.0.1 --config emulator.json)",
+    "  proxy      WeChat login in front of any backend: reverse proxy, nginx auth_request, Traefik/Caddy forward-auth",
     "",
     "  --version  Print the version",
   ].join("\n"),
@@ -133,6 +135,7 @@ const en = {
     "  --ca-dir        where the proxy's local CA is kept (default ~/.wechat-login/emulator-ca)",
     "  --strict-order  refuse authorize URLs whose parameters are not in WeChat's documented order",
   ].join("\n"),
+  proxy: enProxy,
 };
 
 const zh: typeof en = {
@@ -142,6 +145,7 @@ const zh: typeof en = {
     "命令：",
     "  start      运行演示站点和微信模拟器，使用 SQLite（--port 3000 --emulator-port 3001 --no-emulator）",
     "  emulator   运行本地微信模拟器（--port 3001 --host 127.0.0.1 --config emulator.json）",
+    "  proxy      在任意后端前加上微信登录：反向代理、nginx auth_request、Traefik/Caddy forward-auth",
     "",
     "  --version  显示版本号",
   ].join("\n"),
@@ -207,6 +211,7 @@ const zh: typeof en = {
     "  --ca-dir        代理的本地 CA 存放目录（默认 ~/.wechat-login/emulator-ca）",
     "  --strict-order  拒绝参数顺序与微信文档不一致的授权链接",
   ].join("\n"),
+  proxy: zhProxy,
 };
 
 export type Messages = typeof en;

@@ -48,9 +48,14 @@ export interface FlowContext {
   page(request: Request, kind: PageKind, status: number, reference?: string): Response;
 }
 
-/** True inside WeChat's in-app browser, which announces itself in its user agent (and cannot scan a QR code). */
+/**
+ * True inside WeChat's in-app browser, which announces itself in its user
+ * agent (and cannot scan a QR code). WeCom's browser says `MicroMessenger`
+ * too, with `wxwork`: it has no official-account login, so it gets the QR.
+ */
 export function isWeChatBrowser(request: Request): boolean {
-  return /MicroMessenger/i.test(request.headers.get("user-agent") ?? "");
+  const agent = request.headers.get("user-agent") ?? "";
+  return /MicroMessenger/i.test(agent) && !/wxwork/i.test(agent);
 }
 
 /** See {@link FlowContext.outcomes}. */

@@ -23,6 +23,9 @@ export function safeReturnTo(input: string | null | undefined, siteOrigin?: stri
     return "/";
   }
   if (resolved.origin !== base) return "/";
+  // Dot segments can leave an empty first segment behind (`/.//evil.example` resolves to `//evil.example`):
+  // sent as a Location, that is a protocol-relative URL to another host.
+  if (resolved.pathname.startsWith("//")) return "/";
   // Percent-encoded slashes or backslashes decode later in some frameworks' redirects.
   if (/^\/(%2f|%5c)/i.test(resolved.pathname)) return "/";
   // A path that decodes to control characters (`%0d%0a`, `%00`) is header or log injection in waiting.

@@ -56,6 +56,7 @@ const TRANSLATED_GUIDES = new Set([
   "docs/emulator-drop-in.md",
   "docs/miniprogram.md",
   "docs/follow-login.md",
+  "docs/gateway.md",
 ]);
 
 // zh-CN guides are tested through their English twin: the code is the same, only the comments are translated.

@@ -28,8 +28,18 @@ describe("safeReturnTo", () => {
     " /profile",
     "",
     `/${"a".repeat(3000)}`,
+    // Dot segments that resolve to a protocol-relative path.
+    "/.//evil.com",
+    "/..//evil.com",
+    "/a/..//evil.com",
+    "/%2e//evil.com",
+    "/%2e%2e//evil.com",
   ])("falls back to / for %j", (input) => {
     expect(safeReturnTo(input)).toBe("/");
+  });
+
+  it("falls back to / for an absolute same-origin URL whose dot segments leave //", () => {
+    expect(safeReturnTo("https://example.com/.//evil.com", "https://example.com")).toBe("/");
   });
 
   it("falls back to / for a missing value", () => {
