@@ -6,6 +6,8 @@ import type { LoginSession } from "./types.js";
 
 /** Renew the idle expiry at most once a minute, so a busy page does not write on every request. */
 const RENEW_EVERY_MS = 60_000;
+/** A day: far beyond any take's read-to-delete, and within a timer's 2^31 ms (the memory store's limiter sets one). */
+const TAKE_WINDOW_SECONDS = 86_400;
 /** Longer than any id we issue: such a cookie is garbage, not worth a store call. */
 const MAX_ID_LENGTH = 256;
 /** `Authorization: Bearer <token>` (RFC 6750 §2.1; the scheme is case-insensitive, RFC 9110 §11.1). */
@@ -31,7 +33,7 @@ export interface SessionOwner {
 /**
  * The one owner of a session's life: create (a new random id at every login,
  * stored only as its SHA-256), read (with idle renewal, never past the
- * absolute expiry), rotate (the browser's previous session ends), revoke.
+ * absolute expiry), rotate (the browser's previous session ends), revoke, take (read and end, once).
  * The cookie is the only place the raw id lives; for the mini program, which
  * has no cookie jar, the same sessions travel as `Authorization: Bearer`.
  */
@@ -108,6 +110,25 @@ export class Sessions {
         expiresAt: Math.min(idleExpiresAt, record.absoluteExpiresAt),
       },
     };
+  }
+
+  /**
+   * Reads the request's session and ends it, once: of concurrent takers of one session, across every
+   * instance sharing the store, exactly one gets it. The store's own atomic counter admits a single hit per
+   * session hash (a plain read then delete would let two racing requests both read it). The window need
+   * only outlast one take's read-to-delete: after the delete every take stops at the read.
+   * The cookie left in the browser names nothing afterwards.
+   */
+  async take(request: Request): Promise<LoginSession | undefined> {
+    const read = await this.read(request);
+    if (!read) return undefined;
+    const verdict = await this.store.consumeRateLimit(
+      { name: "session-take", points: 1, durationSeconds: TAKE_WINDOW_SECONDS },
+      read.record.idHash,
+    );
+    if (!verdict.allowed) return undefined;
+    await this.store.deleteSession(read.record.idHash);
+    return read.session;
   }
 
   /** True when the request carries the session whose hash is `idHash` (a secret only that browser holds). */
