@@ -98,6 +98,11 @@ describe("the Next.js example, built and started", () => {
     expect(user.email ?? null).toBeNull();
     // The flow's session was the ticket: gone now, for this browser and for a copy of its cookie.
     expect((await browser.request("/auth/session")).status).toBe(401);
+    // This browser back on the sign-in route (WeChat's double callback): sent on, no second session.
+    const again = await browser.request("/signin/wechat");
+    expect(again.status).toBe(303);
+    expect(new URL(again.headers.get("location")!, url).pathname).toBe("/account");
+    expect(again.headers.getSetCookie().some((c) => c.startsWith("authjs.session-token="))).toBe(false);
     const copy = new CookieClient(url);
     copy.cookies.set("wl_session", ticket);
     const replayed = await copy.request("/signin/wechat");

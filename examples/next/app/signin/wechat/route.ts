@@ -3,9 +3,9 @@
 // only turn the browser's own WeChat login into the browser's own Auth.js session, so a link from elsewhere signs
 // no one in as someone else.
 import { AuthError } from "next-auth";
-import { signIn } from "../../../lib/auth";
+import { auth, signIn } from "../../../lib/auth";
 
-export async function GET(): Promise<Response> {
+export async function GET(request: Request): Promise<Response> {
   try {
     await signIn("wechat", { redirectTo: "/account" });
   } catch (error) {
@@ -13,6 +13,8 @@ export async function GET(): Promise<Response> {
     // completed in this browser, or its one-time ticket was already used.
     if (!(error instanceof AuthError)) throw error;
   }
+  // Already signed in (WeChat's double callback sends the browser here again once the ticket is spent): go on.
+  if ((await auth())?.user) return Response.redirect(new URL("/account", request.url), 303);
   return Response.json({ error: "not_logged_in" }, { status: 401 });
 }
 
