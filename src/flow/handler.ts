@@ -329,6 +329,7 @@ export function createLogin(options: LoginOptions): Login {
       }
     },
     getSession: async (request) => (await ctx.sessions.read(request))?.session,
+    takeSession: (request) => ctx.sessions.take(request),
     embeddedLogin: async (request, embedded) => {
       await limits.admitStart(request, embedded.remoteAddress);
       return embeddedLogin(ctx, embedded);

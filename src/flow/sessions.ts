@@ -31,7 +31,7 @@ export interface SessionOwner {
 /**
  * The one owner of a session's life: create (a new random id at every login,
  * stored only as its SHA-256), read (with idle renewal, never past the
- * absolute expiry), rotate (the browser's previous session ends), revoke.
+ * absolute expiry), rotate (the browser's previous session ends), revoke, take (read and end, once).
  * The cookie is the only place the raw id lives; for the mini program, which
  * has no cookie jar, the same sessions travel as `Authorization: Bearer`.
  */
@@ -108,6 +108,25 @@ export class Sessions {
         expiresAt: Math.min(idleExpiresAt, record.absoluteExpiresAt),
       },
     };
+  }
+
+  /**
+   * Reads the request's session and ends it, once: of concurrent takers of one session, across every
+   * instance sharing the store, exactly one gets it (the store's atomic `claimOnce` on the session's hash;
+   * a plain read then delete would let two racing requests both read it).
+   * The cookie left in the browser names nothing afterwards.
+   */
+  async take(request: Request): Promise<LoginSession | undefined> {
+    const read = await this.read(request);
+    if (!read) return undefined;
+    const at = this.now();
+    if (
+      !(await this.store.claimOnce(`session-take:${read.record.idHash}`, read.record.absoluteExpiresAt, at))
+    ) {
+      return undefined;
+    }
+    await this.store.deleteSession(read.record.idHash);
+    return read.session;
   }
 
   /** True when the request carries the session whose hash is `idHash` (a secret only that browser holds). */

@@ -60,6 +60,15 @@ export interface Login {
    * program's session); a request with a bearer token is judged by it alone.
    */
   getSession(request: Request): Promise<LoginSession | undefined>;
+  /**
+   * The request's session, ended in the same step: a one-time ticket for an auth framework that opens its
+   * own session from ours (Auth.js). Of concurrent calls presenting one session, across every instance
+   * sharing the store, exactly one gets it; every later call gets undefined. Cookie or bearer, as
+   * {@link Login.getSession} reads them.
+   * @example
+   * const session = await login.takeSession(request); // undefined the second time
+   */
+  takeSession(request: Request): Promise<LoginSession | undefined>;
   /** The mini program's open data, checked with the session_key the server keeps (`miniProgram` option). */
   readonly miniprogram: MiniProgramLogin;
   /**

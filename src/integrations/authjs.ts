@@ -7,7 +7,9 @@
  * and bound to the browser, QR or official account by User-Agent, the double callback, the GET exchange
  * and typed errcodes, unionid linking), and the credentials-type provider below turns the login the flow
  * completed into an Auth.js session: its ticket is the flow's session cookie, which only a browser that
- * passed the state check holds (HttpOnly; never in a URL or a form). The embedded QR (`WxLogin.js`) is the
+ * passed the state check holds (HttpOnly; never in a URL or a form). The ticket is single use: `authorize`
+ * takes the flow's session (`login.takeSession`), so once Auth.js's session exists ours does not, and a
+ * replayed or doubly submitted sign-in gets no second Auth.js session. The embedded QR (`WxLogin.js`) is the
  * same path: its state is ours (`login.embeddedLogin`), so nothing switches the state check off.
  *
  * `@auth/core` is not imported (it is ES modules only; this package is one CommonJS build): the provider is
@@ -47,7 +49,8 @@ export interface WeChatProviderOptions {
 }
 
 /**
- * The Auth.js provider: signs in the browser whose WeChat login the flow completed.
+ * The Auth.js provider: signs in the browser whose WeChat login the flow completed, once (the flow's
+ * session ends as Auth.js's begins).
  * @example
  * import { ExpressAuth } from "@auth/express";
  * import { loginRoutes } from "wechat-login/adapters/express";
@@ -62,7 +65,7 @@ export function WeChat(options: WeChatProviderOptions): WeChatCredentialsProvide
     type: "credentials",
     credentials: {},
     async authorize(_credentials, request) {
-      const session = await login.getSession(request);
+      const session = await login.takeSession(request);
       if (!session) return null;
       return {
         id: session.user.id,

@@ -29,6 +29,8 @@ export interface GuidePage {
   returnTo?: string;
   /** What the browser does there before `path` greets it (the page's script, for a framework's sign-in). */
   signIn?: (browser: CookieClient) => Promise<void>;
+  /** The sign-in takes the flow's session as a one-time ticket (Auth.js): it is checked before, and gone after. */
+  takesTicket?: boolean;
 }
 
 /**
@@ -54,8 +56,11 @@ export async function logInThroughGuide(
   const landed = await browser.request(await confirmOnPhone(emulatorUrl, authorize.href));
   expect(landed.status).toBe(302);
   expect(landed.headers.get("location")).toBe(returnTo);
+  const beforeSignIn = page.takesTicket ? await sessionOf(browser) : undefined;
   await page.signIn?.(browser);
-  const session = await sessionOf(browser);
+  const afterSignIn = await sessionOf(browser);
+  if (page.takesTicket) expect(afterSignIn.status).toBe(401);
+  const session = beforeSignIn ?? afterSignIn;
   const firstLoginAt = Date.now();
   expect(session.status).toBe(200);
   expect(session.body?.user.nickname).toBe(firstUser.nickname);

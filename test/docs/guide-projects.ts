@@ -190,7 +190,13 @@ export const GUIDE_PROJECTS: GuideProject[] = [
     name: "Auth.js (@auth/express)",
     doc: "docs/frameworks/authjs.md",
     project: "authjs",
-    page: { path: "/", greeting: "Hello ", returnTo: "/signin/wechat", signIn: authjsSignIn },
+    page: {
+      path: "/",
+      greeting: "Hello ",
+      returnTo: "/signin/wechat",
+      signIn: authjsSignIn,
+      takesTicket: true,
+    },
   },
   {
     name: "better-auth (SQLite)",

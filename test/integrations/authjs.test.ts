@@ -87,6 +87,16 @@ async function postSignIn(browser: CookieClient): Promise<Response> {
   });
 }
 
+/** A browser that went through WeChat's QR login in our flow and is back on the sign-in page. */
+async function loggedInThroughWeChat(): Promise<CookieClient> {
+  const browser = new CookieClient(siteUrl);
+  const started = await browser.request("/auth/login?returnTo=%2Fsignin%2Fwechat");
+  const landed = await browser.request(await confirmOnPhone(emulator.url, started.headers.get("location")!));
+  expect(landed.headers.get("location")).toBe("/signin/wechat");
+  expect(browser.cookies.has("wl_session")).toBe(true);
+  return browser;
+}
+
 describe("Auth.js provider (@auth/core through @auth/express)", () => {
   it("signs in the browser whose WeChat login the flow completed: our state, our exchange, our user id", async () => {
     const browser = new CookieClient(siteUrl);
@@ -98,19 +108,21 @@ describe("Auth.js provider (@auth/core through @auth/express)", () => {
     expect(authorize.searchParams.get("state")).toMatch(/^[A-Za-z0-9_-]{16,128}$/);
     const landed = await browser.request(await confirmOnPhone(emulator.url, authorize.href));
     expect(landed.headers.get("location")).toBe("/signin/wechat");
+    const ours = (await (await browser.request("/auth/session")).json()) as {
+      user: { id: string; unionid?: string };
+      identity: { appid: string; openid: string };
+    };
 
     const signedIn = await postSignIn(browser);
     expect(signedIn.status).toBe(302);
     expect(new URL(signedIn.headers.get("location")!, siteUrl).pathname).toBe("/me");
     expect(browser.cookies.has("authjs.session-token")).toBe(true);
+    // The ticket is spent: the flow's session ended as Auth.js's began.
+    expect((await browser.request("/auth/session")).status).toBe(401);
 
     const me = await browser.request("/me");
     expect(me.status).toBe(200);
     const session = (await me.json()) as AuthSession;
-    const ours = (await (await browser.request("/auth/session")).json()) as {
-      user: { id: string; unionid?: string };
-      identity: { appid: string; openid: string };
-    };
     expect(session.user.name).toBe(emulator.users[0]!.nickname);
     expect(session.user.id).toBe(ours.user.id);
     expect(session.user.id).not.toBe(ours.user.unionid);
@@ -118,6 +130,46 @@ describe("Auth.js provider (@auth/core through @auth/express)", () => {
     expect(session.user.appid).toBe(login.appid);
     // No e-mail made up for a user WeChat gives none for.
     expect(session.user.email ?? null).toBeNull();
+  });
+
+  it("the ticket is single use: a replay of the same cookie is refused and opens no second session", async () => {
+    const browser = await loggedInThroughWeChat();
+    const ticket = browser.cookies.get("wl_session")!;
+    expect((await postSignIn(browser)).status).toBe(302);
+    expect(browser.cookies.has("authjs.session-token")).toBe(true);
+
+    // The same cookie, replayed from the same browser and from a copy of it.
+    const again = await postSignIn(browser);
+    expect(again.headers.get("location")).toMatch(/error=CredentialsSignin/);
+    const copy = new CookieClient(siteUrl);
+    copy.cookies.set("wl_session", ticket);
+    const replayed = await postSignIn(copy);
+    expect(replayed.headers.get("location")).toMatch(/error=CredentialsSignin/);
+    expect(copy.cookies.has("authjs.session-token")).toBe(false);
+    expect((await copy.request("/me")).status).toBe(401);
+  });
+
+  it("a double submit of the sign-in, at once, yields exactly one Auth.js session", async () => {
+    const browser = await loggedInThroughWeChat();
+    const { csrfToken } = (await (await browser.request("/api/auth/csrf")).json()) as { csrfToken: string };
+    const cookie = [...browser.cookies].map(([name, value]) => `${name}=${value}`).join("; ");
+    const submits = await Promise.all(
+      Array.from({ length: 4 }, () =>
+        fetch(`${siteUrl}/api/auth/callback/wechat`, {
+          method: "POST",
+          redirect: "manual",
+          headers: { cookie, "content-type": "application/x-www-form-urlencoded" },
+          body: new URLSearchParams({ csrfToken, callbackUrl: "/me" }).toString(),
+        }),
+      ),
+    );
+    const opened = submits.filter((response) =>
+      response.headers.getSetCookie().some((c) => c.startsWith("authjs.session-token=")),
+    );
+    expect(opened).toHaveLength(1);
+    expect(
+      submits.filter((r) => /error=CredentialsSignin/.test(r.headers.get("location") ?? "")),
+    ).toHaveLength(3);
   });
 
   it("refuses a browser without a completed WeChat login (CredentialsSignin), and a post without CSRF", async () => {
