@@ -37,6 +37,7 @@ export function compileCli() {
     "emulator",
     "adapters",
     "demo",
+    "gateway",
     "cli",
   ]);
   return { cli: join(compiled.outDir, "cli", "index.js"), remove: compiled.remove };
