@@ -9,6 +9,7 @@ import { reportMisconfiguration } from "./misconfiguration.js";
 import { isWeChatCode } from "./params.js";
 import { redirect } from "./responses.js";
 import { safeReturnTo } from "./return-to.js";
+import { logUpstreamFailure } from "./upstream-failure.js";
 
 /** The callback's parameters once their shape is checked: `code` is absent when the user declined. */
 export interface CallbackParameters {
@@ -199,17 +200,7 @@ function rejected(
  */
 export function upstreamFailure(ctx: FlowContext, request: Request, error: unknown): Response {
   if (!(error instanceof WeChatError)) throw error;
-  const rid = error instanceof WeChatApiError ? error.rid : undefined;
-  ctx.log?.warn(
-    {
-      event: "wechat_call_failed",
-      code: error.code,
-      errcode: error instanceof WeChatApiError ? error.errcode : undefined,
-      rid,
-      hint: error.hint,
-    },
-    error.message,
-  );
+  const rid = logUpstreamFailure(ctx.log, error);
   if (error instanceof WeChatApiError) {
     if (error.action === "fix_config" && !ctx.log) reportMisconfiguration(ctx.config, error);
     if (error.action === "restart_login") return ctx.page(request, "code_invalid", 400, rid);

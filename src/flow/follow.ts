@@ -13,6 +13,7 @@ import { pickLang } from "./pages.js";
 import { singleParam } from "./params.js";
 import { json } from "./responses.js";
 import { safeReturnTo } from "./return-to.js";
+import { logUpstreamFailure } from "./upstream-failure.js";
 
 /** The two ways of following to log in (spec A.0): a parametric QR, or a code sent as a message. */
 export type FollowVariant = "qr" | "code";
@@ -244,17 +245,7 @@ export class FollowLogin {
   }
 
   #upstreamJson(error: WeChatError): Response {
-    const rid = error instanceof WeChatApiError ? error.rid : undefined;
-    this.ctx.log?.warn(
-      {
-        event: "wechat_call_failed",
-        code: error.code,
-        errcode: error instanceof WeChatApiError ? error.errcode : undefined,
-        rid,
-        hint: error.hint,
-      },
-      error.message,
-    );
+    const rid = logUpstreamFailure(this.ctx.log, error);
     const misconfigured = error instanceof WeChatApiError && error.action === "fix_config";
     return json({ error: misconfigured ? "wechat_misconfigured" : "wechat_unavailable", rid }, 502);
   }

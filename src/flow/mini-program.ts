@@ -23,6 +23,7 @@ import { reportMisconfiguration } from "./misconfiguration.js";
 import { isWeChatCode } from "./params.js";
 import { json } from "./responses.js";
 import type { LoginSession, MiniProgramLogin } from "./types.js";
+import { logUpstreamFailure } from "./upstream-failure.js";
 
 /** The login's mini program, built once by `createLogin` when `miniProgram` is configured. */
 export interface MiniProgramApp {
@@ -282,17 +283,7 @@ export function upstreamFailure(
 ): Response {
   if (error instanceof InvalidArgumentError) return codeMissing("a code as WeChat issued it");
   if (!(error instanceof WeChatError)) throw error;
-  const rid = error instanceof WeChatApiError ? error.rid : undefined;
-  ctx.log?.warn(
-    {
-      event: "wechat_call_failed",
-      code: error.code,
-      errcode: error instanceof WeChatApiError ? error.errcode : undefined,
-      rid,
-      hint: error.hint,
-    },
-    error.message,
-  );
+  const rid = logUpstreamFailure(ctx.log, error);
   if (error instanceof WeChatApiError) {
     if (error.action === "fix_config") {
       if (!ctx.log) reportMisconfiguration(ctx.config, error);
