@@ -14,6 +14,11 @@ const SECRET_PARAMETERS = new Set([
   "secret",
   "appsecret",
   "session",
+  // An Official Account push's URL signature covers only token, timestamp and nonce, not the body:
+  // in plaintext mode a logged one would let whoever reads the log sign a forged push.
+  "signature",
+  "msg_signature",
+  "echostr",
 ]);
 
 /** Headers that carry a session or a credential: left out of logs whole. */

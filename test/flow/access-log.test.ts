@@ -15,6 +15,16 @@ describe("redactUrl", () => {
     );
     expect(redactUrl("/auth/login?returnTo=%2Fprofile")).toBe("/auth/login?returnTo=%2Fprofile");
     expect(redactUrl("/auth/callback?code=abc#state=leak")).toBe("/auth/callback?code=[redacted]");
+    expect(
+      redactUrl(
+        "/auth/mp/events?signature=aaf1&timestamp=1796181141&nonce=2002&openid=o1&msg_signature=9c0e",
+      ),
+    ).toBe(
+      "/auth/mp/events?signature=[redacted]&timestamp=1796181141&nonce=2002&openid=o1&msg_signature=[redacted]",
+    );
+    expect(redactUrl("/auth/mp/events?signature=aaf1&echostr=2588")).toBe(
+      "/auth/mp/events?signature=[redacted]&echostr=[redacted]",
+    );
   });
 
   it("never lets a code or state value through, whatever else the query holds", () => {
