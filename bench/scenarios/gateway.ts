@@ -154,7 +154,8 @@ export async function gatewayScenario(emulator: string, settings: Settings, repo
     try {
       const { gateway, bare, cookie, forwarded } = servers.ready;
       const [bareAuth, gatewayAuth] = await pair(
-        () => phase(bare, servers, settings, { path: () => "/", headers: () => ({ cookie }) }),
+        // The same request to both (the subrequest nginx sends), so parsing it weighs the same on each side.
+        () => phase(bare, servers, settings, { path: () => "/_wl/auth", headers: () => forwarded }),
         () => phase(gateway, servers, settings, { path: () => "/_wl/auth", headers: () => forwarded }),
         settings.quick,
       );
