@@ -42,6 +42,14 @@ export function securedHeaders(
   status: number,
   options: { secure: boolean },
 ): Record<string, string> {
+  // The usual answer (none of the headers an answer may choose itself, no back-off) gets the same set every time.
+  if (
+    status !== 503 &&
+    status !== 429 &&
+    init["x-frame-options"] === undefined &&
+    init["content-security-policy"] === undefined
+  )
+    return { ...init, ...(options.secure ? USUAL.secure : USUAL.plain) };
   const headers: Record<string, string> = { ...init };
   for (const [name, value] of securityHeaders((name) => headers[name], status, options))
     headers[name] = value;
@@ -80,3 +88,8 @@ function securityHeaders(
 const HSTS_MAX_AGE_SECONDS = 31_536_000;
 /** A store outage is usually a restart or a failover: seconds, not minutes. */
 const STORE_RETRY_AFTER_SECONDS = 5;
+
+const USUAL = {
+  plain: Object.fromEntries(securityHeaders(() => undefined, 200, { secure: false })),
+  secure: Object.fromEntries(securityHeaders(() => undefined, 200, { secure: true })),
+};
