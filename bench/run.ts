@@ -11,6 +11,7 @@ import { printReport } from "./lib/table.js";
 import { clientVsPeers, clientVsRaw } from "./scenarios/client-vs-raw.js";
 import { connectionDiscipline } from "./scenarios/connections.js";
 import { emulatorSpeed } from "./scenarios/emulator-speed.js";
+import { gatewayScenario } from "./scenarios/gateway.js";
 import { loginServer } from "./scenarios/login-server.js";
 import { pushReceiver } from "./scenarios/push-receiver.js";
 import { refreshStorm } from "./scenarios/refresh-storm.js";
@@ -91,6 +92,7 @@ const scenarios: [string, () => Promise<void>][] = [
   ["5 login server", () => loginServer(base, settings, report, ci)],
   ["6 emulator vs bare Hono", () => emulatorSpeed(emulator, token, settings, report)],
   ["7 push receiver", () => pushReceiver(settings, report)],
+  ["8 gateway", () => gatewayScenario(base, settings, report, ci)],
 ];
 
 let crashed = false;

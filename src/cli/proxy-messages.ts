@@ -3,6 +3,7 @@ export const enProxy = {
   help: [
     "Usage: wechat-login proxy [flags]     (every flag is also WECHAT_LOGIN_<FLAG>, e.g. WECHAT_LOGIN_UPSTREAM)",
     "",
+    "  --config gateway.yaml   the settings as YAML keys (public_url: …, secret_file: …); flags and variables win over it",
     "  --upstream URL          reverse-proxy mode: the backend to protect (http://app:8080); without it, auth mode only",
     "  --listen HOST:PORT      where the gateway listens (default 127.0.0.1:4180)",
     "  --public-url URL        the protected site's public origin (https://app.example.com); the callback is <url>/_wl/callback",
@@ -27,6 +28,14 @@ export const enProxy = {
   invalid: (flag: string, detail: string) => `${flag} is invalid: ${detail}`,
   secretFileUnreadable: (flag: string, path: string, code: string) =>
     `${flag}: cannot read ${path} (${code}).`,
+  configUnreadable: (path: string, code: string) => `--config: cannot read ${path} (${code}).`,
+  configNotYaml: (path: string, line: number, code: string) =>
+    `--config: ${path} is not valid YAML (line ${line}: ${code}).`,
+  configNotMap: (path: string) => `--config: ${path} must be a map of settings (key: value).`,
+  configUnknownKey: (path: string, key: string, keys: string) =>
+    `--config: ${path} has an unknown key "${key}". The keys are: ${keys}.`,
+  configBadValue: (path: string, key: string, kind: "string" | "boolean" | "list") =>
+    `--config: in ${path}, ${key} must be ${{ string: "a string", boolean: "true or false", list: "a string or a list of strings" }[kind]}.`,
   realAppidWithEmulator: (appid: string) =>
     `--emulator runs against the local WeChat emulator; refusing AppID ${appid}, which is not one of its fake apps. Drop --appid (and its secret) or drop --emulator.`,
   emulatorRunning: (url: string) => `WeChat emulator:  ${url}/ (fake apps and users, for trying it out)`,
@@ -54,6 +63,7 @@ export const zhProxy: typeof enProxy = {
   help: [
     "用法：wechat-login proxy [参数]     （每个参数也可写成环境变量 WECHAT_LOGIN_<参数>，如 WECHAT_LOGIN_UPSTREAM）",
     "",
+    "  --config gateway.yaml   以 YAML 键写的配置（public_url: …、secret_file: …）；参数和环境变量优先于它",
     "  --upstream URL          反向代理模式：要保护的后端（http://app:8080）；不设置则只提供鉴权接口",
     "  --listen HOST:PORT      网关监听地址（默认 127.0.0.1:4180）",
     "  --public-url URL        受保护站点的公网地址（https://app.example.com）；回调地址为 <url>/_wl/callback",
@@ -77,6 +87,12 @@ export const zhProxy: typeof enProxy = {
   missing: (flag, variable) => `缺少 ${flag}（${variable}）。`,
   invalid: (flag, detail) => `${flag} 无效：${detail}`,
   secretFileUnreadable: (flag, path, code) => `${flag}：无法读取 ${path}（${code}）。`,
+  configUnreadable: (path, code) => `--config：无法读取 ${path}（${code}）。`,
+  configNotYaml: (path, line, code) => `--config：${path} 不是有效的 YAML（第 ${line} 行：${code}）。`,
+  configNotMap: (path) => `--config：${path} 应为配置项的映射（键: 值）。`,
+  configUnknownKey: (path, key, keys) => `--config：${path} 中有未知的键“${key}”。可用的键：${keys}。`,
+  configBadValue: (path, key, kind) =>
+    `--config：${path} 中的 ${key} 应为${{ string: "字符串", boolean: " true 或 false", list: "字符串或字符串列表" }[kind]}。`,
   realAppidWithEmulator: (appid) =>
     `--emulator 使用本地微信模拟器；AppID ${appid} 不是模拟器的假应用，已拒绝。请去掉 --appid（及其密钥）或去掉 --emulator。`,
   emulatorRunning: (url) => `微信模拟器：      ${url}/（假应用和假用户，仅供试用）`,

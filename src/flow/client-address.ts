@@ -35,10 +35,23 @@ type TrustFunction = (address: string | undefined, hop: number) => boolean;
  */
 export function proxyTrust(setting: TrustProxy): ProxyTrust {
   const trust = compile(setting);
+  // Asked on every request (the gateway asks two or three times), and proxy-addr parses the address each time:
+  // the answer for an address never changes, and a server sees few peers (its proxies, or a bounded set of clients).
+  const peers = new Map<string, boolean>();
+  const trustsPeer = (peer: string | undefined): boolean => {
+    if (peer === undefined) return trust(peer, 0);
+    let trusted = peers.get(peer);
+    if (trusted === undefined) {
+      trusted = trust(peer, 0);
+      if (peers.size >= 1024) peers.clear();
+      peers.set(peer, trusted);
+    }
+    return trusted;
+  };
   return {
-    trustsPeer: (peer) => trust(peer, 0),
+    trustsPeer,
     clientAddress(peer, forwardedFor) {
-      if (!trust(peer, 0)) return peer;
+      if (!trustsPeer(peer)) return peer;
       // proxy-addr walks [peer, ...X-Forwarded-For right to left] and stops at the first hop it does not trust.
       const request = { headers: { "x-forwarded-for": forwardedFor ?? "" }, socket: { remoteAddress: peer } };
       const found = proxyAddr(request as unknown as Parameters<typeof proxyAddr>[0], trust as TrustFunction);

@@ -30,27 +30,66 @@ export function securedResponse(
   init: Record<string, string>,
   options: { secure: boolean },
 ): Response {
-  const headers = new Headers(init);
-  addSecurityHeaders(headers, status, options);
-  return loginResponse(body, status, headers);
+  return loginResponse(body, status, securedHeaders(init, status, options));
+}
+
+/**
+ * `init` (lower-case names) with the security headers added, as a plain record: for an answer node writes
+ * itself (`res.writeHead`), where even a Headers object is work a bodiless answer does not need.
+ */
+export function securedHeaders(
+  init: Record<string, string>,
+  status: number,
+  options: { secure: boolean },
+): Record<string, string> {
+  // The usual answer (none of the headers an answer may choose itself, no back-off) gets the same set every time.
+  if (
+    status !== 503 &&
+    status !== 429 &&
+    init["x-frame-options"] === undefined &&
+    init["content-security-policy"] === undefined
+  )
+    return { ...init, ...(options.secure ? USUAL.secure : USUAL.plain) };
+  const headers: Record<string, string> = { ...init };
+  for (const [name, value] of securityHeaders((name) => headers[name], status, options))
+    headers[name] = value;
+  return headers;
 }
 
 function addSecurityHeaders(headers: Headers, status: number, options: { secure: boolean }): void {
-  headers.set("cache-control", "no-store");
-  headers.set("referrer-policy", "no-referrer");
-  headers.set("x-content-type-options", "nosniff");
-  if (options.secure) headers.set("strict-transport-security", `max-age=${HSTS_MAX_AGE_SECONDS}`);
-  if (!headers.has("x-frame-options")) headers.set("x-frame-options", "DENY");
-  const policy = headers.get("content-security-policy");
-  if (!policy) headers.set("content-security-policy", "frame-ancestors 'none'");
+  for (const [name, value] of securityHeaders((name) => headers.get(name) ?? undefined, status, options))
+    headers.set(name, value);
+}
+
+/** The security headers to set on an answer whose own headers `get` reads (names in lower case). */
+function securityHeaders(
+  get: (name: string) => string | undefined,
+  status: number,
+  options: { secure: boolean },
+): [string, string][] {
+  const set: [string, string][] = [
+    ["cache-control", "no-store"],
+    ["referrer-policy", "no-referrer"],
+    ["x-content-type-options", "nosniff"],
+  ];
+  if (options.secure) set.push(["strict-transport-security", `max-age=${HSTS_MAX_AGE_SECONDS}`]);
+  if (get("x-frame-options") === undefined) set.push(["x-frame-options", "DENY"]);
+  const policy = get("content-security-policy");
+  if (!policy) set.push(["content-security-policy", "frame-ancestors 'none'"]);
   else if (!/(^|;)\s*frame-ancestors\s/.test(policy))
-    headers.set("content-security-policy", `${policy}; frame-ancestors 'none'`);
-  if ((status === 503 || status === 429) && !headers.has("retry-after")) {
-    headers.set("retry-after", String(status === 503 ? STORE_RETRY_AFTER_SECONDS : 60));
+    set.push(["content-security-policy", `${policy}; frame-ancestors 'none'`]);
+  if ((status === 503 || status === 429) && get("retry-after") === undefined) {
+    set.push(["retry-after", String(status === 503 ? STORE_RETRY_AFTER_SECONDS : 60)]);
   }
+  return set;
 }
 
 /** One year: above the 180 days (15552000 s) that HSTS preload lists and scanners ask for. */
 const HSTS_MAX_AGE_SECONDS = 31_536_000;
 /** A store outage is usually a restart or a failover: seconds, not minutes. */
 const STORE_RETRY_AFTER_SECONDS = 5;
+
+const USUAL = {
+  plain: Object.fromEntries(securityHeaders(() => undefined, 200, { secure: false })),
+  secure: Object.fromEntries(securityHeaders(() => undefined, 200, { secure: true })),
+};

@@ -13,7 +13,7 @@ import {
 } from "../flow/index.js";
 import { singleParam } from "../flow/params.js";
 import { loginResponse } from "../flow/responses.js";
-import { securedResponse, withSecurityHeaders } from "../flow/security-headers.js";
+import { securedHeaders, withSecurityHeaders } from "../flow/security-headers.js";
 import { guardedStore } from "../flow/store-guard.js";
 import type { Store } from "../stores/types.js";
 import { classify, type RequestKind } from "./classify.js";
@@ -70,6 +70,15 @@ export type Decision =
   | { result: "deny"; kind: RequestKind; identity: GatewayIdentity; reason: DenyReason }
   | { result: "error"; kind: RequestKind; reason: GatewayError };
 
+/**
+ * A bodiless answer of an auth endpoint, security headers included, as node writes it (`res.writeHead`): the
+ * hot path builds no Web Response for it.
+ */
+export interface AuthAnswer {
+  status: number;
+  headers: Record<string, string>;
+}
+
 /** The gateway: one decision, and the routes it adds under the login's prefix. */
 export interface Gateway {
   /** `"/_wl"`: the prefix of every gateway and login route; never protected, never forwarded upstream. */
@@ -86,6 +95,12 @@ export interface Gateway {
    * `/login` (with the loop guard), `/denied` (nginx's 403 page), and the login's own routes. Never throws.
    */
   handle(request: Request, connection: ClientConnection): Promise<Response>;
+  /**
+   * The auth endpoints alone (`GET`/`HEAD` `/auth` and `/forward-auth`), for a server that writes the answer
+   * itself: undefined for any other request (then {@link Gateway.handle} answers it). Never throws.
+   * @param url The request's URL when the caller parsed it already.
+   */
+  auth(request: Request, connection: ClientConnection, url?: URL): Promise<AuthAnswer | Response | undefined>;
   /** The answer of a decision that is not ALLOW, for a request the gateway proxies itself (§5.5). */
   refusal(decision: Exclude<Decision, { result: "allow" }>, request: Request): Response;
 }
@@ -180,7 +195,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   }
 
   /** nginx `auth_request` (§5.2): 200, 401 or 403 only; a 3xx would become nginx's 500. */
-  async function nginxAuth(request: Request, url: URL, connection: ClientConnection): Promise<Response> {
+  async function nginxAuth(request: Request, url: URL, connection: ClientConnection): Promise<AuthAnswer> {
     const original = forwarded(request, connection);
     const decision =
       "error" in original
@@ -189,38 +204,40 @@ export function createGateway(options: GatewayOptions): Gateway {
     options.metrics?.decision("nginx", decision.result);
     switch (decision.result) {
       case "allow":
-        return securedResponse(
-          null,
-          200,
-          decision.identity ? identityHeaders(decision.identity) : {},
-          secure,
-        );
+        return answered(200, decision.identity ? identityHeaders(decision.identity) : {});
       case "login": {
         const headers: Record<string, string> = { "www-authenticate": REALM };
         // nginx's error_page turns the Location into the browser's redirect; a script gets the JSON 401.
         if (decision.kind === "navigation") headers.location = decision.loginUrl;
-        return securedResponse(null, 401, headers, secure);
+        return answered(401, headers);
       }
       case "deny":
-        return securedResponse(null, 403, { "x-auth-request-user": decision.identity.user }, secure);
+        return answered(403, { "x-auth-request-user": decision.identity.user });
       case "error":
         logError(decision.reason);
-        return securedResponse(null, 500, {}, secure);
+        return answered(500, {});
     }
   }
 
+  function answered(status: number, headers: Record<string, string>): AuthAnswer {
+    return { status, headers: securedHeaders(headers, status, secure) };
+  }
+
   /** Traefik `forwardAuth` and Caddy `forward_auth` (§5.3, §5.4): their non-2xx answers reach the browser as sent. */
-  async function forwardAuth(request: Request, url: URL, connection: ClientConnection): Promise<Response> {
+  async function forwardAuth(
+    request: Request,
+    url: URL,
+    connection: ClientConnection,
+  ): Promise<AuthAnswer | Response> {
     const original = forwarded(request, connection);
     if ("error" in original) {
       options.metrics?.decision("forward-auth", "error");
       logError(original.error);
-      return securedResponse(null, 500, {}, secure);
+      return answered(500, {});
     }
     const decision = await decide(original, groupsOf(url));
     options.metrics?.decision("forward-auth", decision.result);
-    if (decision.result === "allow")
-      return securedResponse(null, 200, allIdentityHeaders(decision.identity), secure);
+    if (decision.result === "allow") return answered(200, allIdentityHeaders(decision.identity));
     return withSecurityHeaders(refusal(decision, request), secure);
   }
 
@@ -305,7 +322,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     return login.handle(request, connection);
   }
 
-  async function answer(request: Request, connection: ClientConnection): Promise<Response> {
+  async function routeAnswer(request: Request, connection: ClientConnection): Promise<Response> {
     const url = new URL(request.url);
     const route = url.pathname.slice(prefix.length);
     const get = request.method === "GET" || request.method === "HEAD";
@@ -317,27 +334,47 @@ export function createGateway(options: GatewayOptions): Gateway {
     return login.handle(request, connection);
   }
 
+  function internalError(error: unknown): Response {
+    log?.error(
+      { event: "gateway_internal_error", reason: error instanceof Error ? error.name : "error" },
+      "gateway route failed",
+    );
+    return withSecurityHeaders(jsonResponse({ error: "internal_error" }, 500), secure);
+  }
+
+  /** The auth endpoints: the hot path, answered without a Web Response when there is no body. */
+  async function auth(
+    request: Request,
+    connection: ClientConnection,
+    parsed?: URL,
+  ): Promise<AuthAnswer | Response | undefined> {
+    if (request.method !== "GET" && request.method !== "HEAD") return undefined;
+    const url = parsed ?? new URL(request.url);
+    const route = url.pathname.slice(prefix.length);
+    if (route !== "/auth" && route !== "/forward-auth") return undefined;
+    try {
+      return route === "/auth"
+        ? await nginxAuth(request, url, connection)
+        : await forwardAuth(request, url, connection);
+    } catch (error) {
+      return internalError(error);
+    }
+  }
+
   return {
     prefix,
     owns,
     decide,
+    auth,
     refusal: (decision, request) => withSecurityHeaders(refusal(decision, request), secure),
     async handle(request, connection) {
+      const answer = await auth(request, connection);
+      if (answer instanceof Response) return answer;
+      if (answer) return loginResponse(null, answer.status, answer.headers);
       try {
-        // The auth endpoints build their answers with the security headers already in (they are the hot path).
-        const url = new URL(request.url);
-        const route = url.pathname.slice(prefix.length);
-        if (request.method === "GET" || request.method === "HEAD") {
-          if (route === "/auth") return await nginxAuth(request, url, connection);
-          if (route === "/forward-auth") return await forwardAuth(request, url, connection);
-        }
-        return withSecurityHeaders(await answer(request, connection), secure);
+        return withSecurityHeaders(await routeAnswer(request, connection), secure);
       } catch (error) {
-        log?.error(
-          { event: "gateway_internal_error", reason: error instanceof Error ? error.name : "error" },
-          "gateway route failed",
-        );
-        return withSecurityHeaders(jsonResponse({ error: "internal_error" }, 500), secure);
+        return internalError(error);
       }
     },
   };

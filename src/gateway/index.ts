@@ -1,6 +1,7 @@
 export { classify, type RequestKind } from "./classify.js";
 export { caddyConfig, type FrontProxySettings, nginxConfig, traefikConfig } from "./configs.js";
 export {
+  type AuthAnswer,
   createGateway,
   type Decision,
   type Gateway,

@@ -188,17 +188,27 @@ export function createGatewayServer(options: GatewayServerOptions): GatewayHttpS
       });
     }
     const run = async () => {
-      const path = new URL(request.url).pathname;
+      const url = new URL(request.url);
+      const path = url.pathname;
       if (gateway.owns(path)) {
-        const response = await gateway.handle(request, connectionOf(req));
-        if (path === `${gateway.prefix}/auth` || path === `${gateway.prefix}/forward-auth`) {
+        const connection = connectionOf(req);
+        const answer = await gateway.auth(request, connection, url);
+        if (answer === undefined) {
+          await writeWebResponse(res, await gateway.handle(request, connection), req.method);
+          return;
+        }
+        if (options.accessLog && log) {
           // The original URI may be a callback's (`?code=…&state=…`): redacted like the request's own URL.
           const uri = request.headers.get("x-forwarded-uri") ?? request.headers.get("x-original-uri");
           if (uri) note.uri = redactUrl(uri.slice(0, 2048));
-          const user = response.headers.get("x-auth-request-user");
+          const user =
+            answer instanceof Response
+              ? answer.headers.get("x-auth-request-user")
+              : answer.headers["x-auth-request-user"];
           if (user) note.user = user;
         }
-        await writeWebResponse(res, response, req.method);
+        if (answer instanceof Response) await writeWebResponse(res, answer, req.method);
+        else res.writeHead(answer.status, answer.headers).end();
         return;
       }
       if (!proxy) {

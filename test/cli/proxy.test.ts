@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -47,6 +47,100 @@ describe("wechat-login proxy", () => {
     });
     expect(fromEnv.stdout).toBe(`${traefikConfig(settings)}\n`);
     expect((await build.run(["proxy", "--print-caddy", ...flags])).stdout).toBe(`${caddyConfig(settings)}\n`);
+  });
+
+  it("--config reads the table's settings as YAML keys: flag > variable > file > default", async () => {
+    const config = join(dir, "gateway.yaml");
+    writeFileSync(
+      config,
+      ["public_url: https://file.example.com", "upstream: http://app:8080", "prefix: /_wl", ""].join("\n"),
+    );
+    const host = (host: string) => nginxConfig({ ...settings, host });
+    const settings = {
+      gateway: "127.0.0.1:4180",
+      upstream: "app:8080",
+      prefix: "/_wl",
+      host: "file.example.com",
+      sessionCookie: "__Host-wl_session",
+    };
+    const fromFile = await build.run(["proxy", "--print-nginx", "--config", config]);
+    expect(fromFile.stderr).toBe("");
+    expect(fromFile.stdout).toBe(`${host("file.example.com")}\n`);
+    const env = { WECHAT_LOGIN_CONFIG: config, WECHAT_LOGIN_PUBLIC_URL: "https://env.example.com" };
+    expect((await build.run(["proxy", "--print-nginx"], env)).stdout).toBe(`${host("env.example.com")}\n`);
+    const flag = await build.run(["proxy", "--print-nginx", "--public-url", "https://flag.example.com"], env);
+    expect(flag.stdout).toBe(`${host("flag.example.com")}\n`);
+    // The default listen address, since the file names none.
+    expect(fromFile.stdout).toContain("127.0.0.1:4180");
+  });
+
+  it("--config: the guide's gateway.yaml (secrets from *_file keys, a list, a roster) runs a whole --check", async () => {
+    const secret = join(dir, "wechat-secret");
+    writeFileSync(secret, "0123456789abcdef0123456789abcdef\n");
+    const session = join(dir, "session-secret-2");
+    writeFileSync(session, `${"k".repeat(40)}\n`);
+    const roster = join(dir, "users.yaml");
+    writeFileSync(roster, "users:\n  o6_bmasdasdsad6_2sgVt7hMZOPfL:\n    name: 张三\n");
+    const upstream = await new EchoUpstream().start();
+    const guide = readFileSync(join(import.meta.dirname, "../../docs/gateway.md"), "utf8");
+    const block = /```yaml\n(# gateway\.yaml[\s\S]*?)```/.exec(guide)?.[1];
+    expect(block).toBeDefined();
+    const config = join(dir, "gateway.yaml");
+    writeFileSync(
+      config,
+      `${(block ?? "")
+        .replace("/run/secrets/wechat-secret", secret)
+        .replace("/run/secrets/session-secret", session)
+        .replace("redis://127.0.0.1:6379/0", "'memory:'")
+        .replace("users.yaml", roster)
+        .replace("http://127.0.0.1:8080", upstream.url)}require_unionid: true\nemulator_port: 3001\n`,
+    );
+    try {
+      const good = await build.run(["proxy", "--check", "--config", config]);
+      expect(good.stderr).toBe("");
+      expect(good.code).toBe(0);
+      expect(good.stdout).toContain("ok    store memory: answers");
+      expect(good.stdout).toContain(`ok    upstream ${upstream.url} answers (HTTP 200)`);
+      expect(good.stdout).not.toContain("No --allow-file");
+    } finally {
+      await upstream.close();
+    }
+    writeFileSync(config, ["appid: wx0123456789abcdef", `secret_file: ${join(dir, "nope")}`, ""].join("\n"));
+    const unreadable = await build.run(["proxy", "--check", "--config", config]);
+    expect(unreadable.code).toBe(2);
+    expect(unreadable.stderr).toContain("secret_file: cannot read");
+  });
+
+  it("--config names the file and the key of a bad key or value, never the value, in the user's language", async () => {
+    const config = join(dir, "bad-config.yaml");
+    writeFileSync(config, "public_url: https://app.example.com\npublc_url: x\n");
+    const unknown = await build.run(["proxy", "--check", "--config", config]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain(
+      `${config} has an unknown key "publc_url". The keys are: listen, upstream,`,
+    );
+    expect(unknown.stderr).toContain("session_secret_file");
+    writeFileSync(config, "require_unionid: 'not-a-secret-value'\n");
+    const badValue = await build.run(["proxy", "--check", "--config", config], { LANG: "zh_CN.UTF-8" });
+    expect(badValue.code).toBe(2);
+    expect(badValue.stderr).toContain(`${config} 中的 require_unionid 应为 true 或 false`);
+    expect(badValue.stderr).not.toContain("not-a-secret-value");
+    writeFileSync(config, "session_secret: [hunter2-hunter2]\n");
+    const list = await build.run(["proxy", "--check", "--config", config]);
+    expect(list.stderr).toContain("session_secret must be a string.");
+    expect(list.stderr).not.toContain("hunter2");
+    writeFileSync(config, 'secret: "hunter2-unclosed\nappid: x\n');
+    const notYaml = await build.run(["proxy", "--check", "--config", config]);
+    expect(notYaml.code).toBe(2);
+    expect(notYaml.stderr).toMatch(/is not valid YAML \(line \d+: [A-Z_]+\)/);
+    expect(notYaml.stderr).not.toContain("hunter2");
+    writeFileSync(config, "- listen\n");
+    expect((await build.run(["proxy", "--check", "--config", config])).stderr).toContain(
+      "must be a map of settings",
+    );
+    const missing = await build.run(["proxy", "--check"], { WECHAT_LOGIN_CONFIG: join(dir, "none.yaml") });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain("--config: cannot read");
   });
 
   it("names the flag and its variable of a missing setting, in the user's language", async () => {

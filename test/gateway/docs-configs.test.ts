@@ -16,7 +16,8 @@ const SETTINGS = {
 
 function fenced(doc: string, lang: string): string {
   const text = readFileSync(join(root, doc), "utf8");
-  const match = new RegExp(`\`\`\`${lang}\\n([\\s\\S]*?)\`\`\``).exec(text);
+  // The printed configurations open with this comment; the guide's other yaml blocks (gateway.yaml, users.yaml) do not.
+  const match = new RegExp(`\`\`\`${lang}\\n(# wechat-login proxy[\\s\\S]*?)\`\`\``).exec(text);
   if (!match?.[1]) throw new Error(`${doc} has no ${lang} block`);
   return match[1];
 }
