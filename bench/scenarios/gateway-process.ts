@@ -8,9 +8,7 @@ import { memoryStore } from "wechat-login/stores/memory";
 import type * as GatewayModule from "../../dist/gateway/index.js";
 import { sendReady, serveParent } from "../lib/child.js";
 import { WEBSITE } from "../lib/emulator.js";
-
-/** What scenario 8's child runs: the upstream alone, or the gateway beside its bare baseline. */
-export type GatewayChildSpec = { role: "upstream" } | { role: "gateway"; emulator: string; upstream: string };
+import type { GatewayChildSpec } from "./gateway-spec.js";
 
 const DAY_MS = 24 * 3600 * 1000;
 const sha256 = (value: string) => createHash("sha256").update(value).digest("hex");

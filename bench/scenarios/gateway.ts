@@ -10,7 +10,7 @@ import { type Child, startChild } from "../lib/child.js";
 import type { LoadResult } from "../lib/load.js";
 import type { Report } from "../lib/report.js";
 import type { Settings } from "../lib/settings.js";
-import type { GatewayChildSpec } from "./gateway-process.js";
+import type { GatewayChildSpec } from "./gateway-spec.js";
 
 const CHILD = fileURLToPath(new URL("./gateway-process.js", import.meta.url));
 const NGINX = process.env.BENCH_NGINX ?? "/usr/sbin/nginx";
