@@ -1,5 +1,6 @@
 import { WeChatApiError, WeChatError } from "../protocol/errors.js";
 import type { OAuthToken, UserInfo } from "../protocol/schemas.js";
+import { admitLogin } from "./admit-login.js";
 import { beginLogin } from "./begin-login.js";
 import { CallTimer } from "./call-timer.js";
 import type { FlowContext, LoginApp } from "./context.js";
@@ -135,20 +136,8 @@ async function completeLogin(
     profile: profile && { nickname: profile.nickname, headimgurl: profile.headimgurl },
     now: ctx.now(),
   });
-  if (ctx.config.onLogin) {
-    try {
-      await ctx.config.onLogin({ ...linked, profile, request });
-    } catch (error) {
-      ctx.log?.warn(
-        {
-          event: "login_denied",
-          userId: linked.user.id,
-          reason: error instanceof Error ? error.message : "",
-        },
-        "onLogin refused the login",
-      );
-      return ctx.page(request, "login_denied", 403);
-    }
+  if (!(await admitLogin(ctx, { ...linked, profile, request }))) {
+    return ctx.page(request, "login_denied", 403);
   }
   if (ctx.config.keepTokens) {
     await ctx.tokensOf(app.appid).save(token);

@@ -4,6 +4,7 @@ import { WeChatApiError, WeChatError } from "../protocol/errors.js";
 import { showQrCodeUrl } from "../protocol/mp.js";
 import type { MpEvent } from "../protocol/mp-message.js";
 import type { LoginAttemptKind, LoginAttemptRecord, RateLimitRule } from "../stores/types.js";
+import { admitLogin } from "./admit-login.js";
 import { upstreamFailure } from "./callback.js";
 import type { FlowContext, LoginApp } from "./context.js";
 import { isRandomToken, randomToken, sha256 } from "./crypto.js";
@@ -204,20 +205,8 @@ export class FollowLogin {
       profile: undefined,
       now: this.ctx.now(),
     });
-    if (this.ctx.config.onLogin) {
-      try {
-        await this.ctx.config.onLogin({ ...linked, profile: undefined, request });
-      } catch (error) {
-        this.ctx.log?.warn(
-          {
-            event: "login_denied",
-            userId: linked.user.id,
-            reason: error instanceof Error ? error.message : "",
-          },
-          "onLogin refused the login",
-        );
-        return json({ error: "login_denied" }, 403, [this.ctx.cookies.clearPreLogin()]);
-      }
+    if (!(await admitLogin(this.ctx, { ...linked, profile: undefined, request }))) {
+      return json({ error: "login_denied" }, 403, [this.ctx.cookies.clearPreLogin()]);
     }
     const sessionCookie = await this.ctx.sessions.start(
       request,

@@ -17,6 +17,7 @@ import {
 } from "../protocol/index.js";
 import type { Code2Session, UserPhoneNumber } from "../protocol/schemas.js";
 import type { TokenStore } from "../stores/types.js";
+import { admitLogin } from "./admit-login.js";
 import type { FlowContext } from "./context.js";
 import { apiError, readJsonObject } from "./json-body.js";
 import { reportMisconfiguration } from "./misconfiguration.js";
@@ -87,20 +88,8 @@ export async function logInWithCode(
   }
   const now = ctx.now();
   const linked = await ctx.store.linkIdentity({ appid: mp.appid, openid, unionid, profile: undefined, now });
-  if (ctx.config.onLogin) {
-    try {
-      await ctx.config.onLogin({ ...linked, profile: undefined, request });
-    } catch (error) {
-      ctx.log?.warn(
-        {
-          event: "login_denied",
-          userId: linked.user.id,
-          reason: error instanceof Error ? error.message : "",
-        },
-        "onLogin refused the login",
-      );
-      return apiError("login_denied", "The site refused this login.", 403);
-    }
+  if (!(await admitLogin(ctx, { ...linked, profile: undefined, request }))) {
+    return apiError("login_denied", "The site refused this login.", 403);
   }
   await mp.keys.putToken({
     key: sessionKeyKey(mp.appid, openid),
