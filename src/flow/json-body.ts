@@ -30,28 +30,16 @@ export async function readJsonObject(
   }
   const declared = Number(request.headers.get("content-length") ?? "0");
   if (declared > limit) return tooLarge(limit);
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  if (request.body) {
-    const reader = request.body.getReader();
-    try {
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        size += value.byteLength;
-        if (size > limit) {
-          await reader.cancel().catch(() => undefined);
-          return tooLarge(limit);
-        }
-        chunks.push(value);
-      }
-    } catch {
-      return apiError("invalid_body", "The request body could not be read.", 400);
-    }
+  let body: Buffer | undefined;
+  try {
+    body = await readCappedBody(request, limit);
+  } catch {
+    return apiError("invalid_body", "The request body could not be read.", 400);
   }
+  if (body === undefined) return tooLarge(limit);
   let value: unknown;
   try {
-    value = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(Buffer.concat(chunks)));
+    value = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(body));
   } catch {
     return apiError("invalid_body", "The body is not valid JSON.", 400);
   }
@@ -59,6 +47,38 @@ export async function readJsonObject(
     return apiError("invalid_body", "The body must be a JSON object.", 400);
   }
   return value as Record<string, unknown>;
+}
+
+/**
+ * The request's body, or undefined when it is larger than `cap` bytes (counted while reading, whatever
+ * Content-Length claims). Past the cap the rest is read and dropped up to `drainLimit` bytes, so a sender
+ * that writes the whole body first still reads the 413 rather than a reset connection; then the read stops.
+ * A failing read rejects.
+ */
+export async function readCappedBody(
+  request: Request,
+  cap: number,
+  drainLimit = cap,
+): Promise<Buffer | undefined> {
+  if (!request.body) return Buffer.alloc(0);
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.byteLength;
+      if (size > drainLimit) {
+        await reader.cancel().catch(() => undefined);
+        return undefined;
+      }
+      if (size <= cap) chunks.push(value);
+    }
+  } finally {
+    reader.releaseLock();
+  }
+  return size > cap ? undefined : Buffer.concat(chunks);
 }
 
 function tooLarge(limit: number): Response {

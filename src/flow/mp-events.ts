@@ -1,4 +1,3 @@
-import { Buffer } from "node:buffer";
 import { PushError, PushSignatureError } from "../protocol/errors.js";
 import { MAX_PUSH_BODY_BYTES, type MpEvent, pushDedupeKey } from "../protocol/mp-message.js";
 import {
@@ -12,6 +11,7 @@ import {
 } from "../protocol/mp-push.js";
 import type { LoginConfig } from "./config.js";
 import type { FlowContext } from "./context.js";
+import { readCappedBody } from "./json-body.js";
 import { loginResponse } from "./responses.js";
 
 /** Spec A.5: a dedupe claim outlives WeChat's three attempts in 15 s by far (≥ 60 s asked). */
@@ -42,33 +42,6 @@ export function pushAccountOf(config: LoginConfig): PushAccount | undefined {
   };
 }
 
-/**
- * The body as text, or undefined when it is larger than the cap. A body over
- * the cap is drained without being kept (up to a bound), so the sender reads
- * the 413 instead of a reset connection.
- */
-async function readCapped(request: Request, cap: number): Promise<string | undefined> {
-  if (!request.body) return "";
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      size += value.byteLength;
-      if (size > DRAIN_LIMIT_BYTES) {
-        await reader.cancel().catch(() => undefined);
-        return undefined;
-      }
-      if (size <= cap) chunks.push(value);
-    }
-  } finally {
-    reader.releaseLock();
-  }
-  return size > cap ? undefined : Buffer.concat(chunks).toString("utf8");
-}
-
 function text(body: string, status = 200, type = "text/plain; charset=utf-8"): Response {
   return loginResponse(body, status, { "content-type": type });
 }
@@ -94,12 +67,12 @@ export class PushReceiver {
       if (request.method !== "POST") {
         return text(verifyServerUrl(url.searchParams, this.account.token));
       }
-      const body = await readCapped(request, MAX_PUSH_BODY_BYTES);
-      if (body === undefined) {
+      const bytes = await readCappedBody(request, MAX_PUSH_BODY_BYTES, DRAIN_LIMIT_BYTES);
+      if (bytes === undefined) {
         this.ctx.log?.warn({ event: "push_rejected", reason: "body_too_large" }, "push rejected");
         return text("", 413);
       }
-      return await this.#push(url, body);
+      return await this.#push(url, bytes.toString("utf8"));
     } catch (error) {
       if (!(error instanceof PushError)) throw error;
       this.ctx.log?.warn(
