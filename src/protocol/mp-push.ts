@@ -65,8 +65,11 @@ function requiredParameter(
   query: URLSearchParams,
   name: "signature" | "timestamp" | "nonce" | "msg_signature",
 ) {
-  const value = query.get(name);
+  const values = query.getAll(name);
+  const value = values[0];
   if (!value) throw new PushSignatureError(name, "missing");
+  // Only one value is signed: a second copy would let a proxy and this receiver read different ones.
+  if (values.length > 1) throw new PushSignatureError(name, "malformed");
   if (!/^[\x21-\x7e]{1,128}$/.test(value)) throw new PushSignatureError(name, "malformed");
   return value;
 }

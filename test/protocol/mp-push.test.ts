@@ -109,13 +109,18 @@ describe("openPush: plaintext", () => {
     );
   });
 
-  it("refuses a forged or missing signature", () => {
+  it("refuses a forged, missing or duplicated signature parameter", () => {
     expect(() => openPush({ query: signedQuery("forged"), body: subscribeXml }, account)).toThrow(
       PushSignatureError,
     );
     const missing = signedQuery();
     missing.delete("signature");
     expect(() => openPush({ query: missing, body: subscribeXml }, account)).toThrow(/signature is missing/);
+    for (const name of ["signature", "timestamp", "nonce"]) {
+      const doubled = signedQuery();
+      doubled.append(name, doubled.get(name)!);
+      expect(() => openPush({ query: doubled, body: subscribeXml }, account)).toThrow(`${name} is malformed`);
+    }
   });
 
   it("refuses DTDs (XXE and billion laughs), oversized bodies, other accounts and malformed XML", () => {
