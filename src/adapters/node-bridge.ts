@@ -6,6 +6,7 @@ import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:
 import { Readable } from "node:stream";
 import type { TLSSocket } from "node:tls";
 import type { ClientConnection, Login } from "../flow/index.js";
+import { partsOf } from "../flow/responses.js";
 
 /** Options of {@link toWebRequest}. */
 export interface ToWebRequestOptions {
@@ -170,16 +171,22 @@ export async function writeWebResponse(
   method?: string,
 ): Promise<void> {
   res.statusCode = response.status;
+  const parts = partsOf(response);
+  if (parts) {
+    // The flow's own answer: written from its parts, with no Headers to iterate and no body stream to read.
+    for (const [name, value] of Object.entries(parts.headers)) {
+      if (name === "set-cookie") addCookies(res, [value]);
+      else res.setHeader(name, value);
+    }
+    if (parts.cookies.length > 0) addCookies(res, parts.cookies);
+    res.end(parts.body === null || isBodyless(method, parts.status) ? undefined : parts.body);
+    return;
+  }
   if (response.statusText) res.statusMessage = response.statusText;
   for (const [name, value] of Object.entries(toNodeHeaders(response.headers))) {
     if (value === undefined) continue;
-    if (name === "set-cookie") {
-      const earlier = res.getHeader("set-cookie");
-      const before = earlier === undefined ? [] : Array.isArray(earlier) ? earlier : [String(earlier)];
-      res.setHeader(name, [...before, ...(value as string[])]);
-    } else {
-      res.setHeader(name, value);
-    }
+    if (name === "set-cookie") addCookies(res, value as string[]);
+    else res.setHeader(name, value);
   }
   if (!response.body || isBodyless(method, response.status)) {
     await response.body?.cancel();
@@ -191,6 +198,13 @@ export async function writeWebResponse(
     if (!res.write(chunk)) await drained(res);
   }
   res.end();
+}
+
+/** Adds Set-Cookie values after any the app already set (express-session's, say). */
+function addCookies(res: ServerResponse, cookies: readonly string[]): void {
+  const earlier = res.getHeader("set-cookie");
+  const before = earlier === undefined ? [] : Array.isArray(earlier) ? earlier : [String(earlier)];
+  res.setHeader("set-cookie", [...before, ...cookies]);
 }
 
 function drained(res: ServerResponse): Promise<void> {

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { html, raw } from "hono/html";
 import type { Lang } from "./pages.js";
-import { headersWith, loginResponse } from "./responses.js";
+import { loginResponse } from "./responses.js";
 
 interface FollowPageOptions {
   lang: Lang;
@@ -76,10 +76,11 @@ ${shown}
   return loginResponse(
     String(body),
     200,
-    headersWith(options.setCookies, {
+    {
       "content-type": "text/html; charset=utf-8",
       "content-security-policy": `default-src 'none'; img-src ${options.imageOrigin}; style-src 'unsafe-inline'; script-src 'nonce-${nonce}'; connect-src 'self'`,
-    }),
+    },
+    options.setCookies,
   );
 }
 

@@ -24,7 +24,7 @@ import { miniProgramConfirm, miniProgramQr, miniProgramQrPoll, miniProgramScan }
 import { PushReceiver, pushAccountOf } from "./mp-events.js";
 import { pickLang, renderPage } from "./pages.js";
 import { LoginLimits } from "./rate-limit.js";
-import { json, loginResponse, withCookies } from "./responses.js";
+import { cookiesOf, json, loginResponse, withCookies } from "./responses.js";
 import { sealedTokenStore } from "./sealed-token-store.js";
 import { withSecurityHeaders } from "./security-headers.js";
 import { loginUrl, logout, sessionRoute, unauthenticated } from "./session.js";
@@ -221,9 +221,10 @@ export function createLogin(options: LoginOptions): Login {
     };
   }
 
-  function routeOf(url: URL): string | undefined {
-    if (!url.pathname.startsWith(`${prefix}/`)) return undefined;
-    return url.pathname.slice(prefix.length);
+  const routeStart = `${prefix}/`;
+  function routeOf(pathname: string): string | undefined {
+    if (!pathname.startsWith(routeStart)) return undefined;
+    return pathname.slice(prefix.length);
   }
 
   /** The route of a path: an exact entry, else one whose last segment is a parameter (`/follow/:id`). */
@@ -240,7 +241,7 @@ export function createLogin(options: LoginOptions): Login {
     } catch {
       return page(request, "invalid_request", 400);
     }
-    const path = routeOf(url);
+    const path = routeOf(url.pathname);
     const route = path === undefined ? undefined : routeAt(path);
     if (!route) return page(request, "not_found", 404);
     const method = request.method === "HEAD" ? "GET" : request.method;
@@ -321,13 +322,8 @@ export function createLogin(options: LoginOptions): Login {
     unauthenticated: (request, options) =>
       withSecurityHeaders(unauthenticated(ctx, request, options), secure),
     trustsProxy: (remoteAddress) => trust.trustsPeer(remoteAddress),
-    matches: (request) => {
-      try {
-        return routeOf(new URL(request.url)) !== undefined;
-      } catch {
-        return false;
-      }
-    },
+    // Asked of every request an app serves (the adapters' first question): read off the URL string, not parsed.
+    matches: (request) => routeOf(pathnameOf(request.url)) !== undefined,
     getSession: async (request) => (await ctx.sessions.read(request))?.session,
     takeSession: (request) => ctx.sessions.take(request),
     embeddedLogin: async (request, embedded) => {
@@ -360,6 +356,23 @@ interface Route {
   run(request: Request, url: URL, checked: object | undefined): Promise<Response>;
 }
 
+/**
+ * The path of a `Request`'s URL. `request.url` is always the serialization of a parsed absolute URL (the
+ * Request constructor parses it), so its path is the text from the first `/` after the authority up to `?`
+ * or `#`: the same string `new URL(url).pathname` gives, without building one.
+ */
+function pathnameOf(url: string): string {
+  const authority = url.indexOf("//");
+  const start = url.indexOf("/", authority === -1 ? 0 : authority + 2);
+  if (start === -1) return "/";
+  let end = url.length;
+  const query = url.indexOf("?", start);
+  if (query !== -1) end = query;
+  const fragment = url.indexOf("#", start);
+  if (fragment !== -1 && fragment < end) end = fragment;
+  return url.slice(start, end);
+}
+
 function allowHeader(methods: readonly string[]): string {
   return methods.includes("GET") ? [...methods, "HEAD"].join(", ") : methods.join(", ");
 }
@@ -372,9 +385,7 @@ function officialAccountRedirectUri(redirectUri: string): string {
 }
 
 function endPreLogin(response: Response, cookies: CookiePolicy): Response {
-  const rebinds = response.headers
-    .getSetCookie()
-    .some((cookie) => cookie.startsWith(`${cookies.names.preLogin}=`) && !/max-age=0/i.test(cookie));
+  const rebinds = cookiesOf(response).some((cookie) => cookie.startsWith(`${cookies.names.preLogin}=`) && !/max-age=0/i.test(cookie));
   return rebinds ? response : withCookies(response, [cookies.clearPreLogin()]);
 }
 

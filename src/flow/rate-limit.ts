@@ -3,7 +3,7 @@ import type { RateLimitRule, Store } from "../stores/types.js";
 import { clientKey, type ProxyTrust } from "./client-address.js";
 import type { FlowLogger, LoginConfig } from "./config.js";
 import type { PageKind } from "./pages.js";
-import { json } from "./responses.js";
+import { json, withHeader } from "./responses.js";
 import type { ClientConnection } from "./types.js";
 
 /**
@@ -143,8 +143,7 @@ export class LoginLimits {
     const response = wantsJson
       ? json({ error: "rate_limited", retryAfterSeconds }, 429)
       : this.deps.page(request, "rate_limited", 429);
-    response.headers.set("retry-after", String(retryAfterSeconds));
-    return response;
+    return withHeader(response, "retry-after", String(retryAfterSeconds));
   }
 
   /** One warning per client and rule per window on this instance, however long the flood. */

@@ -1,44 +1,74 @@
 /**
- * The bodies of the responses built here, by response. `withSecurityHeaders` rebuilds every answer
- * with its headers added; from the recorded string it makes a response the Node servers write in one
- * go, where `response.body` would have turned it into a stream (and /session lost half its throughput).
+ * What a login response is made of, kept on it: `withSecurityHeaders` and the Node bridge build the
+ * answer again from these plain parts, so an answer the flow made never goes through undici `Headers`
+ * (building, copying and iterating them was a fifth of `/session`'s CPU), and a string body stays a
+ * string the Node servers write in one go (`response.body` would have turned it into a stream).
+ * A response carrying parts is never changed in place: {@link withCookies} and {@link withHeader} make a new one.
  */
-const bodies = new WeakMap<Response, string | null>();
+export interface AnswerParts {
+  readonly body: string | null;
+  readonly status: number;
+  /** Lower-case names; `set-cookie` lives in `cookies`. */
+  readonly headers: Readonly<Record<string, string>>;
+  readonly cookies: readonly string[];
+}
 
-/** A login response whose body `withSecurityHeaders` can reuse as it is; every route builds its answers with it. */
-export function loginResponse(body: string | null, status: number, headers: HeadersInit): Response {
-  const response = new Response(body, { status, headers });
-  bodies.set(response, body);
+const PARTS = Symbol("wechat-login.answer-parts");
+type WithParts = Response & { [PARTS]?: AnswerParts };
+
+/** A login response; every route builds its answers with it (the security headers are added on the way out). */
+export function loginResponse(
+  body: string | null,
+  status: number,
+  headers: Readonly<Record<string, string>>,
+  cookies: readonly string[] = [],
+): Response {
+  // A plain record is the init @hono/node-server writes without building Headers; pairs only when cookies repeat a name.
+  const init: HeadersInit =
+    cookies.length === 0
+      ? (headers as Record<string, string>)
+      : [...Object.entries(headers), ...cookies.map((cookie): [string, string] => ["set-cookie", cookie])];
+  const response: WithParts = new Response(body, { status, headers: init });
+  response[PARTS] = { body, status, headers, cookies };
   return response;
 }
 
-/** The body to rebuild `response` with: its string when it was made by {@link loginResponse}, else its stream. */
-export function bodyOf(response: Response): BodyInit | null {
-  const body = bodies.get(response);
-  return body === undefined ? response.body : body;
+/** The parts of a response made by {@link loginResponse}; undefined for one made elsewhere. */
+export function partsOf(response: Response): AnswerParts | undefined {
+  return (response as WithParts)[PARTS];
 }
 
-/** Headers of a login response; `withSecurityHeaders` adds the security headers on the way out. */
-export function headersWith(setCookies: readonly string[], extra: Record<string, string> = {}): Headers {
-  const headers = new Headers(extra);
-  for (const cookie of setCookies) headers.append("set-cookie", cookie);
-  return headers;
+/** The Set-Cookie values of a response. */
+export function cookiesOf(response: Response): readonly string[] {
+  return partsOf(response)?.cookies ?? response.headers.getSetCookie();
 }
 
 export function redirect(location: string, setCookies: readonly string[], status = 302): Response {
-  return loginResponse(null, status, headersWith(setCookies, { location }));
+  return loginResponse(null, status, { location }, setCookies);
 }
 
 export function json(body: unknown, status: number, setCookies: readonly string[] = []): Response {
-  return loginResponse(
-    JSON.stringify(body),
-    status,
-    headersWith(setCookies, { "content-type": "application/json; charset=utf-8" }),
-  );
+  return loginResponse(JSON.stringify(body), status, JSON_HEADERS, setCookies);
 }
 
-/** Adds Set-Cookie headers to a response built elsewhere (an error page, say). */
+const JSON_HEADERS = Object.freeze({ "content-type": "application/json; charset=utf-8" });
+
+/** The response with Set-Cookie headers added (an error page, say). */
 export function withCookies(response: Response, setCookies: readonly string[]): Response {
-  for (const cookie of setCookies) response.headers.append("set-cookie", cookie);
-  return response;
+  const parts = partsOf(response);
+  if (!parts) {
+    for (const cookie of setCookies) response.headers.append("set-cookie", cookie);
+    return response;
+  }
+  return loginResponse(parts.body, parts.status, parts.headers, [...parts.cookies, ...setCookies]);
+}
+
+/** The response with one header set (`name` in lower case). */
+export function withHeader(response: Response, name: string, value: string): Response {
+  const parts = partsOf(response);
+  if (!parts) {
+    response.headers.set(name, value);
+    return response;
+  }
+  return loginResponse(parts.body, parts.status, { ...parts.headers, [name]: value }, parts.cookies);
 }

@@ -1,4 +1,4 @@
-import { bodyOf, loginResponse } from "./responses.js";
+import { loginResponse, partsOf } from "./responses.js";
 
 /**
  * The headers every response of the login routes carries, added in one place
@@ -12,25 +12,17 @@ import { bodyOf, loginResponse } from "./responses.js";
  * - `Retry-After` on 503 and 429, so clients and proxies back off.
  */
 export function withSecurityHeaders(response: Response, options: { secure: boolean }): Response {
-  // A new response with every header in its init: headers set on the old one in place can be lost
-  // (@hono/node-server's lightweight Response rebuilds itself from its first init when read further).
+  const parts = partsOf(response);
+  if (parts) {
+    const { body, status, headers, cookies } = parts;
+    return loginResponse(body, status, securedHeaders(headers, status, options), cookies);
+  }
+  // Made elsewhere (a hook's answer): a new response with every header in its init, since headers set on
+  // the old one in place can be lost (@hono/node-server's lightweight Response rebuilds itself from its first init).
   const headers = new Headers(response.headers);
   addSecurityHeaders(headers, response.status, options);
   // No statusText: the flow never sets one, and reading it would build the full Response anyway.
-  return new Response(bodyOf(response), { status: response.status, headers });
-}
-
-/**
- * A response built with the security headers in its init, for an answer made many times a second (the
- * gateway's auth endpoints): the same headers as {@link withSecurityHeaders}, without a second Response.
- */
-export function securedResponse(
-  body: string | null,
-  status: number,
-  init: Record<string, string>,
-  options: { secure: boolean },
-): Response {
-  return loginResponse(body, status, securedHeaders(init, status, options));
+  return new Response(response.body, { status: response.status, headers });
 }
 
 /**

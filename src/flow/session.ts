@@ -1,6 +1,6 @@
 import type { FlowContext } from "./context.js";
 import { singleParam } from "./params.js";
-import { headersWith, json, loginResponse, redirect } from "./responses.js";
+import { json, loginResponse, redirect } from "./responses.js";
 import { safeReturnTo } from "./return-to.js";
 import type { RequireSessionOptions } from "./types.js";
 
@@ -32,7 +32,7 @@ export async function logout(ctx: FlowContext, request: Request, url: URL): Prom
   if (!bearer && isCrossSite(ctx, request, url)) return json({ error: "cross_origin_logout" }, 403);
   const clear = await ctx.sessions.revoke(request);
   if (bearer || (request.headers.get("accept") ?? "").includes("application/json")) {
-    return loginResponse(null, 204, headersWith(clear));
+    return loginResponse(null, 204, {}, clear);
   }
   return redirect(safeReturnTo(singleParam(url, "returnTo"), ctx.siteOrigin), clear, 303);
 }
