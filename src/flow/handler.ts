@@ -385,7 +385,9 @@ function officialAccountRedirectUri(redirectUri: string): string {
 }
 
 function endPreLogin(response: Response, cookies: CookiePolicy): Response {
-  const rebinds = cookiesOf(response).some((cookie) => cookie.startsWith(`${cookies.names.preLogin}=`) && !/max-age=0/i.test(cookie));
+  const rebinds = cookiesOf(response).some(
+    (cookie) => cookie.startsWith(`${cookies.names.preLogin}=`) && !/max-age=0/i.test(cookie),
+  );
   return rebinds ? response : withCookies(response, [cookies.clearPreLogin()]);
 }
 
