@@ -11,7 +11,7 @@ import type { FlowContext, LoginApp } from "./context.js";
 import { CookiePolicy } from "./cookies.js";
 import { TokenCipher } from "./crypto.js";
 import { FollowLogin } from "./follow.js";
-import { neverThrowing } from "./last-guard.js";
+import { lastResort } from "./last-guard.js";
 import { logoutPage } from "./logout-page.js";
 import {
   type MiniProgramApp,
@@ -133,15 +133,15 @@ export function createLogin(options: LoginOptions): Login {
 
   /** The one route table: dispatch, the 405 answer, the rate limits and `matches` all read it. */
   const routes: Record<string, Route> = {
-    "/login": { methods: ["GET"], limit: "start", run: (request, url) => login(ctx, request, url) },
+    "/login": { methods: ["GET"], limit: "start", run: (request, url) => login(ctx, request, url()) },
     "/session": { methods: ["GET"], run: (request) => sessionRoute(ctx, request) },
     "/logout": {
       methods: ["GET", "POST"],
       run: async (request, url) =>
-        request.method === "POST" ? logout(ctx, request, url) : logoutPage(ctx, request, url),
+        request.method === "POST" ? logout(ctx, request, url()) : logoutPage(ctx, request, url()),
     },
     // A script fetches /qr and reads JSON, whatever it sent as Accept.
-    "/qr": { methods: ["GET"], limit: "start", json: true, run: (_request, url) => qrRoute(ctx, url) },
+    "/qr": { methods: ["GET"], limit: "start", json: true, run: (_request, url) => qrRoute(ctx, url()) },
   };
   const openData = miniProgramOpenData(ctx, miniProgram);
   if (miniProgram) {
@@ -165,13 +165,13 @@ export function createLogin(options: LoginOptions): Login {
       methods: ["GET"],
       limit: "start",
       json: true,
-      run: (_request, url) => miniProgramQr(ctx, miniProgram, url),
+      run: (_request, url) => miniProgramQr(ctx, miniProgram, url()),
     };
     routes[ATTEMPT_POLL] = {
       methods: ["GET"],
       json: true,
       run: (request, url) =>
-        miniProgramQrPoll(ctx, miniProgram, request, url.pathname.split("/").pop() ?? ""),
+        miniProgramQrPoll(ctx, miniProgram, request, url().pathname.split("/").pop() ?? ""),
     };
     routes["/miniprogram/scan"] = api((request) => miniProgramScan(ctx, miniProgram, request), "callback");
     routes["/miniprogram/confirm"] = api((request) => miniProgramConfirm(ctx, miniProgram, request));
@@ -180,7 +180,7 @@ export function createLogin(options: LoginOptions): Login {
     routes[app.callbackRoute] = {
       methods: ["GET"],
       limit: "callback",
-      precheck: (request, url) => callbackParameters(ctx, request, url),
+      precheck: (request, url) => callbackParameters(ctx, request, url()),
       // Every outcome but a restart (which binds a new login) ends the pre-login cookie.
       run: async (request, _url, parameters) =>
         endPreLogin(await callback(ctx, request, parameters as CallbackParameters, app), cookies),
@@ -205,19 +205,22 @@ export function createLogin(options: LoginOptions): Login {
   const pushAccount = pushAccountOf(config);
   if (pushAccount) {
     const receiver = new PushReceiver(ctx, pushAccount, follow);
-    routes["/mp/events"] = { methods: ["GET", "POST"], run: (request, url) => receiver.handle(request, url) };
+    routes["/mp/events"] = {
+      methods: ["GET", "POST"],
+      run: (request, url) => receiver.handle(request, url()),
+    };
   }
   if (follow) {
     routes["/follow"] = {
       methods: ["GET"],
       limit: "start",
-      run: (request, url) => follow.start(request, url),
+      run: (request, url) => follow.start(request, url()),
     };
     // A script polls and reads JSON, whatever it sent as Accept.
     routes["/follow/:id"] = {
       methods: ["GET"],
       json: true,
-      run: (request, url) => follow.poll(request, url),
+      run: (request, url) => follow.poll(request, url()),
     };
   }
 
@@ -235,20 +238,16 @@ export function createLogin(options: LoginOptions): Login {
   let warnedPlainHttp = false;
 
   async function answer(request: Request, connection: ClientConnection): Promise<Response> {
-    let url: URL;
-    try {
-      url = new URL(request.url);
-    } catch {
-      return page(request, "invalid_request", 400);
-    }
-    const path = routeOf(url.pathname);
+    // Only a Request-like object can hold a relative URL: a real Request parsed its own.
+    if (!ABSOLUTE_HTTP.test(request.url)) return page(request, "invalid_request", 400);
+    const path = routeOf(pathnameOf(request.url));
     const route = path === undefined ? undefined : routeAt(path);
     if (!route) return page(request, "not_found", 404);
     const method = request.method === "HEAD" ? "GET" : request.method;
     if (!route.methods.includes(method)) {
       return loginResponse(null, 405, { allow: allowHeader(route.methods) });
     }
-    if (cookies.secure && url.protocol === "http:") {
+    if (cookies.secure && request.url.startsWith("http:")) {
       // A Secure cookie must never be offered over plain http; behind a TLS-terminating proxy this means
       // the adapter was not told to trust X-Forwarded-Proto.
       if (!warnedPlainHttp) {
@@ -260,6 +259,11 @@ export function createLogin(options: LoginOptions): Login {
       }
       return page(request, "https_required", 403);
     }
+    let parsed: URL | undefined;
+    const url = () => {
+      parsed ??= new URL(request.url);
+      return parsed;
+    };
     const checked = route.precheck?.(request, url);
     if (checked instanceof Response) return endPreLogin(checked, cookies);
     try {
@@ -290,19 +294,19 @@ export function createLogin(options: LoginOptions): Login {
 
   const secure = { secure: cookies.secure };
   const trust = proxyTrust(config.trustProxy);
-  const handle = neverThrowing(
-    async (request, connection = {}) => {
+  // One async step around the route's answer, the last guard included (it never throws).
+  const handle = async (request: Request, connection: ClientConnection = {}): Promise<Response> => {
+    try {
+      if (!(config.accessLog && log)) return withSecurityHeaders(await answer(request, connection), secure);
       const started = performance.now();
       const response = withSecurityHeaders(await answer(request, connection), secure);
-      if (config.accessLog && log) {
-        const entry = accessLogEntry(request, response.status, performance.now() - started);
-        log.info(entry, `${entry.method} ${entry.url} ${entry.status}`);
-      }
+      const entry = accessLogEntry(request, response.status, performance.now() - started);
+      log.info(entry, `${entry.method} ${entry.url} ${entry.status}`);
       return response;
-    },
-    log,
-    cookies.secure,
-  );
+    } catch (error) {
+      return lastResort(error, log, secure.secure);
+    }
+  };
   return {
     routePrefix: prefix,
     appid: config.appid,
@@ -345,6 +349,11 @@ export function createLogin(options: LoginOptions): Login {
 /** The one route with a parameter: the website polls its mini-program attempt by id. */
 const ATTEMPT_POLL = "/miniprogram/qr/:id";
 
+const ABSOLUTE_HTTP = /^https?:\/\//;
+
+/** A route's URL, parsed when first asked for: /session, on every page view, never asks. */
+type RequestUrl = () => URL;
+
 interface Route {
   methods: readonly string[];
   /** Which per-client limit the route counts against: starting a login, or arriving back from WeChat. */
@@ -352,8 +361,8 @@ interface Route {
   /** Its 429 is JSON whatever `Accept` says. */
   json?: boolean;
   /** Checks that need only the URL, before the rate limit counts the request: a Response refuses it. */
-  precheck?(request: Request, url: URL): Response | object;
-  run(request: Request, url: URL, checked: object | undefined): Promise<Response>;
+  precheck?(request: Request, url: RequestUrl): Response | object;
+  run(request: Request, url: RequestUrl, checked: object | undefined): Promise<Response>;
 }
 
 /**

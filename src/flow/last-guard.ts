@@ -15,11 +15,16 @@ export function neverThrowing(handle: Handle, log: FlowLogger | undefined, secur
     try {
       return await handle(request, connection);
     } catch (error) {
-      const reason = error instanceof Error ? error.name : typeof error;
-      if (log) log.error({ event: "internal_error", reason }, "login route threw");
-      else console.error(`wechat-login: login route threw (${reason})`);
-      const headers = { "content-type": "text/plain; charset=utf-8" };
-      return withSecurityHeaders(loginResponse("Internal error / 内部错误", 500, headers), { secure });
+      return lastResort(error, log, secure);
     }
   };
+}
+
+/** The answer to a throw no route caught: a plain 500, logged by the error's class name only. */
+export function lastResort(error: unknown, log: FlowLogger | undefined, secure: boolean): Response {
+  const reason = error instanceof Error ? error.name : typeof error;
+  if (log) log.error({ event: "internal_error", reason }, "login route threw");
+  else console.error(`wechat-login: login route threw (${reason})`);
+  const headers = { "content-type": "text/plain; charset=utf-8" };
+  return withSecurityHeaders(loginResponse("Internal error / 内部错误", 500, headers), { secure });
 }

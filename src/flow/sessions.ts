@@ -10,6 +10,8 @@ const RENEW_EVERY_MS = 60_000;
 const MAX_ID_LENGTH = 256;
 /** `Authorization: Bearer <token>` (RFC 6750 §2.1; the scheme is case-insensitive, RFC 9110 §11.1). */
 const BEARER = /^bearer +([A-Za-z0-9._~+/-]+=*) *$/i;
+/** The Bearer scheme, well-formed token or not. */
+const BEARER_SCHEME = /^bearer(?: |$)/i;
 
 /**
  * Where a session's secret travelled. A bearer token is hashed under its own
@@ -147,7 +149,7 @@ export class Sessions {
 
   /** True when the request authenticates with `Authorization: Bearer` (well-formed or not). */
   hasBearer(request: Request): boolean {
-    return /^bearer(?: |$)/i.test(request.headers.get("authorization") ?? "");
+    return BEARER_SCHEME.test(request.headers.get("authorization") ?? "");
   }
 
   #idOf(request: Request): string | undefined {
@@ -156,8 +158,9 @@ export class Sessions {
   }
 
   #credentialOf(request: Request): Credential | undefined {
-    if (this.hasBearer(request)) {
-      const token = BEARER.exec(request.headers.get("authorization") ?? "")?.[1];
+    const authorization = request.headers.get("authorization");
+    if (authorization !== null && BEARER_SCHEME.test(authorization)) {
+      const token = BEARER.exec(authorization)?.[1];
       return token && token.length <= MAX_ID_LENGTH
         ? { kind: "bearer", idHash: hashOf("bearer", token) }
         : undefined;

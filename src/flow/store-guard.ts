@@ -23,12 +23,15 @@ export class StoreUnavailable extends WeChatLoginError {
 }
 
 /**
- * The deadlines of the store calls in flight, checked by one timer: a timer per call (armed and cleared
- * around each of /session's two reads) was a measurable share of the route's CPU, a Set entry is not.
- * A call fails between `timeoutMs` and `timeoutMs` plus a quarter of it after it began.
+ * The deadlines of the store calls in flight, kept by one timer: a timer per call (armed and cleared
+ * around each of /session's two reads), or even a clock read per call, was a measurable share of the
+ * route's CPU; a Set entry stamped with the timer's tick count is not. The timer ticks every quarter of
+ * the deadline while calls are pending; a call fails once five ticks have passed since it began, which is
+ * between `timeoutMs` and 1.25 × `timeoutMs` later.
  */
 class Deadlines {
-  readonly #pending = new Set<{ at: number; expire: () => void }>();
+  readonly #pending = new Set<{ tick: number; expire: () => void }>();
+  #tick = 0;
   #timer: ReturnType<typeof setInterval> | undefined;
 
   constructor(private readonly timeoutMs: number) {}
@@ -40,7 +43,7 @@ class Deadlines {
   bound<T>(operation: Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const entry = {
-        at: performance.now() + this.timeoutMs,
+        tick: this.#tick,
         expire: () => reject(new StoreUnavailable(`no answer within ${this.timeoutMs} ms`)),
       };
       this.#pending.add(entry);
@@ -65,9 +68,10 @@ class Deadlines {
   #start(): ReturnType<typeof setInterval> {
     const timer = setInterval(
       () => {
-        const now = performance.now();
+        const tick = ++this.#tick;
         for (const entry of this.#pending) {
-          if (entry.at > now) continue;
+          // The first tick may come at once after a call began: four more make a full deadline.
+          if (tick - entry.tick < TICKS_PER_DEADLINE + 1) continue;
           this.#pending.delete(entry);
           entry.expire();
         }
@@ -76,13 +80,14 @@ class Deadlines {
           this.#timer = undefined;
         }
       },
-      Math.max(1, Math.ceil(this.timeoutMs / 4)),
+      Math.max(1, Math.ceil(this.timeoutMs / TICKS_PER_DEADLINE)),
     );
-    // Pending store calls alone never keep a process alive (the timer per call never did either: the call's socket does).
-    timer.unref();
+    // Not unref'd: a hung call keeps the process alive until its deadline answers it, as a timer per call did.
     return timer;
   }
 }
+
+const TICKS_PER_DEADLINE = 4;
 
 /**
  * The store as the flow uses it: every call (the routes', `getSession`'s,
@@ -118,7 +123,7 @@ export function guardedStore(store: Store, timeoutMs: number): Store {
         } catch (error) {
           result = Promise.reject(error);
         }
-        const bounded = deadlines.bound(Promise.resolve(result));
+        const bounded = deadlines.bound(result instanceof Promise ? result : Promise.resolve(result));
         return property === "acquireLock"
           ? bounded.then((lock) => guardLock(lock as Lock | undefined))
           : bounded;
