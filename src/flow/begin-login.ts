@@ -45,7 +45,10 @@ export async function beginLogin(
   const { state, setCookie } = await issueState(ctx, app, returnTo, restarted);
   ctx.log?.info({ event: "login_started", appid: app.appid, app: app.kind, restarted }, "login started");
   const location = app.authorizeUrl(state, lang);
-  emit(ctx, state, app, { type: "authorize_redirect", url: withMaskedParam(location, "state", state) });
+  emit(ctx, state, app, () => ({
+    type: "authorize_redirect",
+    url: withMaskedParam(location, "state", state),
+  }));
   return redirect(location, [setCookie]);
 }
 
@@ -72,10 +75,10 @@ export async function embeddedLogin(
     safeReturnTo(options.returnTo, ctx.siteOrigin),
     false,
   );
-  emit(ctx, state, app, {
+  emit(ctx, state, app, () => ({
     type: "authorize_redirect",
     url: withMaskedParam(app.authorizeUrl(state), "state", state),
-  });
+  }));
   return {
     options: wxLoginOptions({
       id: options.containerId,

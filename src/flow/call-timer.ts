@@ -16,12 +16,12 @@ export class CallTimer {
       "sns/oauth2/access_token",
       () => this.app.client.exchangeCode(code),
       (token, ms) =>
-        emit(this.ctx, this.state, this.app, {
+        emit(this.ctx, this.state, this.app, () => ({
           type: "code_exchanged",
           url: exchangeCall(this.ctx, this.app, code),
           durationMs: ms,
           answer: exchangeAnswer(token),
-        }),
+        })),
     );
   }
 
@@ -30,12 +30,12 @@ export class CallTimer {
       "sns/userinfo",
       () => this.app.client.getUserInfo(token.accessToken, token.openid, { lang: "zh_CN" }),
       (profile, ms) =>
-        emit(this.ctx, this.state, this.app, {
+        emit(this.ctx, this.state, this.app, () => ({
           type: "userinfo_fetched",
           url: userInfoCall(this.ctx, token.openid),
           durationMs: ms,
           answer: userInfoAnswer(profile),
-        }),
+        })),
     );
   }
 
@@ -44,6 +44,8 @@ export class CallTimer {
     call: () => Promise<T>,
     done: (result: T, durationMs: number) => void,
   ): Promise<T> {
+    // The timings are for onEvent only.
+    if (!this.ctx.config.onEvent) return call();
     const started = performance.now();
     const elapsed = () => Math.round((performance.now() - started) * 10) / 10;
     try {
@@ -51,12 +53,12 @@ export class CallTimer {
       done(result, elapsed());
       return result;
     } catch (error) {
-      emit(this.ctx, this.state, this.app, {
+      emit(this.ctx, this.state, this.app, () => ({
         type: "wechat_call_failed",
         endpoint,
         durationMs: elapsed(),
         errcode: error instanceof WeChatApiError ? error.errcode : undefined,
-      });
+      }));
       throw error;
     }
   }

@@ -56,11 +56,11 @@ export async function callback(
     return rejected(ctx, request, "state_unknown_or_expired", "state_invalid");
   const { record } = consumed;
   if (record.appid !== app.appid) return rejected(ctx, request, "app_mismatch", "state_invalid");
-  emit(ctx, state, app, {
+  emit(ctx, state, app, () => ({
     type: "callback_received",
     code: code === undefined ? undefined : maskValue(code),
     state: maskValue(state),
-  });
+  }));
   const returnTo = safeReturnTo(record.returnTo, ctx.siteOrigin);
   const browser = ctx.cookies.read(request);
   if (consumed.status === "used") {
@@ -152,7 +152,7 @@ async function completeLogin(
     { event: "login_completed", userId: linked.user.id, appid: app.appid, created: linked.created },
     "logged in",
   );
-  emit(ctx, state, app, { type: "login_completed", userId: linked.user.id, created: linked.created });
+  emit(ctx, state, app, () => ({ type: "login_completed", userId: linked.user.id, created: linked.created }));
   const { user } = linked;
   const sessionSeconds = Math.min(ctx.config.sessionIdleSeconds, ctx.config.sessionAbsoluteSeconds);
   ctx.outcomes.set(request, {

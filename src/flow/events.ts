@@ -70,11 +70,17 @@ export function loginIdOf(state: string): string {
 }
 
 /** Tells `onEvent` about one step; a throwing listener never breaks the login. */
-export function emit(ctx: FlowContext, state: string, app: LoginApp, event: WithoutStep<LoginFlowEvent>) {
+export function emit(
+  ctx: FlowContext,
+  state: string,
+  app: LoginApp,
+  // Built only when someone listens: its masked URLs and answers are string work every login would pay.
+  event: () => WithoutStep<LoginFlowEvent>,
+) {
   const listener = ctx.config.onEvent;
   if (!listener) return;
   try {
-    listener({ ...event, loginId: loginIdOf(state), app: app.kind, at: ctx.now() } as LoginFlowEvent);
+    listener({ ...event(), loginId: loginIdOf(state), app: app.kind, at: ctx.now() } as LoginFlowEvent);
   } catch (error) {
     ctx.log?.warn(
       { event: "on_event_failed", reason: error instanceof Error ? error.name : "error" },

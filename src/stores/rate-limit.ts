@@ -22,13 +22,19 @@ export function rateLimitsOn(
   make: LimiterFactory,
 ): (rule: RateLimitRule, key: string) => Promise<RateLimitVerdict> {
   const limiters = new Map<string, Consumer>();
+  // The flow passes the same rule objects on every request: found by identity, its id is not serialized each time.
+  const byRule = new WeakMap<RateLimitRule, Consumer>();
   return async (rule, key) => {
-    const id = JSON.stringify([rule.name, rule.points, rule.durationSeconds, rule.burst]);
-    let limiter = limiters.get(id);
+    let limiter = byRule.get(rule);
     if (!limiter) {
-      checkRule(rule);
-      limiter = build(make, rule);
-      limiters.set(id, limiter);
+      const id = JSON.stringify([rule.name, rule.points, rule.durationSeconds, rule.burst]);
+      limiter = limiters.get(id);
+      if (!limiter) {
+        checkRule(rule);
+        limiter = build(make, rule);
+        limiters.set(id, limiter);
+      }
+      byRule.set(rule, limiter);
     }
     try {
       const result = await limiter.consume(key);
