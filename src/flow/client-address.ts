@@ -76,7 +76,21 @@ function compile(setting: TrustProxy): TrustFunction {
  * instead of escaping the limit.
  */
 export function clientKey(address: string | undefined): string {
-  if (address === undefined || !ipaddr.isValid(address)) return "unknown";
+  if (address === undefined) return "unknown";
+  // Asked for every counted request, and ipaddr parses the address twice: a server sees a bounded set of clients.
+  let key = clientKeys.get(address);
+  if (key === undefined) {
+    key = keyOf(address);
+    if (clientKeys.size >= 1024) clientKeys.clear();
+    clientKeys.set(address, key);
+  }
+  return key;
+}
+
+const clientKeys = new Map<string, string>();
+
+function keyOf(address: string): string {
+  if (!ipaddr.isValid(address)) return "unknown";
   const ip = ipaddr.process(address);
   if (ip.kind() === "ipv4") return ip.toString();
   const parts = (ip as ipaddr.IPv6).parts.slice(0, 4).map((part) => part.toString(16));
