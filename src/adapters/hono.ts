@@ -54,13 +54,7 @@ export function connectionOf(c: Context, getConnInfo: GetConnInfo = nodeConnInfo
 export function loginRoutes(login: Login, options: LoginRoutesOptions = {}): MiddlewareHandler {
   return async (c, next) => {
     if (!login.matches(c.req.raw)) return next();
-    // Read only by the routes that count requests per client: /session, on every page view, never asks.
-    const connection: ClientConnection = {
-      get remoteAddress() {
-        return connectionOf(c, options.getConnInfo).remoteAddress;
-      },
-    };
-    return login.handle(c.req.raw, connection);
+    return login.handle(c.req.raw, connectionOf(c, options.getConnInfo));
   };
 }
 
