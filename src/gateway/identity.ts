@@ -70,7 +70,8 @@ export function identityHeaders(identity: GatewayIdentity): Record<string, strin
  */
 export function allIdentityHeaders(identity: GatewayIdentity | undefined): Record<string, string> {
   const empty = Object.fromEntries(IDENTITY_HEADERS.map((name) => [name, ""]));
-  return identity ? { ...empty, ...identityHeaders(identity) } : empty;
+  // Not `{ ...empty, ...identityHeaders() }`: V8 runs a spread after a spread in microseconds.
+  return identity ? Object.assign(empty, identityHeaders(identity)) : empty;
 }
 
 /**

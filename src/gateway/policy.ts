@@ -29,6 +29,10 @@ export function parsePublicRoute(text: string): PublicRoute {
  * (oauth2-proxy GHSA-7rh7-c77v-6434).
  */
 export function normalisedPath(path: string): string | undefined {
+  // The usual path (nothing to decode, no dot segment, nothing refused) is its own normal form: the
+  // decoding, splitting and joining below would give it back unchanged.
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: a control character leaves the fast path.
+  if (path.startsWith("/") && !/[%;\\\u0000-\u001f\u007f]|\/\/|\/\.\.?(?:\/|$)/.test(path)) return path;
   let decoded: string;
   try {
     decoded = decodeURIComponent(path);

@@ -14,6 +14,7 @@ import { connectionOf, toWebRequest, writeWebResponse } from "../adapters/node-b
 import type { FlowLogger } from "../flow/config.js";
 import { accessLogEntry, proxyTrust, redactUrl, type TrustProxy } from "../flow/index.js";
 import type { Decision, Gateway } from "./gateway.js";
+import { headerOf } from "./headers.js";
 import { type GatewayIdentity, identityHeaders, isIdentityHeader } from "./identity.js";
 import type { GatewayMetrics } from "./metrics.js";
 import { normalisedPath } from "./policy.js";
@@ -157,7 +158,7 @@ export function createGatewayServer(options: GatewayServerOptions): GatewayHttpS
   async function decideFor(req: IncomingMessage, request: Request): Promise<Decision> {
     const uri = req.url ?? "/";
     return gateway.decide(
-      { method: req.method ?? "GET", uri, headers: request.headers, request },
+      { method: req.method ?? "GET", uri, headers: req.headers, request },
       groupsFor(pathOnly(uri)),
     );
   }
@@ -179,11 +180,16 @@ export function createGatewayServer(options: GatewayServerOptions): GatewayHttpS
       res.writeHead(400, { "content-type": "text/plain; charset=utf-8" }).end("Bad Request");
       return;
     }
-    const started = performance.now();
-    const note: LogNote = {};
-    if (options.accessLog && log) {
+    const logged = options.accessLog === true && log !== undefined;
+    const note: LogNote | undefined = logged ? {} : undefined;
+    if (note && log) {
+      const started = performance.now();
       res.once("finish", () => {
-        const entry = { ...accessLogEntry(request, res.statusCode, performance.now() - started), ...note };
+        // Not `{ ...entry, ...note }`: V8 runs a spread after a spread in microseconds, on every request.
+        const entry = Object.assign(
+          accessLogEntry(request, res.statusCode, performance.now() - started),
+          note,
+        );
         log.info(entry, `${entry.method} ${entry.url} ${entry.status}`);
       });
     }
@@ -192,14 +198,14 @@ export function createGatewayServer(options: GatewayServerOptions): GatewayHttpS
       const path = url.pathname;
       if (gateway.owns(path)) {
         const connection = connectionOf(req);
-        const answer = await gateway.auth(request, connection, url);
+        const answer = await gateway.auth(request, connection, url, req.headers);
         if (answer === undefined) {
           await writeWebResponse(res, await gateway.handle(request, connection), req.method);
           return;
         }
-        if (options.accessLog && log) {
+        if (note) {
           // The original URI may be a callback's (`?code=…&state=…`): redacted like the request's own URL.
-          const uri = request.headers.get("x-forwarded-uri") ?? request.headers.get("x-original-uri");
+          const uri = headerOf(req.headers, "x-forwarded-uri") ?? headerOf(req.headers, "x-original-uri");
           if (uri) note.uri = redactUrl(uri.slice(0, 2048));
           const user =
             answer instanceof Response
@@ -219,9 +225,11 @@ export function createGatewayServer(options: GatewayServerOptions): GatewayHttpS
       }
       const decision = await decideFor(req, request);
       options.metrics?.decision("proxy", decision.result);
-      note.result = decision.result;
-      if (decision.result === "allow" || decision.result === "deny") {
-        if (decision.identity) note.user = decision.identity.user;
+      if (note) {
+        note.result = decision.result;
+        if (decision.result === "allow" || decision.result === "deny") {
+          if (decision.identity) note.user = decision.identity.user;
+        }
       }
       if (decision.result !== "allow") {
         await writeWebResponse(res, gateway.refusal(decision, request), req.method);
