@@ -115,6 +115,9 @@ export interface Gateway {
 /** A loop: more than this many login starts for one return address from one client within the window. */
 const LOOP_GUARD = { name: "wl_loop_guard", points: 3, durationSeconds: 60 };
 const REALM = 'WeChat realm="wechat-login"';
+// Regular expressions of the per-request paths live here: a literal in a function body is a new RegExp each call.
+const FORWARDED_METHOD = /^[A-Z]{1,16}$/;
+const QUERY_OR_FRAGMENT = /[?#]/;
 
 /**
  * Builds the gateway on a login made with `createLogin({ routePrefix: "/_wl", … })`.
@@ -184,7 +187,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     if (!trust.trustsPeer(connection.remoteAddress)) return { error: "untrusted_peer" };
     const method = headerOf(headers, "x-forwarded-method")?.trim();
     const uri = (headerOf(headers, "x-forwarded-uri") ?? headerOf(headers, "x-original-uri"))?.trim();
-    if (!method || !/^[A-Z]{1,16}$/.test(method) || !uri?.startsWith("/"))
+    if (!method || !FORWARDED_METHOD.test(method) || !uri?.startsWith("/"))
       return { error: "missing_forwarded_headers" };
     const host = headerOf(headers, "x-forwarded-host")?.split(",")[0]?.trim();
     // One host per gateway in v1 (spec §5.6): the session cookie lives on the callback's host only.
@@ -205,18 +208,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   }
 
   /** nginx `auth_request` (§5.2): 200, 401 or 403 only; a 3xx would become nginx's 500. */
-  async function nginxAuth(
-    request: Request,
-    url: URL,
-    connection: ClientConnection,
-    headers: HeaderSource,
-  ): Promise<AuthAnswer> {
-    const original = forwarded(request, connection, headers);
-    const decision =
-      "error" in original
-        ? ({ result: "error", kind: "api", reason: original.error } as const)
-        : await decide(original, groupsOf(url));
-    options.metrics?.decision("nginx", decision.result);
+  function nginxAnswer(decision: Decision): AuthAnswer {
     switch (decision.result) {
       case "allow":
         return answered(200, decision.identity ? identityHeaders(decision.identity) : {});
@@ -242,20 +234,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   }
 
   /** Traefik `forwardAuth` and Caddy `forward_auth` (§5.3, §5.4): their non-2xx answers reach the browser as sent. */
-  async function forwardAuth(
-    request: Request,
-    url: URL,
-    connection: ClientConnection,
-    headers: HeaderSource,
-  ): Promise<AuthAnswer | Response> {
-    const original = forwarded(request, connection, headers);
-    if ("error" in original) {
-      options.metrics?.decision("forward-auth", "error");
-      logError(original.error);
-      return answered(500, {});
-    }
-    const decision = await decide(original, groupsOf(url));
-    options.metrics?.decision("forward-auth", decision.result);
+  function forwardAnswer(decision: Decision, request: Request): AuthAnswer | Response {
     if (decision.result === "allow") return answered(200, allIdentityHeaders(decision.identity));
     return withSecurityHeaders(refusal(decision, request), secure);
   }
@@ -372,10 +351,19 @@ export function createGateway(options: GatewayOptions): Gateway {
     const url = parsed ?? new URL(request.url);
     const route = url.pathname.slice(prefix.length);
     if (route !== "/auth" && route !== "/forward-auth") return undefined;
+    const mode = route === "/auth" ? "nginx" : "forward-auth";
     try {
-      return route === "/auth"
-        ? await nginxAuth(request, url, connection, headers)
-        : await forwardAuth(request, url, connection, headers);
+      const original = forwarded(request, connection, headers);
+      if ("error" in original) {
+        // Either front gets a bare 500: the subrequest itself is wrong, not the user's request.
+        options.metrics?.decision(mode, "error");
+        logError(original.error);
+        return answered(500, {});
+      }
+      // One await between the request and its answer: the answers are built synchronously.
+      const decision = await decide(original, groupsOf(url));
+      options.metrics?.decision(mode, decision.result);
+      return mode === "nginx" ? nginxAnswer(decision) : forwardAnswer(decision, request);
     } catch (error) {
       return internalError(error);
     }
@@ -414,7 +402,7 @@ function jsonResponse(body: unknown, status: number, headers: Record<string, str
 
 /** The path of a request target (`/a/b?x=1` → `/a/b`); the query never decides what is public. */
 function pathOf(uri: string): string {
-  const end = uri.search(/[?#]/);
+  const end = uri.search(QUERY_OR_FRAGMENT);
   return end === -1 ? uri : uri.slice(0, end);
 }
 

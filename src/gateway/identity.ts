@@ -74,11 +74,14 @@ export function allIdentityHeaders(identity: GatewayIdentity | undefined): Recor
   return identity ? Object.assign(empty, identityHeaders(identity)) : empty;
 }
 
+// A module constant: a regular expression literal in a function body is a new RegExp on every call.
+const VISIBLE_ASCII = /^[\x20-\x7e]*$/;
+
 /**
  * A roster's name may be Chinese: a header value carries only visible ASCII
  * reliably, so anything else is percent-encoded (RFC 3986 style), which a
  * backend decodes with one call.
  */
 function headerSafe(value: string): string {
-  return /^[\x20-\x7e]*$/.test(value) ? value : encodeURIComponent(value);
+  return VISIBLE_ASCII.test(value) ? value : encodeURIComponent(value);
 }

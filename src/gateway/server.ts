@@ -325,7 +325,9 @@ function isResponse(target: unknown): target is ServerResponse {
   return typeof target === "object" && target !== null && "writeHead" in target;
 }
 
+const QUERY_OR_FRAGMENT = /[?#]/;
+
 function pathOnly(uri: string): string {
-  const end = uri.search(/[?#]/);
+  const end = uri.search(QUERY_OR_FRAGMENT);
   return end === -1 ? uri : uri.slice(0, end);
 }
