@@ -57,6 +57,9 @@ export interface OriginalRequest {
   request?: Request | undefined;
 }
 
+/** Where a request goes: its URL's path and query (a `URL`, or the two read off `Request.url`). */
+export type RequestTarget = Pick<URL, "pathname" | "search">;
+
 /** Why the gateway could not decide: every one is an answer that lets nothing through. */
 export type GatewayError =
   | "store_unavailable"
@@ -99,13 +102,13 @@ export interface Gateway {
   /**
    * The auth endpoints alone (`GET`/`HEAD` `/auth` and `/forward-auth`), for a server that writes the answer
    * itself: undefined for any other request (then {@link Gateway.handle} answers it). Never throws.
-   * @param url The request's URL when the caller parsed it already.
+   * @param target The request URL's path and query when the caller has them already.
    * @param headers The request's headers as node parsed them (the same as `request.headers`), read instead.
    */
   auth(
     request: Request,
     connection: ClientConnection,
-    url?: URL,
+    target?: RequestTarget,
     headers?: HeaderSource,
   ): Promise<AuthAnswer | Response | undefined>;
   /** The answer of a decision that is not ALLOW, for a request the gateway proxies itself (§5.5). */
@@ -195,10 +198,10 @@ export function createGateway(options: GatewayOptions): Gateway {
     return { method, uri, headers, request };
   }
 
-  function groupsOf(url: URL): string[] {
-    // Most subrequests carry no query: reading url.searchParams would build and parse one anyway.
-    if (url.search === "") return [];
-    const rule = singleParam(url, "group");
+  function groupsOf(target: RequestTarget, request: Request): string[] {
+    // Most subrequests carry no query: url.searchParams would build and parse one anyway.
+    if (target.search === "") return [];
+    const rule = singleParam(target instanceof URL ? target : new URL(request.url), "group");
     return rule
       ? rule
           .split(",")
@@ -344,12 +347,12 @@ export function createGateway(options: GatewayOptions): Gateway {
   async function auth(
     request: Request,
     connection: ClientConnection,
-    parsed?: URL,
+    known?: RequestTarget,
     headers: HeaderSource = request.headers,
   ): Promise<AuthAnswer | Response | undefined> {
     if (request.method !== "GET" && request.method !== "HEAD") return undefined;
-    const url = parsed ?? new URL(request.url);
-    const route = url.pathname.slice(prefix.length);
+    const target = known ?? new URL(request.url);
+    const route = target.pathname.slice(prefix.length);
     if (route !== "/auth" && route !== "/forward-auth") return undefined;
     const mode = route === "/auth" ? "nginx" : "forward-auth";
     try {
@@ -361,7 +364,7 @@ export function createGateway(options: GatewayOptions): Gateway {
         return answered(500, {});
       }
       // One await between the request and its answer: the answers are built synchronously.
-      const decision = await decide(original, groupsOf(url));
+      const decision = await decide(original, groupsOf(target, request));
       options.metrics?.decision(mode, decision.result);
       return mode === "nginx" ? nginxAnswer(decision) : forwardAnswer(decision, request);
     } catch (error) {

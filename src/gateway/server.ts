@@ -13,7 +13,7 @@ import { createProxyServer } from "http-proxy-3";
 import { connectionOf, toWebRequest, writeWebResponse } from "../adapters/node-bridge.js";
 import type { FlowLogger } from "../flow/config.js";
 import { accessLogEntry, proxyTrust, redactUrl, type TrustProxy } from "../flow/index.js";
-import type { Decision, Gateway } from "./gateway.js";
+import type { Decision, Gateway, RequestTarget } from "./gateway.js";
 import { headerOf } from "./headers.js";
 import { type GatewayIdentity, identityHeaders, isIdentityHeader } from "./identity.js";
 import type { GatewayMetrics } from "./metrics.js";
@@ -194,11 +194,10 @@ export function createGatewayServer(options: GatewayServerOptions): GatewayHttpS
       });
     }
     const run = async () => {
-      const url = new URL(request.url);
-      const path = url.pathname;
-      if (gateway.owns(path)) {
+      const target = targetOf(request.url);
+      if (gateway.owns(target.pathname)) {
         const connection = connectionOf(req);
-        const answer = await gateway.auth(request, connection, url, req.headers);
+        const answer = await gateway.auth(request, connection, target, req.headers);
         if (answer === undefined) {
           await writeWebResponse(res, await gateway.handle(request, connection), req.method);
           return;
@@ -326,6 +325,22 @@ function isResponse(target: unknown): target is ServerResponse {
 }
 
 const QUERY_OR_FRAGMENT = /[?#]/;
+
+/**
+ * The path and query of a Web request's URL (`Request.url`) without parsing it a third time (the bridge and
+ * the Request parsed it already). It is an http(s) URL as the WHATWG serializer writes it: the path starts
+ * at the first `/` after `//` (a host has none, userinfo escapes it) and ends at `?` or `#` (escaped in a
+ * path); the query ends at `#` (escaped in a query); a lone `?` is an empty search, as `URL#search` says.
+ */
+export function targetOf(href: string): RequestTarget {
+  const start = href.indexOf("/", href.indexOf("//") + 2);
+  if (start === -1) return new URL(href);
+  const hash = href.indexOf("#", start);
+  const end = hash === -1 ? href.length : hash;
+  const query = href.indexOf("?", start);
+  if (query === -1 || query > end) return { pathname: href.slice(start, end), search: "" };
+  return { pathname: href.slice(start, query), search: query + 1 === end ? "" : href.slice(query, end) };
+}
 
 function pathOnly(uri: string): string {
   const end = uri.search(QUERY_OR_FRAGMENT);
