@@ -1,3 +1,5 @@
+import { type HeaderSource, headerOf } from "./headers.js";
+
 /**
  * Whether a request is a page the browser navigates to (it can follow a
  * redirect to the login) or a script's call (it needs a 401 it can read):
@@ -13,12 +15,12 @@ export type RequestKind = "navigation" | "api";
  * classify("GET", new Headers({ "sec-fetch-mode": "navigate" })); // "navigation"
  * classify("GET", new Headers({ accept: "application/json" })); // "api"
  */
-export function classify(method: string, headers: Headers): RequestKind {
-  const mode = headers.get("sec-fetch-mode");
+export function classify(method: string, headers: HeaderSource): RequestKind {
+  const mode = headerOf(headers, "sec-fetch-mode");
   if (mode !== null) return mode.trim().toLowerCase() === "navigate" ? "navigation" : "api";
   // Older browsers and WeChat's older webviews send no Fetch Metadata.
   const upper = method.toUpperCase();
-  const accept = (headers.get("accept") ?? "").toLowerCase();
-  const xhr = (headers.get("x-requested-with") ?? "").toLowerCase() === "xmlhttprequest";
+  const accept = (headerOf(headers, "accept") ?? "").toLowerCase();
+  const xhr = (headerOf(headers, "x-requested-with") ?? "").toLowerCase() === "xmlhttprequest";
   return (upper === "GET" || upper === "HEAD") && accept.includes("text/html") && !xhr ? "navigation" : "api";
 }

@@ -70,8 +70,12 @@ export function identityHeaders(identity: GatewayIdentity): Record<string, strin
  */
 export function allIdentityHeaders(identity: GatewayIdentity | undefined): Record<string, string> {
   const empty = Object.fromEntries(IDENTITY_HEADERS.map((name) => [name, ""]));
-  return identity ? { ...empty, ...identityHeaders(identity) } : empty;
+  // Not `{ ...empty, ...identityHeaders() }`: V8 runs a spread after a spread in microseconds.
+  return identity ? Object.assign(empty, identityHeaders(identity)) : empty;
 }
+
+// A module constant: a regular expression literal in a function body is a new RegExp on every call.
+const VISIBLE_ASCII = /^[\x20-\x7e]*$/;
 
 /**
  * A roster's name may be Chinese: a header value carries only visible ASCII
@@ -79,5 +83,5 @@ export function allIdentityHeaders(identity: GatewayIdentity | undefined): Recor
  * backend decodes with one call.
  */
 function headerSafe(value: string): string {
-  return /^[\x20-\x7e]*$/.test(value) ? value : encodeURIComponent(value);
+  return VISIBLE_ASCII.test(value) ? value : encodeURIComponent(value);
 }

@@ -21,6 +21,13 @@ export function parsePublicRoute(text: string): PublicRoute {
   return { method: match[1], prefix };
 }
 
+// Module constants: a regular expression literal in a function body is a new RegExp on every call.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: a control character is the refusal.
+const REFUSED = /[%;\\\u0000-\u001f\u007f]|\/\//;
+/** What sends a path the long way: something refused or to decode, or a dot segment. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: a control character leaves the shortcut.
+const NOT_PLAIN = /[%;\\\u0000-\u001f\u007f]|\/\/|\/\.\.?(?:\/|$)/;
+
 /**
  * The path a public rule is matched against: decoded once, dot segments
  * resolved, and undefined (so: not public, the login applies) for anything a
@@ -29,14 +36,16 @@ export function parsePublicRoute(text: string): PublicRoute {
  * (oauth2-proxy GHSA-7rh7-c77v-6434).
  */
 export function normalisedPath(path: string): string | undefined {
+  // The usual path (nothing to decode, no dot segment, nothing refused) is its own normal form: the
+  // decoding, splitting and joining below would give it back unchanged.
+  if (path.startsWith("/") && !NOT_PLAIN.test(path)) return path;
   let decoded: string;
   try {
     decoded = decodeURIComponent(path);
   } catch {
     return undefined;
   }
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: a control character is the refusal.
-  if (!decoded.startsWith("/") || /[%;\\\u0000-\u001f\u007f]|\/\//.test(decoded)) return undefined;
+  if (!decoded.startsWith("/") || REFUSED.test(decoded)) return undefined;
   const segments: string[] = [];
   for (const segment of decoded.split("/").slice(1)) {
     if (segment === "..") segments.pop();

@@ -13,7 +13,8 @@ import { createProxyServer } from "http-proxy-3";
 import { connectionOf, toWebRequest, writeWebResponse } from "../adapters/node-bridge.js";
 import type { FlowLogger } from "../flow/config.js";
 import { accessLogEntry, proxyTrust, redactUrl, type TrustProxy } from "../flow/index.js";
-import type { Decision, Gateway } from "./gateway.js";
+import type { Decision, Gateway, RequestTarget } from "./gateway.js";
+import { headerOf } from "./headers.js";
 import { type GatewayIdentity, identityHeaders, isIdentityHeader } from "./identity.js";
 import type { GatewayMetrics } from "./metrics.js";
 import { normalisedPath } from "./policy.js";
@@ -157,7 +158,7 @@ export function createGatewayServer(options: GatewayServerOptions): GatewayHttpS
   async function decideFor(req: IncomingMessage, request: Request): Promise<Decision> {
     const uri = req.url ?? "/";
     return gateway.decide(
-      { method: req.method ?? "GET", uri, headers: request.headers, request },
+      { method: req.method ?? "GET", uri, headers: req.headers, request },
       groupsFor(pathOnly(uri)),
     );
   }
@@ -179,27 +180,31 @@ export function createGatewayServer(options: GatewayServerOptions): GatewayHttpS
       res.writeHead(400, { "content-type": "text/plain; charset=utf-8" }).end("Bad Request");
       return;
     }
-    const started = performance.now();
-    const note: LogNote = {};
-    if (options.accessLog && log) {
+    const logged = options.accessLog === true && log !== undefined;
+    const note: LogNote | undefined = logged ? {} : undefined;
+    if (note && log) {
+      const started = performance.now();
       res.once("finish", () => {
-        const entry = { ...accessLogEntry(request, res.statusCode, performance.now() - started), ...note };
+        // Not `{ ...entry, ...note }`: V8 runs a spread after a spread in microseconds, on every request.
+        const entry = Object.assign(
+          accessLogEntry(request, res.statusCode, performance.now() - started),
+          note,
+        );
         log.info(entry, `${entry.method} ${entry.url} ${entry.status}`);
       });
     }
     const run = async () => {
-      const url = new URL(request.url);
-      const path = url.pathname;
-      if (gateway.owns(path)) {
+      const target = targetOf(request.url);
+      if (gateway.owns(target.pathname)) {
         const connection = connectionOf(req);
-        const answer = await gateway.auth(request, connection, url);
+        const answer = await gateway.auth(request, connection, target, req.headers);
         if (answer === undefined) {
           await writeWebResponse(res, await gateway.handle(request, connection), req.method);
           return;
         }
-        if (options.accessLog && log) {
+        if (note) {
           // The original URI may be a callback's (`?code=…&state=…`): redacted like the request's own URL.
-          const uri = request.headers.get("x-forwarded-uri") ?? request.headers.get("x-original-uri");
+          const uri = headerOf(req.headers, "x-forwarded-uri") ?? headerOf(req.headers, "x-original-uri");
           if (uri) note.uri = redactUrl(uri.slice(0, 2048));
           const user =
             answer instanceof Response
@@ -219,9 +224,11 @@ export function createGatewayServer(options: GatewayServerOptions): GatewayHttpS
       }
       const decision = await decideFor(req, request);
       options.metrics?.decision("proxy", decision.result);
-      note.result = decision.result;
-      if (decision.result === "allow" || decision.result === "deny") {
-        if (decision.identity) note.user = decision.identity.user;
+      if (note) {
+        note.result = decision.result;
+        if (decision.result === "allow" || decision.result === "deny") {
+          if (decision.identity) note.user = decision.identity.user;
+        }
       }
       if (decision.result !== "allow") {
         await writeWebResponse(res, gateway.refusal(decision, request), req.method);
@@ -317,7 +324,25 @@ function isResponse(target: unknown): target is ServerResponse {
   return typeof target === "object" && target !== null && "writeHead" in target;
 }
 
+const QUERY_OR_FRAGMENT = /[?#]/;
+
+/**
+ * The path and query of a Web request's URL (`Request.url`) without parsing it a third time (the bridge and
+ * the Request parsed it already). It is an http(s) URL as the WHATWG serializer writes it: the path starts
+ * at the first `/` after `//` (a host has none, userinfo escapes it) and ends at `?` or `#` (escaped in a
+ * path); the query ends at `#` (escaped in a query); a lone `?` is an empty search, as `URL#search` says.
+ */
+export function targetOf(href: string): RequestTarget {
+  const start = href.indexOf("/", href.indexOf("//") + 2);
+  if (start === -1) return new URL(href);
+  const hash = href.indexOf("#", start);
+  const end = hash === -1 ? href.length : hash;
+  const query = href.indexOf("?", start);
+  if (query === -1 || query > end) return { pathname: href.slice(start, end), search: "" };
+  return { pathname: href.slice(start, query), search: query + 1 === end ? "" : href.slice(query, end) };
+}
+
 function pathOnly(uri: string): string {
-  const end = uri.search(/[?#]/);
+  const end = uri.search(QUERY_OR_FRAGMENT);
   return end === -1 ? uri : uri.slice(0, end);
 }

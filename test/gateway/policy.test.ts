@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { LoginSession } from "../../src/flow/index.js";
 import {
@@ -26,6 +27,8 @@ describe("classify (gateway spec §5.1)", () => {
     ["GET", {}, "api"],
   ] as const)("%s %j is %s", (method, headers, kind) => {
     expect(classify(method, new Headers(headers))).toBe(kind);
+    // The server hands the auth endpoints node's own record: the same answer from it.
+    expect(classify(method, { ...headers })).toBe(kind);
   });
 });
 
@@ -83,6 +86,49 @@ describe("public routes: the normalised path only", () => {
     expect(normalisedPath("/a/./b/../c")).toBe("/a/c");
     expect(normalisedPath("/a\\b")).toBeUndefined();
     expect(normalisedPath("/%zz")).toBeUndefined();
+  });
+
+  it("gives every path the answer of the full decoding (its shortcut for plain paths included)", () => {
+    // The rule written out once more, without the shortcut.
+    const reference = (path: string): string | undefined => {
+      let decoded: string;
+      try {
+        decoded = decodeURIComponent(path);
+      } catch {
+        return undefined;
+      }
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: a control character is the refusal.
+      if (!decoded.startsWith("/") || /[%;\\\u0000-\u001f\u007f]|\/\//.test(decoded)) return undefined;
+      const segments: string[] = [];
+      for (const segment of decoded.split("/").slice(1)) {
+        if (segment === "..") segments.pop();
+        else if (segment !== ".") segments.push(segment);
+      }
+      return `/${segments.join("/")}`;
+    };
+    const piece = fc.constantFrom(
+      "/",
+      ".",
+      "..",
+      "a",
+      "b.c",
+      "%",
+      "%2e",
+      "%2F",
+      "%zz",
+      ";",
+      "\\",
+      "\u0001",
+      "-",
+      "~",
+    );
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 12 }), (pieces) => {
+        const path = pieces.join("");
+        expect(normalisedPath(path)).toBe(reference(path));
+      }),
+      { numRuns: 5000 },
+    );
   });
 });
 
