@@ -308,7 +308,7 @@ export interface LoginOptions {
   now?: (() => number) | undefined;
   /** Total deadline for one WeChat call during the callback, in milliseconds. Default 8000. */
   upstreamTimeoutMs?: number | undefined;
-  /** Deadline for one store operation, in milliseconds; a slower store answers 503. Default 3000. */
+  /** Deadline for one store operation, in milliseconds; a slower store answers 503 (it is given at least 80 % of it). Default 3000. */
   storeTimeoutMs?: number | undefined;
   /**
    * Limits per client IP on the login routes, answered with 429, `Retry-After`

@@ -25,9 +25,9 @@ export class StoreUnavailable extends WeChatLoginError {
 /**
  * The deadlines of the store calls in flight, kept by one timer: a timer per call (armed and cleared
  * around each of /session's two reads), or even a clock read per call, was a measurable share of the
- * route's CPU; a Set entry stamped with the timer's tick count is not. The timer ticks every quarter of
- * the deadline while calls are pending; a call fails once five ticks have passed since it began, which is
- * between `timeoutMs` and 1.25 × `timeoutMs` later.
+ * route's CPU; a Set entry stamped with the timer's tick count is not. The timer ticks every fifth of
+ * the deadline while calls are pending; a call fails at the fifth tick after it began, which is
+ * between 0.8 × `timeoutMs` and `timeoutMs` later: never after the deadline the docs promise.
  */
 class Deadlines {
   readonly #pending = new Set<{ tick: number; expire: () => void }>();
@@ -70,8 +70,7 @@ class Deadlines {
       () => {
         const tick = ++this.#tick;
         for (const entry of this.#pending) {
-          // The first tick may come at once after a call began: four more make a full deadline.
-          if (tick - entry.tick < TICKS_PER_DEADLINE + 1) continue;
+          if (tick - entry.tick < TICKS_PER_DEADLINE) continue;
           this.#pending.delete(entry);
           entry.expire();
         }
@@ -80,14 +79,14 @@ class Deadlines {
           this.#timer = undefined;
         }
       },
-      Math.max(1, Math.ceil(this.timeoutMs / TICKS_PER_DEADLINE)),
+      Math.max(1, Math.floor(this.timeoutMs / TICKS_PER_DEADLINE)),
     );
     // Not unref'd: a hung call keeps the process alive until its deadline answers it, as a timer per call did.
     return timer;
   }
 }
 
-const TICKS_PER_DEADLINE = 4;
+const TICKS_PER_DEADLINE = 5;
 
 /**
  * The store as the flow uses it: every call (the routes', `getSession`'s,
