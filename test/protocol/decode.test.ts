@@ -8,6 +8,7 @@ import {
   WeChatHttpError,
   WeChatProtocolError,
 } from "../../src/protocol/index.js";
+import { responseSchemas } from "../../src/protocol/schemas.js";
 
 // Recorded-style fixtures (spec §3, §7): shapes as WeChat sends them, rid suffixes included.
 const fixtures = {
@@ -102,6 +103,35 @@ describe("decodeResponse", () => {
     ["string errcode garbage", 200, '{"errcode":"boom"}', WeChatProtocolError],
   ])("gives a typed error for %s", (_name, status, body, type) => {
     expect(() => decodeResponse("sns/oauth2/access_token", status, body)).toThrow(type);
+  });
+
+  // decodeResponse parses with z.compile's clone of each schema: it must accept, build and refuse exactly as the declared one.
+  it.each([
+    [
+      "the full profile, unknown keys stripped",
+      '{"openid":"O","nickname":"N","sex":1,"province":"P","city":"C","country":"CN","headimgurl":"h","privilege":["p"],"unionid":"U","extra":1}',
+    ],
+    ["the bare minimum", '{"openid":"O","nickname":"N"}'],
+    ["an empty unionid and privilege", '{"openid":"O","nickname":"N","unionid":"","privilege":[]}'],
+    ["a fractional sex", '{"openid":"O","nickname":"N","sex":1.5}'],
+    ["a number in privilege", '{"openid":"O","nickname":"N","privilege":["a",2]}'],
+    ["an empty openid and a null city", '{"openid":"","nickname":"N","city":null}'],
+  ])("decodes a profile as the declared schema does: %s", (_name, body) => {
+    const declared = responseSchemas["sns/userinfo"].safeParse(JSON.parse(body));
+    const decoded = (() => {
+      try {
+        return { success: true, data: decodeResponse("sns/userinfo", 200, body) };
+      } catch (error) {
+        return { success: false, issues: (error as WeChatProtocolError).issues };
+      }
+    })();
+    if (declared.success) expect(decoded).toEqual({ success: true, data: declared.data });
+    else {
+      expect(decoded).toEqual({
+        success: false,
+        issues: declared.error.issues.map((issue) => `${issue.path.join(".") || "body"}: ${issue.code}`),
+      });
+    }
   });
 
   it("names missing fields without quoting received values", () => {
