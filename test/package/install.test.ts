@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "../adapters/sites.js";
-import { spawnGroup, waitUntilServing } from "../support/processes.js";
+import { spawnGroup, waitForOutput, waitUntilServing } from "../support/processes.js";
 import {
   entryPoints,
   freshClone,
@@ -139,11 +139,11 @@ describe("the packed package", () => {
   });
 
   it.each([
-    ["C", "Store:         memory:", "better-sqlite3 is not installed"],
-    ["zh_CN.UTF-8", "存储：        memory:", "未安装 better-sqlite3"],
+    ["C", "Store:         memory:", "better-sqlite3 is not installed", "Press Ctrl-C to stop."],
+    ["zh_CN.UTF-8", "存储：        memory:", "未安装 better-sqlite3", "按 Ctrl-C 退出。"],
   ])(
     "runs `npx wechat-login start` on memory without better-sqlite3, and says so (LANG=%s)",
-    async (lang, store, why) => {
+    async (lang, store, why, bannerEnd) => {
       const port = await freePort();
       const cli = spawnGroup(
         "npx",
@@ -156,6 +156,7 @@ describe("the packed package", () => {
       try {
         await waitUntilServing(`http://localhost:${port}/`, cli, 30_000);
         expect((await fetch(`http://localhost:${port}/`)).status).toBe(200);
+        await waitForOutput(cli, bannerEnd, 30_000);
         expect(cli.output()).toContain(store);
         expect(cli.output()).toContain(why);
         expect(cli.output()).toContain("npm install better-sqlite3@12");

@@ -69,6 +69,18 @@ export async function runGroup(
 }
 
 /** Resolves once `url` answers HTTP at all, or throws when `server` exits or `timeoutMs` passes. */
+/**
+ * Waits until `server` has printed `text`: a CLI serves its first page before it prints its banner
+ * (the emulator is told the push URL in between), so a test reading the banner waits for it.
+ */
+export async function waitForOutput(server: GroupProcess, text: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!server.output().includes(text)) {
+    if (Date.now() > deadline) throw new Error(`never printed ${JSON.stringify(text)}:\n${server.output()}`);
+    await new Promise((wait) => setTimeout(wait, 100));
+  }
+}
+
 export async function waitUntilServing(url: string, server: GroupProcess, timeoutMs: number): Promise<void> {
   let exited = false;
   void server.exited.then(() => {
