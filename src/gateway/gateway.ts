@@ -230,10 +230,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   }
 
   function answered(status: number, headers: Record<string, string>): AuthAnswer {
-    // The answer's own headers go on after: securedHeaders copies its init with two object spreads, which
-    // V8 (node 20) runs in ~7 µs for the five identity headers against 0.3 µs for an empty init. None of
-    // them is one securedHeaders leaves to the answer (X-Frame-Options, CSP, Retry-After): the same set.
-    return { status, headers: Object.assign(securedHeaders({}, status, secure), headers) };
+    return { status, headers: securedHeaders(headers, status, secure) };
   }
 
   /** Traefik `forwardAuth` and Caddy `forward_auth` (§5.3, §5.4): their non-2xx answers reach the browser as sent. */
