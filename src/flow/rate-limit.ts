@@ -22,7 +22,12 @@ export interface RateLimitOptions {
    * Default 100 per 60 s, plus a burst of 100 per 600 s. `false`: no limit.
    */
   login?: RateLimitSetting | false | undefined;
-  /** `GET {prefix}/callback`. Default 100 per 60 s, plus a burst of 100 per 600 s. `false`: no limit. */
+  /**
+   * Refused callbacks: `GET {prefix}/callback` and the mini-program's login calls answered 4xx (a state
+   * unknown, used or another browser's, a code WeChat refused). A login that succeeds is not counted: it
+   * spent a state that `login` counted, or a code WeChat gave a real user.
+   * Default 100 per 60 s, plus a burst of 100 per 600 s. `false`: no limit.
+   */
   callback?: RateLimitSetting | false | undefined;
   /**
    * The most logins one client may start per `stateTtlSeconds`, which bounds
@@ -65,63 +70,90 @@ interface Deps {
 
 /** Per-client limits of the login routes, and their 429 answers. */
 export class LoginLimits {
-  private readonly rules: { login?: RateLimitRule; callback?: RateLimitRule; states?: RateLimitRule };
-  private readonly warned = new Map<string, number>();
+  private readonly startRules: readonly RateLimitRule[];
+  private readonly callbackRules: readonly RateLimitRule[];
+  /** `rule client` → until when this instance saw the store refuse it: refused again here without a store call. */
+  private readonly refusedUntil = new Map<string, number>();
   private unknownReported = false;
 
   constructor(private readonly deps: Deps) {
     const settings = deps.config.rateLimit;
     const rule = (name: string, setting: RateLimitSetting | false | undefined) =>
-      setting ? { name, ...setting } : undefined;
-    this.rules = settings
-      ? {
-          login: rule("login", settings.login),
-          callback: rule("callback", settings.callback),
-          states: rule(
+      setting ? [{ name, ...setting }] : [];
+    this.startRules = settings
+      ? [
+          ...rule("login", settings.login),
+          ...rule(
             "states",
             settings.statesPerClient
               ? { points: settings.statesPerClient, durationSeconds: deps.config.stateTtlSeconds }
               : undefined,
           ),
-        }
-      : {};
+        ]
+      : [];
+    this.callbackRules = settings ? rule("callback", settings.callback) : [];
   }
 
-  /** A 429 answer when this request is over its route's limit; undefined when it may go on. */
-  async check(
+  /** Counts this request against its route's limit: a 429 answer when it is over, else undefined. */
+  async count(
     request: Request,
     limit: "start" | "callback",
     client: ClientConnection,
     alwaysJson: boolean,
   ): Promise<Response | undefined> {
-    const rules = limit === "start" ? [this.rules.login, this.rules.states] : [this.rules.callback];
-    if (!rules.some((rule) => rule !== undefined)) return undefined;
-    const retryAfter = await this.hit(rules, this.keyOf(request, client.remoteAddress));
-    const wantsJson = alwaysJson || (request.headers.get("accept") ?? "").includes("application/json");
-    return retryAfter === undefined ? undefined : this.tooMany(request, retryAfter, wantsJson);
+    const rules = this.rulesOf(limit);
+    if (rules.length === 0) return undefined;
+    const key = this.keyOf(request, client.remoteAddress);
+    const retryAfter = this.refusedHere(rules, key) ?? (await this.hit(rules, key));
+    return retryAfter === undefined ? undefined : this.tooMany(request, retryAfter, alwaysJson);
+  }
+
+  /**
+   * A 429 answer, without a store call, while this instance's last count of the client was refused;
+   * else undefined. A callback is counted only once it has failed: this is what stops a refused
+   * client's flood before it reaches the store.
+   */
+  refusal(
+    request: Request,
+    limit: "start" | "callback",
+    client: ClientConnection,
+    alwaysJson: boolean,
+  ): Response | undefined {
+    const rules = this.rulesOf(limit);
+    if (rules.length === 0 || this.refusedUntil.size === 0) return undefined;
+    const retryAfter = this.refusedHere(rules, this.keyOf(request, client.remoteAddress));
+    return retryAfter === undefined ? undefined : this.tooMany(request, retryAfter, alwaysJson);
   }
 
   /** For `embeddedLogin`: throws {@link RateLimited} when this client may not start another login now. */
   async admitStart(request: Request, remoteAddress: string | undefined): Promise<void> {
-    const retryAfter = await this.hit(
-      [this.rules.login, this.rules.states],
-      this.keyOf(request, remoteAddress),
-    );
+    const rules = this.rulesOf("start");
+    if (rules.length === 0) return;
+    const key = this.keyOf(request, remoteAddress);
+    const retryAfter = this.refusedHere(rules, key) ?? (await this.hit(rules, key));
     if (retryAfter !== undefined) throw new RateLimited(retryAfter);
   }
 
+  private rulesOf(limit: "start" | "callback"): readonly RateLimitRule[] {
+    return limit === "start" ? this.startRules : this.callbackRules;
+  }
+
+  /** Seconds left of the longest refusal this instance holds for the client on these rules. */
+  private refusedHere(rules: readonly RateLimitRule[], key: string): number | undefined {
+    const now = Date.now();
+    let until = 0;
+    for (const rule of rules) until = Math.max(until, this.refusedUntil.get(`${rule.name} ${key}`) ?? 0);
+    return until > now ? Math.max(1, Math.ceil((until - now) / 1000)) : undefined;
+  }
+
   /** Seconds to wait when any rule refuses, else undefined. Every rule counts the hit, refused or not. */
-  private async hit(
-    rules: ReadonlyArray<RateLimitRule | undefined>,
-    key: string,
-  ): Promise<number | undefined> {
-    const active = rules.filter((rule) => rule !== undefined);
-    const verdicts = await Promise.all(active.map((rule) => this.deps.store.consumeRateLimit(rule, key)));
+  private async hit(rules: readonly RateLimitRule[], key: string): Promise<number | undefined> {
+    const verdicts = await Promise.all(rules.map((rule) => this.deps.store.consumeRateLimit(rule, key)));
     let retryAfterMs: number | undefined;
     verdicts.forEach((verdict, index) => {
       if (verdict.allowed) return;
       retryAfterMs = Math.max(retryAfterMs ?? 0, verdict.retryAfterMs);
-      this.warnOnce(active[index]!.name, key, verdict.retryAfterMs);
+      this.refused(rules[index]!.name, key, verdict.retryAfterMs);
     });
     return retryAfterMs === undefined ? undefined : Math.max(1, Math.ceil(retryAfterMs / 1000));
   }
@@ -139,24 +171,25 @@ export class LoginLimits {
     return key;
   }
 
-  private tooMany(request: Request, retryAfterSeconds: number, wantsJson: boolean): Response {
+  private tooMany(request: Request, retryAfterSeconds: number, alwaysJson: boolean): Response {
+    const wantsJson = alwaysJson || (request.headers.get("accept") ?? "").includes("application/json");
     const response = wantsJson
       ? json({ error: "rate_limited", retryAfterSeconds }, 429)
       : this.deps.page(request, "rate_limited", 429);
     return withHeader(response, "retry-after", String(retryAfterSeconds));
   }
 
-  /** One warning per client and rule per window on this instance, however long the flood. */
-  private warnOnce(rule: string, key: string, retryAfterMs: number): void {
+  /** Remembers the store's refusal until it ends, with one warning per client and rule per window on this instance. */
+  private refused(rule: string, key: string, retryAfterMs: number): void {
     const id = `${rule} ${key}`;
     const now = Date.now();
-    if ((this.warned.get(id) ?? 0) > now) return;
+    if ((this.refusedUntil.get(id) ?? 0) > now) return;
     // A flood from many addresses must not grow this map without bound.
-    if (this.warned.size >= 10_000) {
-      for (const [seen, until] of this.warned) if (until <= now) this.warned.delete(seen);
-      if (this.warned.size >= 10_000) this.warned.clear();
+    if (this.refusedUntil.size >= 10_000) {
+      for (const [seen, until] of this.refusedUntil) if (until <= now) this.refusedUntil.delete(seen);
+      if (this.refusedUntil.size >= 10_000) this.refusedUntil.clear();
     }
-    this.warned.set(id, now + retryAfterMs);
+    this.refusedUntil.set(id, now + retryAfterMs);
     this.deps.log?.warn(
       { event: "rate_limited", rule, client: key, retryAfterSeconds: Math.ceil(retryAfterMs / 1000) },
       "client over the login rate limit",
