@@ -270,20 +270,11 @@ export function createLogin(options: LoginOptions): Login {
       const { limit } = route;
       const alwaysJson = route.json ?? false;
       if (limit) {
-        const limited =
-          limit === "start"
-            ? await limits.count(request, limit, connection, alwaysJson)
-            : limits.refusal(request, limit, connection, alwaysJson);
-        if (limited) return limited;
+        const refused = await limits.admit(request, limit, connection, alwaysJson);
+        if (refused) return refused;
       }
       const answered = await route.run(request, url, checked);
-      // A callback counts once it is refused (4xx). Any other answer spent a state that the start's
-      // limit counted, or a code WeChat gave a real user: counting it too only cost a store write.
-      if (limit === "callback" && answered.status >= 400 && answered.status < 500) {
-        const limited = await limits.count(request, limit, connection, alwaysJson);
-        if (limited) return withCookies(limited, cookiesOf(answered));
-      }
-      return answered;
+      return limit ? await limits.settle(request, limit, connection, alwaysJson, answered) : answered;
     } catch (error) {
       if (error instanceof StoreUnavailable) {
         log?.error(

@@ -3,7 +3,7 @@ import type { RateLimitRule, Store } from "../stores/types.js";
 import { clientKey, type ProxyTrust } from "./client-address.js";
 import type { FlowLogger, LoginConfig } from "./config.js";
 import type { PageKind } from "./pages.js";
-import { json, withHeader } from "./responses.js";
+import { cookiesOf, json, withCookies, withHeader } from "./responses.js";
 import type { ClientConnection } from "./types.js";
 
 /**
@@ -94,43 +94,52 @@ export class LoginLimits {
     this.callbackRules = settings ? rule("callback", settings.callback) : [];
   }
 
-  /** Counts this request against its route's limit: a 429 answer when it is over, else undefined. */
-  async count(
+  /**
+   * Before the route runs: a 429 answer, or undefined when it may go on. A start is counted now. A
+   * callback is counted once it is refused ({@link settle}), so here it is refused only while this
+   * instance holds the store's refusal of the client: no store call.
+   */
+  async admit(
     request: Request,
     limit: "start" | "callback",
     client: ClientConnection,
     alwaysJson: boolean,
   ): Promise<Response | undefined> {
     const rules = this.rulesOf(limit);
-    if (rules.length === 0) return undefined;
+    // Nobody refused here yet: a callback has nothing to look up.
+    if (rules.length === 0 || (limit === "callback" && this.refusedUntil.size === 0)) return undefined;
     const key = this.keyOf(request, client.remoteAddress);
-    const retryAfter = this.refusedHere(rules, key) ?? (await this.hit(rules, key));
+    const retryAfter = limit === "start" ? await this.retryAfter(rules, key) : this.refusedHere(rules, key);
     return retryAfter === undefined ? undefined : this.tooMany(request, retryAfter, alwaysJson);
   }
 
   /**
-   * A 429 answer, without a store call, while this instance's last count of the client was refused;
-   * else undefined. A callback is counted only once it has failed: this is what stops a refused
-   * client's flood before it reaches the store.
+   * After the route: its answer, or a 429 carrying the answer's cookies when the answer refused a
+   * callback and that put the client over the limit. Only refusals (4xx) count: any other callback
+   * answer spent a state the start's limit counted, or a code WeChat gave a real user, so counting it
+   * too would only cost a store write per login.
    */
-  refusal(
+  async settle(
     request: Request,
     limit: "start" | "callback",
     client: ClientConnection,
     alwaysJson: boolean,
-  ): Response | undefined {
-    const rules = this.rulesOf(limit);
-    if (rules.length === 0 || this.refusedUntil.size === 0) return undefined;
-    const retryAfter = this.refusedHere(rules, this.keyOf(request, client.remoteAddress));
-    return retryAfter === undefined ? undefined : this.tooMany(request, retryAfter, alwaysJson);
+    answered: Response,
+  ): Promise<Response> {
+    const rules = this.callbackRules;
+    if (limit !== "callback" || rules.length === 0 || answered.status < 400 || answered.status >= 500) {
+      return answered;
+    }
+    const retryAfter = await this.retryAfter(rules, this.keyOf(request, client.remoteAddress));
+    if (retryAfter === undefined) return answered;
+    return withCookies(this.tooMany(request, retryAfter, alwaysJson), cookiesOf(answered));
   }
 
   /** For `embeddedLogin`: throws {@link RateLimited} when this client may not start another login now. */
   async admitStart(request: Request, remoteAddress: string | undefined): Promise<void> {
-    const rules = this.rulesOf("start");
+    const rules = this.startRules;
     if (rules.length === 0) return;
-    const key = this.keyOf(request, remoteAddress);
-    const retryAfter = this.refusedHere(rules, key) ?? (await this.hit(rules, key));
+    const retryAfter = await this.retryAfter(rules, this.keyOf(request, remoteAddress));
     if (retryAfter !== undefined) throw new RateLimited(retryAfter);
   }
 
@@ -138,8 +147,14 @@ export class LoginLimits {
     return limit === "start" ? this.startRules : this.callbackRules;
   }
 
+  /** Seconds to wait: this instance's refusal while it lasts, else the store's count of this hit. */
+  private async retryAfter(rules: readonly RateLimitRule[], key: string): Promise<number | undefined> {
+    return this.refusedHere(rules, key) ?? (await this.hit(rules, key));
+  }
+
   /** Seconds left of the longest refusal this instance holds for the client on these rules. */
   private refusedHere(rules: readonly RateLimitRule[], key: string): number | undefined {
+    if (this.refusedUntil.size === 0) return undefined;
     const now = Date.now();
     let until = 0;
     for (const rule of rules) until = Math.max(until, this.refusedUntil.get(`${rule.name} ${key}`) ?? 0);

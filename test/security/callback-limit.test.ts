@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { memoryStore } from "../../src/stores/memory.js";
 import type { Store } from "../../src/stores/types.js";
 import { Browser, type Harness, startHarness, startLogin } from "../flow/harness.js";
 
@@ -29,7 +30,6 @@ describe("the callback limit", () => {
   let calls: ReturnType<typeof countingStore>["calls"];
 
   beforeAll(async () => {
-    const { memoryStore } = await import("../../src/stores/memory.js");
     const counted = countingStore(memoryStore());
     calls = counted.calls;
     harness = await startHarness({
