@@ -80,16 +80,4 @@ export async function stop(child: ChildProcess, exited: Promise<number | null>, 
   return exited;
 }
 
-/** A port that was free a moment ago: for servers whose own URL must be known before they start. */
-export async function freePort(): Promise<number> {
-  const { createServer } = await import("node:net");
-  return new Promise((resolvePromise, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      server.close(() => resolvePromise(port));
-    });
-  });
-}
+export { freePort } from "./ports.js";

@@ -20,12 +20,4 @@ export async function silentServer(): Promise<{ port: number; close(): Promise<v
   };
 }
 
-/** A port nothing listens on: bound, then closed. */
-export async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (typeof address !== "object" || address === null) throw new Error("no port");
-  return address.port;
-}
+export { freePort as closedPort } from "./ports.js";
