@@ -5,9 +5,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningEmulator, startEmulator } from "../../src/emulator/index.js";
-import { CliBuild, freePort, stop } from "../support/cli.js";
+import { CliBuild, stop } from "../support/cli.js";
 import { confirmOnPhone } from "../support/confirm.js";
 import { HttpBrowser } from "../support/http-browser.js";
+import { freePort } from "../support/ports.js";
 
 const build = new CliBuild();
 let workdir: string;

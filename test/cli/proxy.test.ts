@@ -4,7 +4,8 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { caddyConfig, nginxConfig, traefikConfig } from "../../src/gateway/index.js";
 import { EchoUpstream, GatewayBrowser, loginThrough } from "../gateway/harness.js";
-import { CliBuild, freePort, stop } from "../support/cli.js";
+import { CliBuild, stop } from "../support/cli.js";
+import { freePort } from "../support/ports.js";
 
 const build = new CliBuild();
 const dir = mkdtempSync(join(tmpdir(), "wl-proxy-cli-"));

@@ -5,7 +5,8 @@ import { type AddressInfo, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CliBuild, freePort, stop } from "../support/cli.js";
+import { CliBuild, stop } from "../support/cli.js";
+import { freePort } from "../support/ports.js";
 
 const build = new CliBuild();
 let workdir: string;

@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { join } from "node:path";
-import { freePort } from "../support/cli.js";
+import { freePort } from "../support/ports.js";
+
 import { transpileSources } from "../support/transpile.js";
 
 /** One `wechat-login start --no-emulator` process, as one instance behind a load balancer. */

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { pino } from "pino";
 import type { afterAll, beforeAll } from "vitest";
 import { type RunningDemo, startDemo } from "../../src/cli/demo-server.js";
-import { freePort } from "../support/cli.js";
+import { freePort } from "../support/ports.js";
 
 /**
  * `wechat-login start`'s demo around a file's tests, as the README runs it

@@ -3,7 +3,8 @@ import { DEFAULT_OPEN_ACCOUNT } from "../../src/emulator/defaults.js";
 import { unionidFor } from "../../src/emulator/ids.js";
 import { memoryStore } from "../../src/stores/memory.js";
 import { confirmOnPhone } from "../support/confirm.js";
-import { closedPort } from "../support/silent-server.js";
+import { freePort } from "../support/ports.js";
+
 import { EchoUpstream, GatewayBrowser, type GatewayHarness, raw, startGatewayHarness } from "./harness.js";
 
 describe("the gateway's access log", () => {
@@ -16,7 +17,7 @@ describe("the gateway's access log", () => {
 
   beforeAll(async () => {
     upstream = await new EchoUpstream().start();
-    const port = await closedPort();
+    const port = await freePort();
     site = `http://127.0.0.1:${port}`;
     harness = await startGatewayHarness(store, {
       port,

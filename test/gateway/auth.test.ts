@@ -5,7 +5,8 @@ import { parsePublicRoute, parseRoster, type RunningGateway, startGateway } from
 import type { Store } from "../../src/stores/types.js";
 import { STORE_KINDS } from "../security/support.js";
 import { confirmOnPhone } from "../support/confirm.js";
-import { closedPort } from "../support/silent-server.js";
+import { freePort } from "../support/ports.js";
+
 import { CADDY, ForwardAuthProxy, TRAEFIK } from "./forward-auth-harness.js";
 import {
   EchoUpstream,
@@ -108,10 +109,10 @@ for (const kind of STORE_KINDS) {
       cleanup = open.cleanup;
       const broken = breakable(open.store);
       down = broken.down;
-      const front = await closedPort();
+      const front = await freePort();
       site = `http://127.0.0.1:${front}`;
       harness = await startGatewayHarness(broken.store, {
-        port: await closedPort(),
+        port: await freePort(),
         publicOrigin: site,
         trustProxy: "127.0.0.1",
         roster: parseRoster(`users:\n  ${zhang}:\n    groups: [ops]\n  ${lily}: {}\n`),

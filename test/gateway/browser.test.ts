@@ -5,7 +5,8 @@ import { unionidFor } from "../../src/emulator/ids.js";
 import { nginxConfig } from "../../src/gateway/index.js";
 import { memoryStore } from "../../src/stores/memory.js";
 import { answerOnPhone, launchChromium, phoneUrlOf, requireChromium } from "../support/browser.js";
-import { closedPort } from "../support/silent-server.js";
+import { freePort } from "../support/ports.js";
+
 import { EchoUpstream, type GatewayHarness, startGatewayHarness } from "./harness.js";
 import { type RunningNginx, requireNginx, startNginx } from "./nginx.js";
 
@@ -22,10 +23,10 @@ describe.skipIf(!nginx.available)("Chromium logs in through nginx to an app that
 
   beforeAll(async () => {
     upstream = await new EchoUpstream().start();
-    const port = await closedPort();
+    const port = await freePort();
     site = `http://127.0.0.1:${port}`;
     harness = await startGatewayHarness(store, {
-      port: await closedPort(),
+      port: await freePort(),
       publicOrigin: site,
       trustProxy: "127.0.0.1",
     });

@@ -4,7 +4,8 @@ import { DEFAULT_OPEN_ACCOUNT } from "../../src/emulator/defaults.js";
 import { unionidFor } from "../../src/emulator/ids.js";
 import { caddyConfig, parsePublicRoute, parseRoster } from "../../src/gateway/index.js";
 import { memoryStore } from "../../src/stores/memory.js";
-import { closedPort } from "../support/silent-server.js";
+import { freePort } from "../support/ports.js";
+
 import { type RunningCaddy, requireCaddy, startCaddy } from "./caddy.js";
 import {
   EchoUpstream,
@@ -27,10 +28,10 @@ describe.skipIf(!caddy.available)("through a real Caddy (forward_auth), with the
 
   beforeAll(async () => {
     upstream = await new EchoUpstream().start();
-    const port = await closedPort();
+    const port = await freePort();
     site = `http://127.0.0.1:${port}`;
     harness = await startGatewayHarness(store, {
-      port: await closedPort(),
+      port: await freePort(),
       publicOrigin: site,
       trustProxy: "127.0.0.1",
       roster: parseRoster(`users:\n  ${zhang}:\n    groups: [ops]\n`),

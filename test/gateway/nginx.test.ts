@@ -6,7 +6,8 @@ import { unionidFor } from "../../src/emulator/ids.js";
 import { nginxConfig, parsePublicRoute, parseRoster } from "../../src/gateway/index.js";
 import type { Store } from "../../src/stores/types.js";
 import { STORE_KINDS } from "../security/support.js";
-import { closedPort } from "../support/silent-server.js";
+import { freePort } from "../support/ports.js";
+
 import {
   EchoUpstream,
   GatewayBrowser,
@@ -56,10 +57,10 @@ for (const kind of STORE_KINDS) {
       const open = await kind.open();
       opened = open.store;
       cleanup = open.cleanup;
-      const port = await closedPort();
+      const port = await freePort();
       site = `http://127.0.0.1:${port}`;
       harness = await startGatewayHarness(open.store, {
-        port: await closedPort(),
+        port: await freePort(),
         publicOrigin: site,
         trustProxy: "127.0.0.1",
         roster: parseRoster(`users:\n  ${zhang}:\n    name: Zhang San\n    groups: [ops]\n`),

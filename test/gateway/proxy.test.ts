@@ -4,7 +4,8 @@ import { parsePublicRoute, parseRoster, startGateway } from "../../src/gateway/i
 import type { Store } from "../../src/stores/types.js";
 import { STORE_KINDS } from "../security/support.js";
 import { confirmOnPhone } from "../support/confirm.js";
-import { closedPort } from "../support/silent-server.js";
+import { freePort } from "../support/ports.js";
+
 import {
   EchoUpstream,
   GatewayBrowser,
@@ -68,7 +69,7 @@ for (const kind of STORE_KINDS) {
       opened = open.store;
       const broken = breakable(open.store);
       down = broken.down;
-      const port = await closedPort();
+      const port = await freePort();
       base = `http://127.0.0.1:${port}`;
       const lilyUnion = (await import("../../src/emulator/ids.js")).unionidFor("open_emulator_demo", "lily");
       const zhangUnion = (await import("../../src/emulator/ids.js")).unionidFor(

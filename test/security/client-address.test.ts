@@ -4,7 +4,8 @@ import { ConfigError } from "../../src/protocol/errors.js";
 import { memoryStore } from "../../src/stores/memory.js";
 import { redisStore } from "../../src/stores/redis.js";
 import { offlineOptions } from "../adapters/sites.js";
-import { closedPort } from "../support/silent-server.js";
+import { freePort } from "../support/ports.js";
+
 import { ClientAt, guessedCallback, type Site, startSite, statuses } from "./rate-limit-support.js";
 
 const tight = { login: { points: 3, durationSeconds: 60 }, callback: { points: 3, durationSeconds: 60 } };
@@ -192,7 +193,7 @@ describe("switching the limits", () => {
 describe("a limiter whose store is down", () => {
   it("answers 503, as every login route does when the store is down (it fails closed)", async () => {
     const store = redisStore({
-      url: `redis://127.0.0.1:${await closedPort()}`,
+      url: `redis://127.0.0.1:${await freePort()}`,
       redisOptions: { maxRetriesPerRequest: 0, connectTimeout: 300 },
     });
     opened.push(store);

@@ -19,7 +19,8 @@ import {
   withParam,
 } from "../support/backends.js";
 import { POSTGRES_URL, REDIS_URL, requirePostgres, requireRedis } from "../support/databases.js";
-import { closedPort } from "../support/silent-server.js";
+import { freePort } from "../support/ports.js";
+
 import { stateRecord } from "./fixtures.js";
 
 const dir = mkdtempSync(join(tmpdir(), "wechat-login-url-"));
@@ -55,7 +56,7 @@ describe("storeFromUrl", () => {
   });
 
   it("loads the PostgreSQL driver for postgres:// and reports an unreachable server as a StoreError", async () => {
-    const port = await closedPort();
+    const port = await freePort();
     const error = await storeFromUrl(`postgres://postgres@127.0.0.1:${port}/test`).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: ErrorCode.Store, store: "postgres" });
   });

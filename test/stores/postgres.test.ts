@@ -4,7 +4,8 @@ import { StoreError } from "../../src/stores/errors.js";
 import { postgresMigrations } from "../../src/stores/postgres/migrations/index.js";
 import { postgresStore } from "../../src/stores/postgres.js";
 import { POSTGRES_URL, requirePostgres } from "../support/databases.js";
-import { closedPort, silentServer } from "../support/silent-server.js";
+import { freePort } from "../support/ports.js";
+import { silentServer } from "../support/silent-server.js";
 import { describeStoreConformance } from "./conformance.js";
 import { randomId, sessionRecord, stateRecord, tokenRecord } from "./fixtures.js";
 
@@ -103,7 +104,7 @@ if (service.available) {
     });
 
     it("rejects within 2 s with a StoreError when PostgreSQL is unreachable", async () => {
-      const port = await closedPort();
+      const port = await freePort();
       const started = Date.now();
       const opening = postgresStore({
         connectionString: `postgres://postgres@127.0.0.1:${port}/test`,

@@ -4,7 +4,8 @@ import { StoreError } from "../../src/stores/errors.js";
 import { redisStore } from "../../src/stores/redis.js";
 import { deleteRedisKeys, redisKeys } from "../support/backends.js";
 import { REDIS_URL, requireRedis } from "../support/databases.js";
-import { closedPort, silentServer } from "../support/silent-server.js";
+import { freePort } from "../support/ports.js";
+import { silentServer } from "../support/silent-server.js";
 import { describeStoreConformance } from "./conformance.js";
 import { randomId, stateRecord } from "./fixtures.js";
 
@@ -74,7 +75,7 @@ if (service.available) {
     });
 
     it("rejects a rate-limit hit with a StoreError when Redis is unreachable", async () => {
-      const port = await closedPort();
+      const port = await freePort();
       const store = redisStore({
         url: `redis://127.0.0.1:${port}`,
         redisOptions: { maxRetriesPerRequest: 0, connectTimeout: 500 },
@@ -96,7 +97,7 @@ if (service.available) {
     });
 
     it("rejects within 2 s with a StoreError when Redis is unreachable", async () => {
-      const port = await closedPort();
+      const port = await freePort();
       const store = redisStore({
         url: `redis://127.0.0.1:${port}`,
         redisOptions: { maxRetriesPerRequest: 0, connectTimeout: 500 },

@@ -79,5 +79,3 @@ export async function stop(child: ChildProcess, exited: Promise<number | null>, 
   child.kill(signal);
   return exited;
 }
-
-export { freePort } from "./ports.js";

@@ -7,7 +7,8 @@
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { promisify } from "node:util";
 import { Redis } from "ioredis";
-import { freePort } from "./cli.js";
+import { freePort } from "./ports.js";
+
 import { requireService } from "./services.js";
 import { until } from "./until.js";
 

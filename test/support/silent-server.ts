@@ -19,5 +19,3 @@ export async function silentServer(): Promise<{ port: number; close(): Promise<v
       }),
   };
 }
-
-export { freePort as closedPort } from "./ports.js";
