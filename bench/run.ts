@@ -4,7 +4,6 @@ import { fileURLToPath } from "node:url";
 import { ratioChart } from "./lib/chart.js";
 import { startChild } from "./lib/child.js";
 import { loginToken } from "./lib/emulator.js";
-import type { LoadResult } from "./lib/load.js";
 import { Report } from "./lib/report.js";
 import { settingsFor } from "./lib/settings.js";
 import { printReport } from "./lib/table.js";
@@ -78,15 +77,9 @@ const base = emulator.ready.url;
 console.log(`bench${quick ? " --quick" : ""}: emulator at ${base} (own process), ${cpus().length} cores`);
 
 const token = await loginToken(base, "zhangsan");
-let ours = new Map<string, LoadResult>();
 const scenarios: [string, () => Promise<void>][] = [
-  [
-    "1 client vs raw undici",
-    async () => {
-      ours = await clientVsRaw(base, token, settings, report);
-    },
-  ],
-  ["2 client vs peers", () => clientVsPeers(base, token, settings, report, ours)],
+  ["1 client vs raw undici", () => clientVsRaw(base, token, settings, report)],
+  ["2 client vs peers", () => clientVsPeers(base, token, settings, report)],
   ["3 connection discipline", () => connectionDiscipline(base, token, settings, report)],
   ["4 refresh storm", () => refreshStorm(base, settings, report, ci)],
   ["5 login server", () => loginServer(base, settings, report, ci)],

@@ -1,5 +1,6 @@
 import type { EventEmitter } from "node:events";
 import autocannon from "autocannon";
+import type { Child } from "./child.js";
 import { type LoadResult, percentile } from "./load.js";
 
 /** One autocannon run against one server: what each request is and what every answer must be. */
@@ -8,6 +9,8 @@ export interface CannonLoad {
   /** Path (and query) of the request number `index`. */
   path: (index: number) => string;
   headers?: (index: number) => Record<string, string>;
+  /** A POST with this body for request `index`; GET without one. */
+  body?: (index: number) => string;
   /** Seconds, or a fixed number of requests with `amount`. */
   duration?: number;
   amount?: number;
@@ -42,13 +45,14 @@ export function cannon(url: string, load: CannonLoad): Promise<{ result: LoadRes
           : { verifyBody: (body: unknown) => load.verifyBody?.(String(body)) === true }),
         requests: [
           {
-            method: "GET",
+            method: load.body === undefined ? "GET" : "POST",
             setupRequest: (request) => {
               const index = next++;
               return {
                 ...request,
                 path: load.path(index),
                 ...(load.headers === undefined ? {} : { headers: load.headers(index) }),
+                ...(load.body === undefined ? {} : { body: load.body(index) }),
               };
             },
           },
@@ -83,4 +87,19 @@ export function cannon(url: string, load: CannonLoad): Promise<{ result: LoadRes
       },
     );
   });
+}
+
+/**
+ * One autocannon run against a server in a child process, with the CPU that
+ * process spent on it per answer: the figure a loaded machine moves least.
+ */
+export async function cannonOn(
+  server: Child<unknown>,
+  url: string,
+  load: CannonLoad,
+): Promise<{ result: LoadResult; wrong: number }> {
+  const before = await server.cpuUs();
+  const { result, wrong } = await cannon(url, load);
+  const spent = (await server.cpuUs()) - before;
+  return { wrong, result: { ...result, cpuUsPerCall: result.calls === 0 ? 0 : spent / result.calls } };
 }

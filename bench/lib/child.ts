@@ -7,6 +7,8 @@ export interface Child<Ready> {
   ready: Ready;
   /** Asks the child for something over IPC and waits for its answer. */
   ask<Answer>(message: { type: string; [key: string]: unknown }): Promise<Answer>;
+  /** The child's own CPU time so far (user + system, µs): what it spent, whoever generated the load. */
+  cpuUs(): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -17,6 +19,8 @@ interface Envelope {
   [key: string]: unknown;
 }
 
+/** Answered by `serveParent` itself in every child. */
+const CPU = "cpu";
 const READY_TIMEOUT_MS = 30_000;
 const STOP_TIMEOUT_MS = 10_000;
 
@@ -53,16 +57,18 @@ export async function startChild<Ready>(module: string, args: string[] = []): Pr
     child.kill();
     throw new Error(`${module} failed to start: ${ready.error ?? ready.type}`);
   }
+  const ask = <Answer>(message: { type: string; [key: string]: unknown }) => {
+    const id = nextId++;
+    return new Promise<Answer>((resolve, reject) => {
+      pending.set(id, { resolve: (value) => resolve(value as Answer), reject });
+      child.send({ ...message, id });
+    });
+  };
   return {
     process: child,
     ready: ready as Ready,
-    ask<Answer>(message: { type: string; [key: string]: unknown }) {
-      const id = nextId++;
-      return new Promise<Answer>((resolve, reject) => {
-        pending.set(id, { resolve: (value) => resolve(value as Answer), reject });
-        child.send({ ...message, id });
-      });
-    },
+    ask,
+    cpuUs: async () => (await ask<{ cpuUs: number }>({ type: CPU })).cpuUs,
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.send({ type: "stop" });
@@ -73,10 +79,15 @@ export async function startChild<Ready>(module: string, args: string[] = []): Pr
   };
 }
 
+const cpuUsNow = () => {
+  const { user, system } = process.cpuUsage();
+  return user + system;
+};
+
 type Handler = (message: Envelope) => Promise<Record<string, unknown>>;
 
 /**
- * The child's side: answers requests with `handle`, runs `stop` when asked
+ * The child's side: answers requests with `handle` (and `cpu` itself), runs `stop` when asked
  * (or when the parent goes away, so a crashed run leaves no process behind).
  */
 export function serveParent(handle: Handler, stop: () => Promise<void>): void {
@@ -95,7 +106,8 @@ export function serveParent(handle: Handler, stop: () => Promise<void>): void {
       void finish();
       return;
     }
-    handle(message).then(
+    const answer = message.type === CPU ? Promise.resolve({ cpuUs: cpuUsNow() }) : handle(message);
+    answer.then(
       (answer) => process.send?.({ ...answer, type: "answer", id: message.id }),
       (error: unknown) =>
         process.send?.({

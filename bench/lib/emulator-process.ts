@@ -6,8 +6,6 @@ import { sendReady, serveParent } from "./child.js";
 const emulator = await startEmulator({ port: 0, host: "127.0.0.1" });
 serveParent(
   async (message) => {
-    // This process's CPU time: what the emulator itself spent, whoever generated the load.
-    if (message.type === "cpu") return { cpu: process.cpuUsage() };
     // Scenario 6 needs tens of thousands of single-use codes; minting them over the control API would take longer than using them.
     if (message.type === "mintCodes") {
       const { appid, userId, count } = message as unknown as { appid: string; userId: string; count: number };

@@ -24,7 +24,6 @@ const { port } = server.address() as AddressInfo;
 
 serveParent(
   async (message) => {
-    if (message.type === "cpu") return { cpu: process.cpuUsage() };
     throw new Error(`unknown request ${message.type}`);
   },
   () =>

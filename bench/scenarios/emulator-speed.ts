@@ -1,6 +1,6 @@
 import { fileURLToPath } from "node:url";
 import type { OAuthToken } from "wechat-login/protocol";
-import { type CannonLoad, cannon } from "../lib/cannon.js";
+import { type CannonLoad, cannonOn } from "../lib/cannon.js";
 import { type Child, startChild } from "../lib/child.js";
 import { WEBSITE } from "../lib/emulator.js";
 import { abba, type LoadResult } from "../lib/load.js";
@@ -65,9 +65,6 @@ const mintCodes = async (emulator: Child<{ url: string }>, count: number) =>
     })
   ).codes;
 
-const cpuOf = async (child: Child<{ url: string }>) =>
-  (await child.ask<{ cpu: NodeJS.CpuUsage }>({ type: "cpu" })).cpu;
-
 /** The emulator's own answer on each endpoint, captured once for the bare server to repeat. */
 async function cannedAnswers(
   emulator: Child<{ url: string }>,
@@ -103,11 +100,7 @@ async function phase(
     verifyBody: endpoint.verifyBody,
     ...("seconds" in length ? { duration: length.seconds } : { amount: length.amount }),
   };
-  const before = await cpuOf(server.child);
-  const { result } = await cannon(server.url, load);
-  const after = await cpuOf(server.child);
-  const cpuUs = after.user - before.user + (after.system - before.system);
-  return { ...result, cpuUsPerCall: result.calls === 0 ? 0 : cpuUs / result.calls };
+  return (await cannonOn(server.child, server.url, load)).result;
 }
 
 /**

@@ -24,19 +24,15 @@ const closeServer = (server: Server) =>
     server.close(() => resolve());
     server.closeAllConnections();
   });
-const cpu = () => {
-  const { user, system } = process.cpuUsage();
-  return { cpuUs: user + system };
+const unknownRequest = async (message: { type: string }): Promise<never> => {
+  throw new Error(`unknown request ${message.type}`);
 };
 
 if (spec.role === "upstream") {
   // The protected app: as small an answer as there is, so what is measured is the proxy in front of it.
   const server = createServer((_req, res) => res.end("ok"));
   const url = await listen(server);
-  serveParent(
-    async () => cpu(),
-    () => closeServer(server),
-  );
+  serveParent(unknownRequest, () => closeServer(server));
   sendReady({ url });
 } else {
   const dist = new URL("../../../dist/gateway/index.js", import.meta.url);
@@ -111,14 +107,11 @@ if (spec.role === "upstream") {
     res.writeHead(found ? 200 : 401, headers).end();
   });
   const bareUrl = await listen(bare);
-  serveParent(
-    async () => cpu(),
-    async () => {
-      await closeServer(bare);
-      await gateway.close();
-      await login.close();
-      await store.close();
-    },
-  );
+  serveParent(unknownRequest, async () => {
+    await closeServer(bare);
+    await gateway.close();
+    await login.close();
+    await store.close();
+  });
   sendReady({ gateway: gateway.url, bare: bareUrl, cookie, forwarded });
 }

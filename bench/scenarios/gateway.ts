@@ -5,9 +5,9 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type CannonLoad, cannon } from "../lib/cannon.js";
+import { type CannonLoad, cannon, cannonOn } from "../lib/cannon.js";
 import { type Child, startChild } from "../lib/child.js";
-import type { LoadResult } from "../lib/load.js";
+import { abba, type LoadResult } from "../lib/load.js";
 import type { Report } from "../lib/report.js";
 import type { Settings } from "../lib/settings.js";
 import type { GatewayChildSpec } from "./gateway-spec.js";
@@ -33,45 +33,13 @@ async function phase(
   const full = { connections: settings.serverConnections, expect: 2 as const, ...load };
   if (settings.serverWarmupSeconds > 0)
     await cannon(url, { ...full, duration: settings.serverWarmupSeconds });
-  const before = await server.ask<{ cpuUs: number }>({ type: "cpu" });
-  const { result } = await cannon(url, { ...full, duration: settings.serverSeconds });
-  const after = await server.ask<{ cpuUs: number }>({ type: "cpu" });
-  return { ...result, cpuUsPerCall: (after.cpuUs - before.cpuUs) / Math.max(1, result.calls) };
+  return (await cannonOn(server, url, { ...full, duration: settings.serverSeconds })).result;
 }
 
-/** Two phases of one contender as one result: calls over time, the mean of the percentiles and CPU. */
-function joined(results: LoadResult[]): LoadResult {
-  const calls = results.reduce((sum, result) => sum + result.calls, 0);
-  const seconds = results.reduce((sum, result) => sum + result.seconds, 0);
-  const mean = (pick: (result: LoadResult) => number) =>
-    results.reduce((sum, result) => sum + pick(result), 0) / results.length;
-  return {
-    calls,
-    seconds,
-    errors: results.reduce((sum, result) => sum + result.errors, 0),
-    callsPerSec: calls / seconds,
-    p50Ms: mean((result) => result.p50Ms),
-    p99Ms: mean((result) => result.p99Ms),
-    cpuUsPerCall: mean((result) => result.cpuUsPerCall),
-    ...(results.find((result) => result.firstError)?.firstError === undefined
-      ? {}
-      : { firstError: results.find((result) => result.firstError)?.firstError }),
-  };
-}
-
-/** A-B-B-A (one A-B with --quick), so a drift during the run hits both alike. */
-async function pair(
-  a: () => Promise<LoadResult>,
-  b: () => Promise<LoadResult>,
-  quick: boolean,
-): Promise<[LoadResult, LoadResult]> {
-  const as = [await a()];
-  const bs = [await b()];
-  if (!quick) {
-    bs.push(await b());
-    as.push(await a());
-  }
-  return [joined(as), joined(bs)];
+/** One round of A-B-B-A: each phase here has its own warm-up, and the proxy half needs every second it gets. */
+async function pair(a: () => Promise<LoadResult>, b: () => Promise<LoadResult>) {
+  const { a: first, b: second } = await abba(1, a, b);
+  return [first, second] as const;
 }
 
 const freePort = () =>
@@ -157,7 +125,6 @@ export async function gatewayScenario(emulator: string, settings: Settings, repo
         // The same request to both (the subrequest nginx sends), so parsing it weighs the same on each side.
         () => phase(bare, servers, settings, { path: () => "/_wl/auth", headers: () => forwarded }),
         () => phase(gateway, servers, settings, { path: () => "/_wl/auth", headers: () => forwarded }),
-        settings.quick,
       );
       report.measure(SCENARIO, "/_wl/auth decision", "bare getSession route", bareAuth);
       report.measure(SCENARIO, "/_wl/auth decision", "wechat-login proxy", gatewayAuth);
@@ -198,7 +165,6 @@ export async function gatewayScenario(emulator: string, settings: Settings, repo
         const [direct, proxied] = await pair(
           () => phase(nginx.url, upstream, settings, { path: () => "/app/page" }),
           () => phase(gateway, servers, settings, { path: () => "/app/page", headers: () => ({ cookie }) }),
-          settings.quick,
         );
         // The CPU of a proxy phase is the serving process's: the upstream's for nginx, the gateway's for ours.
         report.measure(SCENARIO, "proxy mode", "nginx proxy_pass", direct, "CPU: the upstream's");
