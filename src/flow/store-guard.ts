@@ -1,4 +1,5 @@
 import { ErrorCode, WeChatLoginError } from "../protocol/errors.js";
+import { answersInProcess } from "../stores/in-process.js";
 import type { Lock, Store } from "../stores/types.js";
 
 /**
@@ -55,11 +56,7 @@ class Deadlines {
         },
         (error: unknown) => {
           this.#pending.delete(entry);
-          reject(
-            error instanceof StoreUnavailable
-              ? error
-              : new StoreUnavailable(error instanceof Error ? error.name : "error", { cause: error }),
-          );
+          reject(asUnavailable(error));
         },
       );
     });
@@ -87,6 +84,16 @@ class Deadlines {
 }
 
 const TICKS_PER_DEADLINE = 5;
+
+function asUnavailable(error: unknown): StoreUnavailable {
+  return error instanceof StoreUnavailable
+    ? error
+    : new StoreUnavailable(error instanceof Error ? error.name : "error", { cause: error });
+}
+
+const rejectAsUnavailable = (error: unknown): never => {
+  throw asUnavailable(error);
+};
 
 /**
  * The store as the flow uses it: every call (the routes', `getSession`'s,
@@ -122,7 +129,11 @@ export function guardedStore(store: Store, timeoutMs: number): Store {
         } catch (error) {
           result = Promise.reject(error);
         }
-        const bounded = deadlines.bound(result instanceof Promise ? result : Promise.resolve(result));
+        const operation = result instanceof Promise ? result : Promise.resolve(result);
+        // No deadline where it could never fire first (in-process.ts); the failure is still the store's.
+        const bounded = answersInProcess(method)
+          ? operation.catch(rejectAsUnavailable)
+          : deadlines.bound(operation);
         return property === "acquireLock"
           ? bounded.then((lock) => guardLock(lock as Lock | undefined))
           : bounded;

@@ -2,6 +2,7 @@ import { RateLimiterMemory } from "rate-limiter-flexible";
 import { LeaseTable } from "../protocol/leases.js";
 import type { Lock, TokenRecord } from "../protocol/records.js";
 import { guard } from "./errors.js";
+import { markInProcess } from "./in-process.js";
 import { type LinkRepository, linkWith } from "./link.js";
 import { rateLimitsOn } from "./rate-limit.js";
 import { byCreation, checkLease, patchedAttempt, sessionAlive, tokenGoneAt, touchedIdle } from "./rules.js";
@@ -88,7 +89,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
     return record && record.expiresAt > now ? record : undefined;
   };
 
-  return {
+  return markInProcess({
     kind: "memory",
 
     putState: (record) =>
@@ -249,5 +250,5 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
       }),
 
     close: () => run("close", () => undefined),
-  };
+  });
 }

@@ -1,6 +1,8 @@
+import Database from "better-sqlite3";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { memoryStore } from "../../src/stores/memory.js";
+import { sqliteStore } from "../../src/stores/sqlite.js";
 import type { Store } from "../../src/stores/types.js";
 import { Browser, type Harness, startHarness, startLogin, transcript } from "./harness.js";
 
@@ -89,6 +91,25 @@ describe("a failing store", () => {
       expect((await browser.request("/auth/logout", { method: "POST" })).status).toBe(503);
     } finally {
       await broken.close();
+    }
+  });
+
+  it("answers 503, never a 500, when a store that answers in-process fails underneath it", async () => {
+    // SQLite's calls run without a deadline timer (stores/in-process.ts); a failure must still be the store's 503.
+    const database = new Database(":memory:");
+    const store = await sqliteStore({ database });
+    const broken = await startHarness({ store });
+    try {
+      const browser = new Browser(broken.login);
+      browser.cookies.set("wl_session", "a".repeat(43));
+      expect((await browser.request("/auth/session")).status).toBe(401);
+      database.close();
+      const response = await browser.request("/auth/session");
+      expect(response.status).toBe(503);
+      expect(await response.text()).not.toContain("not open");
+    } finally {
+      await broken.close();
+      await store.close();
     }
   });
 

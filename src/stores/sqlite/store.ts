@@ -5,6 +5,7 @@ import Database from "better-sqlite3";
 import { RateLimiterSQLite } from "rate-limiter-flexible";
 import type { Lock, TokenRecord } from "../../protocol/records.js";
 import { guard } from "../errors.js";
+import { markInProcess } from "../in-process.js";
 import { type LinkRepository, linkWith } from "../link.js";
 import { rateLimitsOn } from "../rate-limit.js";
 import { checkLease, tokenGoneAt } from "../rules.js";
@@ -132,7 +133,7 @@ function createSqliteStore(db: SqliteDatabase, owned: boolean, leaseClock: () =>
       }),
   );
 
-  return {
+  return markInProcess({
     kind: "sqlite",
 
     putState: (r) =>
@@ -275,5 +276,5 @@ function createSqliteStore(db: SqliteDatabase, owned: boolean, leaseClock: () =>
       run("close", () => {
         if (owned && db.open) db.close();
       }),
-  };
+  });
 }
