@@ -36,12 +36,6 @@ async function phase(
   return (await cannonOn(server, url, { ...full, duration: settings.serverSeconds })).result;
 }
 
-/** One round of A-B-B-A: each phase here has its own warm-up, and the proxy half needs every second it gets. */
-async function pair(a: () => Promise<LoadResult>, b: () => Promise<LoadResult>) {
-  const { a: first, b: second } = await abba(1, a, b);
-  return [first, second] as const;
-}
-
 const freePort = () =>
   new Promise<number>((resolve, reject) => {
     const probe = createServer().listen(0, "127.0.0.1", () => {
@@ -121,7 +115,9 @@ export async function gatewayScenario(emulator: string, settings: Settings, repo
     ]);
     try {
       const { gateway, bare, cookie, forwarded } = servers.ready;
-      const [bareAuth, gatewayAuth] = await pair(
+      // One round of A-B-B-A: each phase has its own warm-up, and the proxy half needs every second it gets.
+      const { a: bareAuth, b: gatewayAuth } = await abba(
+        1,
         // The same request to both (the subrequest nginx sends), so parsing it weighs the same on each side.
         () => phase(bare, servers, settings, { path: () => "/_wl/auth", headers: () => forwarded }),
         () => phase(gateway, servers, settings, { path: () => "/_wl/auth", headers: () => forwarded }),
@@ -162,7 +158,8 @@ export async function gatewayScenario(emulator: string, settings: Settings, repo
       }
       const nginx = await startNginx(upstream.ready.url);
       try {
-        const [direct, proxied] = await pair(
+        const { a: direct, b: proxied } = await abba(
+          1,
           () => phase(nginx.url, upstream, settings, { path: () => "/app/page" }),
           () => phase(gateway, servers, settings, { path: () => "/app/page", headers: () => ({ cookie }) }),
         );

@@ -79,21 +79,20 @@ async function measureRoute(
   settings: Settings,
 ) {
   const connections = settings.serverConnections;
-  const run = (mode: Mode, share: number) =>
+  // A phase's size: seconds of `/session`, or a number of logins through `/callback`.
+  const phase = (mode: Mode, size: number) =>
     route === "session"
-      ? sessionPhase(servers[mode], connections, settings.serverSeconds * share)
-      : callbackPhase(servers[mode], emulator, connections, Math.ceil(settings.callbackLogins * share));
-  const warmup = route === "session" ? settings.serverWarmupSeconds : settings.callbackWarmupLogins;
-  if (warmup > 0) {
-    for (const mode of MODES) {
-      if (route === "session") await sessionPhase(servers[mode], connections, warmup);
-      else await callbackPhase(servers[mode], emulator, connections, warmup);
-    }
-  }
+      ? sessionPhase(servers[mode], connections, size)
+      : callbackPhase(servers[mode], emulator, connections, Math.ceil(size));
+  const [warmup, budget] =
+    route === "session"
+      ? [settings.serverWarmupSeconds, settings.serverSeconds]
+      : [settings.callbackWarmupLogins, settings.callbackLogins];
+  if (warmup > 0) for (const mode of MODES) await phase(mode, warmup);
   const { a: flow, b: bare } = await abba(
     1,
-    async () => (await run("flow", 0.5)).result,
-    async () => (await run("bare", 0.5)).result,
+    async () => (await phase("flow", budget / 2)).result,
+    async () => (await phase("bare", budget / 2)).result,
   );
   return { flow, bare };
 }
@@ -161,17 +160,14 @@ export async function loginServer(emulator: string, settings: Settings, report: 
           return [mode, await startChild<Ready>(SERVER, [JSON.stringify(spec)])] as const;
         }),
       );
-      const running = started.flatMap((outcome) =>
-        outcome.status === "fulfilled" ? [outcome.value[1]] : [],
-      );
+      const fulfilled = started.flatMap((outcome) => (outcome.status === "fulfilled" ? [outcome.value] : []));
+      const running = fulfilled.map(([, server]) => server);
       const failed = started.find((outcome) => outcome.status === "rejected");
       if (failed) {
         await Promise.all(running.map((server) => server.stop()));
         throw failed.reason;
       }
-      const servers = Object.fromEntries(
-        started.flatMap((outcome) => (outcome.status === "fulfilled" ? [outcome.value] : [])),
-      ) as Record<Mode, Child<Ready>>;
+      const servers = Object.fromEntries(fulfilled) as Record<Mode, Child<Ready>>;
       try {
         for (const route of ["session", "callback"] as Route[]) {
           const { flow, bare } = await measureRoute(route, servers, emulator, settings);

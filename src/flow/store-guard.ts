@@ -122,6 +122,10 @@ export function guardedStore(store: Store, timeoutMs: number): Store {
       const known = wrappers.get(property);
       if (known?.method === value) return known.wrapper;
       const method = value as (...a: unknown[]) => unknown;
+      // No deadline where it could never fire first (in-process.ts); the failure is still the store's.
+      const bound = answersInProcess(method)
+        ? (operation: Promise<unknown>) => operation.catch(rejectAsUnavailable)
+        : (operation: Promise<unknown>) => deadlines.bound(operation);
       const wrapper = (...args: unknown[]) => {
         let result: unknown;
         try {
@@ -129,11 +133,7 @@ export function guardedStore(store: Store, timeoutMs: number): Store {
         } catch (error) {
           result = Promise.reject(error);
         }
-        const operation = result instanceof Promise ? result : Promise.resolve(result);
-        // No deadline where it could never fire first (in-process.ts); the failure is still the store's.
-        const bounded = answersInProcess(method)
-          ? operation.catch(rejectAsUnavailable)
-          : deadlines.bound(operation);
+        const bounded = bound(result instanceof Promise ? result : Promise.resolve(result));
         return property === "acquireLock"
           ? bounded.then((lock) => guardLock(lock as Lock | undefined))
           : bounded;
