@@ -20,7 +20,13 @@ export interface Settings {
   /** Scenario 5 (autocannon). */
   serverConnections: number;
   serverWarmupSeconds: number;
+  /** Seconds (`/session`) and logins (`/callback`) each contender is measured for, split over `serverRounds` rounds of A-B-B-A. */
   serverSeconds: number;
+  /**
+   * Rounds of A-B-B-A in scenarios 5 and 8. This machine's speed drifts by ±20 % over seconds (the same
+   * process, the same load); short phases taken in turn spread each drift over both contenders.
+   */
+  serverRounds: number;
   callbackLogins: number;
   callbackWarmupLogins: number;
   /** Scenario 6 (autocannon against the emulator and the bare route): seconds per phase, code exchanges per phase, in `rounds` rounds. */
@@ -43,6 +49,7 @@ export function settingsFor(quick: boolean): Settings {
       serverConnections: 8,
       serverWarmupSeconds: 0,
       serverSeconds: 0.3,
+      serverRounds: 1,
       callbackLogins: 32,
       callbackWarmupLogins: 0,
       apiSeconds: 0.3,
@@ -59,8 +66,9 @@ export function settingsFor(quick: boolean): Settings {
     leakMaxMs: 40_000,
     serverConnections: 32,
     serverWarmupSeconds: 1,
-    serverSeconds: 3,
-    callbackLogins: 1_000,
+    serverSeconds: 4,
+    serverRounds: 3,
+    callbackLogins: 1_200,
     callbackWarmupLogins: 200,
     apiSeconds: 0.7,
     apiExchanges: 7_000,

@@ -69,8 +69,8 @@ async function callbackPhase(server: Child<Ready>, emulator: string, connections
 }
 
 /**
- * One route on both servers: each warmed up, then one round of A-B-B-A with
- * half of a contender's budget per phase, so a drift hits both alike.
+ * One route on both servers: each warmed up, then `serverRounds` rounds of
+ * A-B-B-A sharing a contender's budget, so a drift hits both alike.
  */
 async function measureRoute(
   route: Route,
@@ -89,10 +89,11 @@ async function measureRoute(
       ? [settings.serverWarmupSeconds, settings.serverSeconds]
       : [settings.callbackWarmupLogins, settings.callbackLogins];
   if (warmup > 0) for (const mode of MODES) await phase(mode, warmup);
+  const share = budget / (2 * settings.serverRounds);
   const { a: flow, b: bare } = await abba(
-    1,
-    async () => (await phase("flow", budget / 2)).result,
-    async () => (await phase("bare", budget / 2)).result,
+    settings.serverRounds,
+    async () => (await phase("flow", share)).result,
+    async () => (await phase("bare", share)).result,
   );
   return { flow, bare };
 }

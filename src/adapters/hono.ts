@@ -52,10 +52,9 @@ export function connectionOf(c: Context, getConnInfo: GetConnInfo = nodeConnInfo
  * app.get("/me", async (c) => c.json(await getSession(login, c)));
  */
 export function loginRoutes(login: Login, options: LoginRoutesOptions = {}): MiddlewareHandler {
-  return async (c, next) => {
-    if (!login.matches(c.req.raw)) return next();
-    return login.handle(c.req.raw, connectionOf(c, options.getConnInfo));
-  };
+  // Not async: the flow's promise is the answer, with no extra step around it.
+  return (c, next) =>
+    login.matches(c.req.raw) ? login.handle(c.req.raw, connectionOf(c, options.getConnInfo)) : next();
 }
 
 /**

@@ -229,6 +229,16 @@ export function createLogin(options: LoginOptions): Login {
     if (!pathname.startsWith(routeStart)) return undefined;
     return pathname.slice(prefix.length);
   }
+  // Every adapter asks `matches` and then `handle` of one request: the second reading of its URL is a lookup.
+  let lastUrl: string | undefined;
+  let lastRoute: string | undefined;
+  function routeOfUrl(url: string): string | undefined {
+    if (url !== lastUrl) {
+      lastRoute = routeOf(pathnameOf(url));
+      lastUrl = url;
+    }
+    return lastRoute;
+  }
 
   /** The route of a path: an exact entry, else one whose last segment is a parameter (`/follow/:id`). */
   function routeAt(path: string): Route | undefined {
@@ -240,7 +250,7 @@ export function createLogin(options: LoginOptions): Login {
   async function answer(request: Request, connection: ClientConnection): Promise<Response> {
     // Only a Request-like object can hold a relative URL: a real Request parsed its own.
     if (!ABSOLUTE_HTTP.test(request.url)) return page(request, "invalid_request", 400);
-    const path = routeOf(pathnameOf(request.url));
+    const path = routeOfUrl(request.url);
     const route = path === undefined ? undefined : routeAt(path);
     if (!route) return page(request, "not_found", 404);
     const method = request.method === "HEAD" ? "GET" : request.method;
@@ -330,7 +340,7 @@ export function createLogin(options: LoginOptions): Login {
       withSecurityHeaders(unauthenticated(ctx, request, options), secure),
     trustsProxy: (remoteAddress) => trust.trustsPeer(remoteAddress),
     // Asked of every request an app serves (the adapters' first question): read off the URL string, not parsed.
-    matches: (request) => routeOf(pathnameOf(request.url)) !== undefined,
+    matches: (request) => routeOfUrl(request.url) !== undefined,
     getSession: async (request) => (await ctx.sessions.read(request))?.session,
     takeSession: (request) => ctx.sessions.take(request),
     embeddedLogin: async (request, embedded) => {
