@@ -104,7 +104,8 @@ export function bareRoutes(store: Store, emulator: string) {
       absoluteExpiresAt: now + 30 * DAY_MS,
     });
     await store.completeState(state, idHash);
-    return answer(null, 302, {
+    // An empty body, as the flow's redirects: @hono/node-server writes it in one go (a null one is rebuilt first).
+    return answer("", 302, {
       location: consumed.record.returnTo,
       "set-cookie": `wl_session=${sessionId}; Path=/; HttpOnly; SameSite=Lax`,
     });

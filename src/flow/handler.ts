@@ -24,7 +24,7 @@ import { miniProgramConfirm, miniProgramQr, miniProgramQrPoll, miniProgramScan }
 import { PushReceiver, pushAccountOf } from "./mp-events.js";
 import { pickLang, renderPage } from "./pages.js";
 import { LoginLimits } from "./rate-limit.js";
-import { cookiesOf, json, loginResponse, withCookies } from "./responses.js";
+import { cookiesOf, json, loginResponse, statusOf, withCookies } from "./responses.js";
 import { sealedTokenStore } from "./sealed-token-store.js";
 import { withSecurityHeaders } from "./security-headers.js";
 import { loginUrl, logout, sessionRoute, unauthenticated } from "./session.js";
@@ -313,7 +313,7 @@ export function createLogin(options: LoginOptions): Login {
       if (!(config.accessLog && log)) return withSecurityHeaders(await answer(request, connection), secure);
       const started = performance.now();
       const response = withSecurityHeaders(await answer(request, connection), secure);
-      const entry = accessLogEntry(request, response.status, performance.now() - started);
+      const entry = accessLogEntry(request, statusOf(response), performance.now() - started);
       log.info(entry, `${entry.method} ${entry.url} ${entry.status}`);
       return response;
     } catch (error) {
@@ -331,7 +331,7 @@ export function createLogin(options: LoginOptions): Login {
         return { outcome: "logged_in", session: outcome.session, returnTo: outcome.returnTo, response };
       }
       if (outcome?.kind === "page") {
-        return { outcome: "refused", error: outcome.page, status: response.status, response };
+        return { outcome: "refused", error: outcome.page, status: statusOf(response), response };
       }
       return { outcome: "answered", response };
     },

@@ -3,7 +3,7 @@ import type { RateLimitRule, Store } from "../stores/types.js";
 import { clientKey, type ProxyTrust } from "./client-address.js";
 import type { FlowLogger, LoginConfig } from "./config.js";
 import type { PageKind } from "./pages.js";
-import { cookiesOf, json, withCookies, withHeader } from "./responses.js";
+import { cookiesOf, json, statusOf, withCookies, withHeader } from "./responses.js";
 import type { ClientConnection } from "./types.js";
 
 /**
@@ -127,7 +127,7 @@ export class LoginLimits {
     answered: Response,
   ): Promise<Response> {
     const rules = this.callbackRules;
-    if (limit !== "callback" || rules.length === 0 || answered.status < 400 || answered.status >= 500) {
+    if (limit !== "callback" || rules.length === 0 || statusOf(answered) < 400 || statusOf(answered) >= 500) {
       return answered;
     }
     const retryAfter = await this.retryAfter(rules, this.keyOf(request, client.remoteAddress));

@@ -43,8 +43,18 @@ export function cookiesOf(response: Response): readonly string[] {
   return partsOf(response)?.cookies ?? response.headers.getSetCookie();
 }
 
+/** The status of a response, read from its parts when it has them (reading a lightweight Response's can rebuild it). */
+export function statusOf(response: Response): number {
+  return partsOf(response)?.status ?? response.status;
+}
+
+/**
+ * A redirect, with an empty body rather than none: the same bytes on the wire (`Content-Length: 0`), but
+ * @hono/node-server's lightweight Response keeps only a body it can write at once, and one without a body
+ * is rebuilt as a full undici Response (and its Headers) on the first read of its status or headers.
+ */
 export function redirect(location: string, setCookies: readonly string[], status = 302): Response {
-  return loginResponse(null, status, { location }, setCookies);
+  return loginResponse("", status, { location }, setCookies);
 }
 
 export function json(body: unknown, status: number, setCookies: readonly string[] = []): Response {
