@@ -11,19 +11,23 @@ import type { ServerSpec } from "../scenarios/server-spec.js";
  * Machine instructions per `/auth/session` request of scenario 5's login server (`flow` or `bare`),
  * counted by valgrind's callgrind: unlike req/s or CPU time, the count does not move with the load other
  * processes put on the machine, so two builds can be compared on a busy one. One connection, one request
- * at a time; a warm-up with instrumentation off (so the JIT has settled), then `count` requests counted.
+ * at a time (or `connections` at once, as scenario 5's 32); a warm-up with instrumentation off (so the JIT
+ * has settled), then `count` requests counted.
  *
  *   npm run build && npx tsc -p bench/tsconfig.json
  *   node bench/.out/tools/instructions.js flow memory   # and: bare memory, flow sqlite, bare sqlite
+ *   node bench/.out/tools/instructions.js flow memory 3000 3000 32
  *
  * Needs valgrind (`apt-get install valgrind`). Counts are of the whole server process, V8's compiler
  * threads included, so a short warm-up inflates them; the defaults (2,000 + 1,000) repeat within ~1 %.
  */
-const [mode = "flow", storeKind = "memory", warmArg = "2000", countArg = "1000"] = process.argv.slice(2);
+const [mode = "flow", storeKind = "memory", warmArg = "2000", countArg = "1000", connectionsArg = "1"] =
+  process.argv.slice(2);
 if (mode !== "flow" && mode !== "bare")
-  throw new Error("usage: instructions flow|bare [store] [warm] [count]");
+  throw new Error("usage: instructions flow|bare [store] [warm] [count] [connections]");
 const warm = Number(warmArg);
 const count = Number(countArg);
+const connections = Number(connectionsArg);
 const dir = mkdtempSync(join(tmpdir(), "wechat-login-instructions-"));
 if (storeKind !== "memory" && storeKind !== "sqlite") throw new Error("store: memory or sqlite");
 const store: ServerSpec["store"] =
@@ -47,7 +51,7 @@ const server = fork(
 );
 try {
   const [ready] = (await once(server, "message")) as [{ url: string; sessions: string[] }];
-  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  const agent = new Agent({ keepAlive: true, maxSockets: connections });
   let next = 0;
   const one = () =>
     new Promise<void>((resolve, reject) => {
@@ -59,10 +63,18 @@ try {
         );
       }).on("error", reject);
     });
-  for (let index = 0; index < warm; index++) await one();
+  // `total` requests, `connections` of them in flight at a time.
+  const run = async (total: number) => {
+    let left = total;
+    const loop = async () => {
+      while (left-- > 0) await one();
+    };
+    await Promise.all(Array.from({ length: connections }, loop));
+  };
+  await run(warm);
   const pid = String(server.pid);
   execFileSync("callgrind_control", ["-i", "on", pid], { stdio: "ignore" });
-  for (let index = 0; index < count; index++) await one();
+  await run(count);
   // A dump holds what was counted since instrumentation went on (turning it off first would lose it).
   execFileSync("callgrind_control", ["-d", pid], { stdio: "ignore" });
   let total = 0;
