@@ -2,7 +2,7 @@ import { Hono } from "hono";
 import type { EmulatorEnv } from "./env.js";
 import { isApiPath } from "./faults.js";
 import { newRid } from "./ids.js";
-import { injectFaults, limitBodies, logRequests } from "./middleware.js";
+import { emulatorSteps } from "./middleware.js";
 import { errorPage } from "./pages/layout.js";
 import { callbackRoutes } from "./routes/callback.js";
 import { cgiBinRoutes } from "./routes/cgi-bin.js";
@@ -37,7 +37,7 @@ export interface EmulatorHonoApp {
 export function createEmulatorApp(options: EmulatorStateOptions = {}): EmulatorHonoApp {
   const state = new EmulatorState(options);
   const app = new Hono<EmulatorEnv>();
-  app.use(limitBodies(state), logRequests(state), injectFaults(state));
+  app.use(emulatorSteps(state));
   app.route("/", snsRoutes(state));
   app.route("/", cgiBinRoutes(state));
   app.route("/", mpApiRoutes(state));
