@@ -36,7 +36,7 @@ const LOGIN_HEADERS = {
  * is built with Object.assign: merging two records by spreads made one that cost Node's writing of
  * /session's answer over 20k instructions more (callgrind, `tools/instructions.js`).
  */
-const answer = (body: string | null, status: number, headers: Record<string, string>) =>
+const answer = (body: string, status: number, headers: Record<string, string>) =>
   new Response(body, { status, headers: Object.assign({}, LOGIN_HEADERS, headers) });
 const JSON_TYPE = { "content-type": "application/json" };
 const notLoggedIn = () => answer(JSON.stringify({ error: "not_logged_in" }), 401, JSON_TYPE);

@@ -24,17 +24,30 @@ interface GatewayReady {
 }
 
 /** One measured phase, with the CPU the serving process spent on it per request (the machine is noisy; CPU is not). */
+/** Load that is thrown away: the JIT and the connections settle before a measured phase. */
+function warmUp(
+  url: string,
+  settings: Settings,
+  load: Omit<CannonLoad, "connections" | "duration" | "expect">,
+) {
+  if (settings.serverWarmupSeconds <= 0) return Promise.resolve();
+  return cannon(url, {
+    connections: settings.serverConnections,
+    expect: 2,
+    ...load,
+    duration: settings.serverWarmupSeconds,
+  });
+}
+
 async function phase(
   url: string,
   server: Child<unknown>,
   settings: Settings,
   load: Omit<CannonLoad, "connections" | "duration" | "expect">,
-  length: { warmup: boolean; seconds: number },
+  seconds: number,
 ): Promise<LoadResult> {
   const full = { connections: settings.serverConnections, expect: 2 as const, ...load };
-  if (length.warmup && settings.serverWarmupSeconds > 0)
-    await cannon(url, { ...full, duration: settings.serverWarmupSeconds });
-  return (await cannonOn(server, url, { ...full, duration: length.seconds })).result;
+  return (await cannonOn(server, url, { ...full, duration: seconds })).result;
 }
 
 const freePort = () =>
@@ -119,9 +132,8 @@ export async function gatewayScenario(emulator: string, settings: Settings, repo
       // The same request to both (the subrequest nginx sends), so parsing it weighs the same on each side.
       const auth = { path: () => "/_wl/auth", headers: () => forwarded };
       // Both warmed up once, then short phases in turn: a drift of the machine's speed lands on both.
-      const share = { warmup: false, seconds: settings.serverSeconds / (2 * settings.serverRounds) };
-      for (const url of [bare, gateway])
-        await phase(url, servers, settings, auth, { warmup: true, seconds: share.seconds });
+      const share = settings.serverSeconds / (2 * settings.serverRounds);
+      for (const url of [bare, gateway]) await warmUp(url, settings, auth);
       const { a: bareAuth, b: gatewayAuth } = await abba(
         settings.serverRounds,
         () => phase(bare, servers, settings, auth, share),
@@ -164,18 +176,19 @@ export async function gatewayScenario(emulator: string, settings: Settings, repo
       const nginx = await startNginx(upstream.ready.url);
       try {
         // One round, each phase with its own warm-up: nginx and the gateway are different processes.
-        const proxyPhase = { warmup: true, seconds: settings.serverSeconds / 2 };
+        const toNginx = { path: () => "/app/page" };
+        const toGateway = { path: () => "/app/page", headers: () => ({ cookie }) };
+        const seconds = settings.serverSeconds / 2;
         const { a: direct, b: proxied } = await abba(
           1,
-          () => phase(nginx.url, upstream, settings, { path: () => "/app/page" }, proxyPhase),
-          () =>
-            phase(
-              gateway,
-              servers,
-              settings,
-              { path: () => "/app/page", headers: () => ({ cookie }) },
-              proxyPhase,
-            ),
+          async () => {
+            await warmUp(nginx.url, settings, toNginx);
+            return phase(nginx.url, upstream, settings, toNginx, seconds);
+          },
+          async () => {
+            await warmUp(gateway, settings, toGateway);
+            return phase(gateway, servers, settings, toGateway, seconds);
+          },
         );
         // The CPU of a proxy phase is the serving process's: the upstream's for nginx, the gateway's for ours.
         report.measure(SCENARIO, "proxy mode", "nginx proxy_pass", direct, "CPU: the upstream's");

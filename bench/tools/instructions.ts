@@ -28,6 +28,10 @@ if (mode !== "flow" && mode !== "bare")
 const warm = Number(warmArg);
 const count = Number(countArg);
 const connections = Number(connectionsArg);
+if (![warm, count, connections].every((value) => Number.isInteger(value) && value > 0))
+  throw new Error(
+    "usage: instructions flow|bare [store] [warm] [count] [connections], each a whole number > 0",
+  );
 const dir = mkdtempSync(join(tmpdir(), "wechat-login-instructions-"));
 if (storeKind !== "memory" && storeKind !== "sqlite") throw new Error("store: memory or sqlite");
 const store: ServerSpec["store"] =

@@ -127,9 +127,9 @@ export class LoginLimits {
     answered: Response,
   ): Promise<Response> {
     const rules = this.callbackRules;
-    if (limit !== "callback" || rules.length === 0 || statusOf(answered) < 400 || statusOf(answered) >= 500) {
-      return answered;
-    }
+    if (limit !== "callback" || rules.length === 0) return answered;
+    const status = statusOf(answered);
+    if (status < 400 || status >= 500) return answered;
     const retryAfter = await this.retryAfter(rules, this.keyOf(request, client.remoteAddress));
     if (retryAfter === undefined) return answered;
     return withCookies(this.tooMany(request, retryAfter, alwaysJson), cookiesOf(answered));
