@@ -26,10 +26,15 @@ const STOP_TIMEOUT_MS = 10_000;
 
 /**
  * Forks `module` with an IPC channel and waits for `{type: "ready"}`. The
- * child inherits `--cpu-prof` and friends, so a profiled run profiles every process.
+ * child inherits `--cpu-prof` and friends, so a profiled run profiles every process;
+ * `runner` runs it under another program instead (`tools/instructions` uses valgrind).
  */
-export async function startChild<Ready>(module: string, args: string[] = []): Promise<Child<Ready>> {
-  const child = fork(module, args, { stdio: ["ignore", "inherit", "inherit", "ipc"] });
+export async function startChild<Ready>(
+  module: string,
+  args: string[] = [],
+  runner?: { execPath: string; execArgv: string[] },
+): Promise<Child<Ready>> {
+  const child = fork(module, args, { stdio: ["ignore", "inherit", "inherit", "ipc"], ...runner });
   const pending = new Map<number, { resolve: (value: Envelope) => void; reject: (error: Error) => void }>();
   let nextId = 1;
   const exited = once(child, "exit");
@@ -50,7 +55,11 @@ export async function startChild<Ready>(module: string, args: string[] = []): Pr
       throw new Error(`${module} exited with ${code} before it was ready`);
     }),
     new Promise<never>((_, reject) =>
-      setTimeout(() => reject(new Error(`${module} not ready in time`)), READY_TIMEOUT_MS).unref(),
+      // Under valgrind a start takes tens of seconds.
+      setTimeout(
+        () => reject(new Error(`${module} not ready in time`)),
+        runner ? 10 * READY_TIMEOUT_MS : READY_TIMEOUT_MS,
+      ).unref(),
     ),
   ]);
   if (ready.type !== "ready") {

@@ -45,7 +45,12 @@ function sessionPhase(server: Child<Ready>, connections: number, seconds: number
 }
 
 /** `amount` logins through `/auth/callback`; what each needs is made off the clock. */
-async function callbackPhase(server: Child<Ready>, emulator: string, connections: number, amount: number) {
+export async function callbackPhase(
+  server: Child<Ready>,
+  emulator: string,
+  connections: number,
+  amount: number,
+) {
   // Each login needs a state in the store bound to a browser, and a fresh single-use code from WeChat.
   const { states } = await server.ask<{ states: { state: string; secret: string }[] }>({
     type: "seedStates",

@@ -102,7 +102,7 @@ async function completeLogin(
   try {
     token = await call.exchange(code);
     if (token.isSnapshotUser) return ctx.page(request, "snapshot_user", 400);
-    if (token.scope.split(",").some((scope) => scope === "snsapi_login" || scope === "snsapi_userinfo")) {
+    if (PROFILE_SCOPE.test(token.scope)) {
       profile = await call.userInfo(token);
     }
   } catch (error) {
@@ -136,7 +136,7 @@ async function completeLogin(
     profile: profile && { nickname: profile.nickname, headimgurl: profile.headimgurl },
     now: ctx.now(),
   });
-  if (!(await admitLogin(ctx, { ...linked, profile, request }))) {
+  if (!(await admitLogin(ctx, linked, profile, request))) {
     return ctx.page(request, "login_denied", 403);
   }
   if (ctx.config.keepTokens) {
@@ -164,8 +164,12 @@ async function completeLogin(
     },
     returnTo,
   });
-  return redirect(returnTo, [sessionCookie]);
+  // The pre-login cookie ends here, in the same answer (the route would add it otherwise).
+  return redirect(returnTo, [sessionCookie, ctx.cookies.clearPreLogin()]);
 }
+
+/** A granted scope (of WeChat's comma-separated list) that lets `sns/userinfo` be read. */
+const PROFILE_SCOPE = /(?:^|,)(?:snsapi_login|snsapi_userinfo)(?:,|$)/;
 
 function rejected(
   ctx: FlowContext,

@@ -205,7 +205,7 @@ export class FollowLogin {
       profile: undefined,
       now: this.ctx.now(),
     });
-    if (!(await admitLogin(this.ctx, { ...linked, profile: undefined, request }))) {
+    if (!(await admitLogin(this.ctx, linked, undefined, request))) {
       return json({ error: "login_denied" }, 403, [this.ctx.cookies.clearPreLogin()]);
     }
     const sessionCookie = await this.ctx.sessions.start(

@@ -279,12 +279,16 @@ export function createLogin(options: LoginOptions): Login {
     try {
       const { limit } = route;
       const alwaysJson = route.json ?? false;
-      if (limit) {
-        const refused = await limits.admit(request, limit, connection, alwaysJson);
+      // Each limit answers at once when it has nothing to look up: no await, no step of the event loop.
+      const refusal = limit && limits.admit(request, limit, connection, alwaysJson);
+      if (refusal) {
+        const refused = await refusal;
         if (refused) return refused;
       }
       const answered = await route.run(request, url, checked);
-      return limit ? await limits.settle(request, limit, connection, alwaysJson, answered) : answered;
+      const settled = limit ? limits.settle(request, limit, connection, alwaysJson, answered) : answered;
+      // Awaited here, inside the try, so a store failure while counting is answered below.
+      return settled instanceof Promise ? await settled : settled;
     } catch (error) {
       if (error instanceof StoreUnavailable) {
         log?.error(
@@ -406,11 +410,11 @@ function officialAccountRedirectUri(redirectUri: string): string {
   return url.toString();
 }
 
+/** The answer, ending the pre-login cookie unless it already sets that cookie (a restart binds a new one). */
 function endPreLogin(response: Response, cookies: CookiePolicy): Response {
-  const rebinds = cookiesOf(response).some(
-    (cookie) => cookie.startsWith(`${cookies.names.preLogin}=`) && !/max-age=0/i.test(cookie),
-  );
-  return rebinds ? response : withCookies(response, [cookies.clearPreLogin()]);
+  const prefix = `${cookies.names.preLogin}=`;
+  const setsIt = cookiesOf(response).some((cookie) => cookie.startsWith(prefix));
+  return setsIt ? response : withCookies(response, [cookies.clearPreLogin()]);
 }
 
 /** The mini program's clients; its app credential is shared by every instance on the store (refreshed once across them). */

@@ -88,7 +88,7 @@ export async function logInWithCode(
   }
   const now = ctx.now();
   const linked = await ctx.store.linkIdentity({ appid: mp.appid, openid, unionid, profile: undefined, now });
-  if (!(await admitLogin(ctx, { ...linked, profile: undefined, request }))) {
+  if (!(await admitLogin(ctx, linked, undefined, request))) {
     return apiError("login_denied", "The site refused this login.", 403);
   }
   await mp.keys.putToken({

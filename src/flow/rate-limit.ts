@@ -97,17 +97,28 @@ export class LoginLimits {
   /**
    * Before the route runs: a 429 answer, or undefined when it may go on. A start is counted now. A
    * callback is counted once it is refused ({@link settle}), so here it is refused only while this
-   * instance holds the store's refusal of the client: no store call.
+   * instance holds the store's refusal of the client: no store call. Undefined at once, not a
+   * promise of it, when there is nothing to look up (every callback while nobody is refused here).
    */
-  async admit(
+  admit(
     request: Request,
     limit: "start" | "callback",
     client: ClientConnection,
     alwaysJson: boolean,
-  ): Promise<Response | undefined> {
+  ): Promise<Response | undefined> | undefined {
     const rules = this.rulesOf(limit);
     // Nobody refused here yet: a callback has nothing to look up.
     if (rules.length === 0 || (limit === "callback" && this.refusedUntil.size === 0)) return undefined;
+    return this.#admitClient(request, limit, rules, client, alwaysJson);
+  }
+
+  async #admitClient(
+    request: Request,
+    limit: "start" | "callback",
+    rules: readonly RateLimitRule[],
+    client: ClientConnection,
+    alwaysJson: boolean,
+  ): Promise<Response | undefined> {
     const key = this.keyOf(request, client.remoteAddress);
     const retryAfter = limit === "start" ? await this.retryAfter(rules, key) : this.refusedHere(rules, key);
     return retryAfter === undefined ? undefined : this.tooMany(request, retryAfter, alwaysJson);
@@ -117,19 +128,29 @@ export class LoginLimits {
    * After the route: its answer, or a 429 carrying the answer's cookies when the answer refused a
    * callback and that put the client over the limit. Only refusals (4xx) count: any other callback
    * answer spent a state the start's limit counted, or a code WeChat gave a real user, so counting it
-   * too would only cost a store write per login.
+   * too would only cost a store write per login. Such an answer comes back as it is, not in a promise.
    */
-  async settle(
+  settle(
     request: Request,
     limit: "start" | "callback",
     client: ClientConnection,
     alwaysJson: boolean,
     answered: Response,
-  ): Promise<Response> {
+  ): Response | Promise<Response> {
     const rules = this.callbackRules;
     if (limit !== "callback" || rules.length === 0) return answered;
     const status = statusOf(answered);
     if (status < 400 || status >= 500) return answered;
+    return this.#countRefusal(request, rules, client, alwaysJson, answered);
+  }
+
+  async #countRefusal(
+    request: Request,
+    rules: readonly RateLimitRule[],
+    client: ClientConnection,
+    alwaysJson: boolean,
+    answered: Response,
+  ): Promise<Response> {
     const retryAfter = await this.retryAfter(rules, this.keyOf(request, client.remoteAddress));
     if (retryAfter === undefined) return answered;
     return withCookies(this.tooMany(request, retryAfter, alwaysJson), cookiesOf(answered));

@@ -16,6 +16,28 @@ export interface AnswerParts {
 const PARTS = Symbol("wechat-login.answer-parts");
 type WithParts = Response & { [PARTS]?: AnswerParts };
 
+/**
+ * The headers of an answer that sets cookies, as a record whose `set-cookie` is the list of them, which
+ * is also iterable as name-value pairs. @hono/node-server writes a record (anything but Headers or an
+ * array) as it is, with `res.writeHead`, which writes each element of an array value as a header line of
+ * its own; pairs or Headers it turns into undici Headers first, and that was a tenth of a login's CPU.
+ * Whoever reads `response.headers` gets Headers made from the init, and WebIDL converts an object with
+ * `@@iterator` as a sequence of pairs, not as a record: each cookie stays a header of its own (a record's
+ * array value would be joined into one).
+ */
+class CookieHeaders {
+  [name: string]: string | number | readonly string[];
+
+  *[Symbol.iterator](): IterableIterator<[string, string]> {
+    // Keys only: @hono/node-server adds a numeric Content-Length to the record it writes.
+    for (const name of Object.keys(this)) {
+      const value = this[name];
+      if (typeof value === "object") for (const each of value) yield [name, each];
+      else if (value !== undefined) yield [name, String(value)];
+    }
+  }
+}
+
 /** A login response; every route builds its answers with it (the security headers are added on the way out). */
 export function loginResponse(
   body: string | null,
@@ -23,11 +45,11 @@ export function loginResponse(
   headers: Readonly<Record<string, string>>,
   cookies: readonly string[] = [],
 ): Response {
-  // A plain record is the init @hono/node-server writes without building Headers; pairs only when cookies repeat a name.
-  const init: HeadersInit =
+  const init =
     cookies.length === 0
       ? (headers as Record<string, string>)
-      : [...Object.entries(headers), ...cookies.map((cookie): [string, string] => ["set-cookie", cookie])];
+      : // HeadersInit's sequence form: iterable as [name, value] pairs.
+        (Object.assign(new CookieHeaders(), headers, { "set-cookie": cookies }) as unknown as HeadersInit);
   const response: WithParts = new Response(body, { status, headers: init });
   response[PARTS] = { body, status, headers, cookies };
   return response;
