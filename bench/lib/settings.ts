@@ -70,7 +70,7 @@ export function settingsFor(quick: boolean): Settings {
     serverSeconds: 4,
     serverRounds: 3,
     callbackLogins: 1_200,
-    callbackWarmupLogins: 1_000,
+    callbackWarmupLogins: 600,
     apiSeconds: 0.7,
     apiExchanges: 7_000,
   };
