@@ -8,9 +8,10 @@ let taken = 0;
 
 /**
  * Random token of 32 bytes as hex: only [0-9a-f], so it is a valid WeChat `state` too. The bytes come
- * from the CSPRNG in batches, as Node's own `randomUUID` takes them: each draw from OpenSSL makes a
- * system call (its fork check), and on a virtual machine that call was a login's costliest line. Each
- * byte is handed out once and wiped from the batch as it is.
+ * from the CSPRNG in batches, as Node's own `randomUUID` takes them: each draw from OpenSSL 3.0 makes a
+ * system call (`getpid`, its fork check), among a login's costliest calls on a virtual machine. Each
+ * byte is handed out once and wiped from the batch as it is. (The emulator keeps a pool of its own: it
+ * takes only constants and types from outside itself.)
  */
 export function randomToken(): string {
   if (taken + TOKEN_BYTES > pool.length) {
