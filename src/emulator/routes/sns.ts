@@ -54,15 +54,17 @@ function tokenBody(state: EmulatorState, result: Extract<GrantResult, { ok: true
     withUnionid && app && !snapshot && result.access.scope !== "snsapi_base"
       ? state.unionid(app, result.access.userId)
       : undefined;
-  return {
+  const body: Record<string, string | number> = {
     access_token: result.access.token,
     expires_in: Math.round((result.access.expiresAt - state.clock.now()) / 1000),
     refresh_token: result.refreshToken,
     openid,
     scope: result.access.scope,
-    ...(unionid ? { unionid } : {}),
-    ...(snapshot ? { is_snapshotuser: 1 } : {}),
   };
+  // Set in place, in WeChat's order: a conditional spread costs V8 a slow object copy on every exchange.
+  if (unionid) body.unionid = unionid;
+  if (snapshot) body.is_snapshotuser = 1;
+  return body;
 }
 
 /** The user-facing OAuth JSON endpoints under `/sns/` (spec §3.1–3.5). */
@@ -113,7 +115,7 @@ export function snsRoutes(state: EmulatorState): Hono<EmulatorEnv> {
     const user = state.users.get(access.userId);
     if (!app || !user) return apiError(c, state, 50001);
     const unionid = state.unionid(app, user.id);
-    return apiJson(c, {
+    const profile: Record<string, unknown> = {
       openid,
       nickname: user.nickname,
       // Since 2021-10-20 WeChat no longer shares sex or location.
@@ -123,8 +125,9 @@ export function snsRoutes(state: EmulatorState): Hono<EmulatorEnv> {
       country: "",
       headimgurl: avatarUrl(user, c.req.url),
       privilege: [],
-      ...(unionid ? { unionid } : {}),
-    });
+    };
+    if (unionid) profile.unionid = unionid;
+    return apiJson(c, profile);
   });
 
   routes.get(PATHS.code2Session, (c) => {
