@@ -33,7 +33,7 @@ type Mode = ServerSpec["mode"];
 const MODES: readonly Mode[] = ["flow", "bare"];
 
 /** `/auth/session` for `seconds`, each request with one of the seeded sessions' cookie. */
-function sessionPhase(server: Child<Ready>, connections: number, seconds: number) {
+export function sessionPhase(server: Child<Ready>, connections: number, seconds: number) {
   const { url, sessions } = server.ready;
   return cannonOn(server, url, {
     connections,
