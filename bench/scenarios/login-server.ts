@@ -23,7 +23,8 @@ const SERVER = fileURLToPath(new URL("./login-server-process.js", import.meta.ur
 const LOGIN_USERS = ["zhangsan", "lily", "noavatar"];
 const SESSIONS = 64;
 
-interface Ready {
+/** What a login server process (`login-server-process.ts`) says when it is ready. */
+export interface LoginServerReady {
   url: string;
   sessions: string[];
 }
@@ -33,7 +34,7 @@ type Mode = ServerSpec["mode"];
 const MODES: readonly Mode[] = ["flow", "bare"];
 
 /** `/auth/session` for `seconds`, each request with one of the seeded sessions' cookie. */
-export function sessionPhase(server: Child<Ready>, connections: number, seconds: number) {
+export function sessionPhase(server: Child<LoginServerReady>, connections: number, seconds: number) {
   const { url, sessions } = server.ready;
   return cannonOn(server, url, {
     connections,
@@ -46,7 +47,7 @@ export function sessionPhase(server: Child<Ready>, connections: number, seconds:
 
 /** `amount` logins through `/auth/callback`; what each needs is made off the clock. */
 export async function callbackPhase(
-  server: Child<Ready>,
+  server: Child<LoginServerReady>,
   emulator: string,
   connections: number,
   amount: number,
@@ -79,7 +80,7 @@ export async function callbackPhase(
  */
 async function measureRoute(
   route: Route,
-  servers: Record<Mode, Child<Ready>>,
+  servers: Record<Mode, Child<LoginServerReady>>,
   emulator: string,
   settings: Settings,
 ) {
@@ -163,7 +164,7 @@ export async function loginServer(emulator: string, settings: Settings, report: 
       const started = await Promise.allSettled(
         MODES.map(async (mode) => {
           const spec: ServerSpec = { mode, store: backend.spec(mode), emulator, sessions: SESSIONS };
-          return [mode, await startChild<Ready>(SERVER, [JSON.stringify(spec)])] as const;
+          return [mode, await startChild<LoginServerReady>(SERVER, [JSON.stringify(spec)])] as const;
         }),
       );
       const fulfilled = started.flatMap((outcome) => (outcome.status === "fulfilled" ? [outcome.value] : []));
@@ -173,7 +174,7 @@ export async function loginServer(emulator: string, settings: Settings, report: 
         await Promise.all(running.map((server) => server.stop()));
         throw failed.reason;
       }
-      const servers = Object.fromEntries(fulfilled) as Record<Mode, Child<Ready>>;
+      const servers = Object.fromEntries(fulfilled) as Record<Mode, Child<LoginServerReady>>;
       try {
         for (const route of ["session", "callback"] as Route[]) {
           const { flow, bare } = await measureRoute(route, servers, emulator, settings);

@@ -3,7 +3,7 @@ import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Child, startChild } from "../lib/child.js";
 import { abba, type LoadResult } from "../lib/load.js";
-import { callbackPhase, sessionPhase } from "../scenarios/login-server.js";
+import { callbackPhase, type LoginServerReady, sessionPhase } from "../scenarios/login-server.js";
 import type { ServerSpec } from "../scenarios/server-spec.js";
 
 /**
@@ -34,11 +34,6 @@ if (
   throw new Error(`${USAGE}; each number a whole number > 0`);
 if (!existsSync(otherServer)) throw new Error(`${otherServer} is missing: build that checkout and its bench`);
 
-interface Ready {
-  url: string;
-  sessions: string[];
-}
-
 const children: Child<unknown>[] = [];
 try {
   const emulator = await startChild<{ url: string }>(
@@ -51,12 +46,12 @@ try {
     emulator: emulator.ready.url,
     sessions: 64,
   };
-  const start = (module: string) => startChild<Ready>(module, [JSON.stringify(spec)]);
+  const start = (module: string) => startChild<LoginServerReady>(module, [JSON.stringify(spec)]);
   const ours = await start(fileURLToPath(new URL("../scenarios/login-server-process.js", import.meta.url)));
   children.push(ours);
   const theirs = await start(otherServer);
   children.push(theirs);
-  const phase = async (server: Child<Ready>, amount: number): Promise<LoadResult> => {
+  const phase = async (server: Child<LoginServerReady>, amount: number): Promise<LoadResult> => {
     const { result, wrong } =
       route === "callback"
         ? await callbackPhase(server, emulator.ready.url, 32, amount)

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Child, startChild } from "../lib/child.js";
-import { callbackPhase } from "../scenarios/login-server.js";
+import { callbackPhase, type LoginServerReady } from "../scenarios/login-server.js";
 import type { ServerSpec } from "../scenarios/server-spec.js";
 
 /**
@@ -45,11 +45,6 @@ if (
 )
   throw new Error(`${USAGE}; each number a whole number > 0`);
 
-interface Ready {
-  url: string;
-  sessions: string[];
-}
-
 const dir = mkdtempSync(join(tmpdir(), "wechat-login-instructions-"));
 const store: ServerSpec["store"] =
   storeKind === "sqlite" ? { kind: "sqlite", filename: join(dir, "login.db") } : { kind: "memory" };
@@ -65,7 +60,7 @@ try {
   if (emulator) children.push(emulator);
   const emulatorUrl = emulator?.ready.url ?? "http://127.0.0.1:9";
   const spec: ServerSpec = { mode, store, emulator: emulatorUrl, sessions: 64 };
-  const server = await startChild<Ready>(
+  const server = await startChild<LoginServerReady>(
     fileURLToPath(new URL("../scenarios/login-server-process.js", import.meta.url)),
     [JSON.stringify(spec)],
     {
@@ -105,7 +100,7 @@ try {
 }
 
 /** `total` requests to /auth/session, `connections` of them in flight at a time. */
-function sessionRun(ready: Ready) {
+function sessionRun(ready: LoginServerReady) {
   const agent = new Agent({ keepAlive: true, maxSockets: connections });
   let next = 0;
   const one = () =>
@@ -128,7 +123,7 @@ function sessionRun(ready: Ready) {
 }
 
 /** `total` logins through /auth/callback, as scenario 5 makes them. */
-function loginRun(server: Child<Ready>, emulator: string) {
+function loginRun(server: Child<LoginServerReady>, emulator: string) {
   return async (total: number) => {
     const { wrong } = await callbackPhase(server, emulator, connections, total);
     if (wrong > 0) throw new Error(`${wrong} of ${total} logins were not answered 302`);

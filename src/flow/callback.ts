@@ -164,8 +164,7 @@ async function completeLogin(
     },
     returnTo,
   });
-  // The pre-login cookie ends here, in the same answer (the route would add it otherwise).
-  return redirect(returnTo, [sessionCookie, ctx.cookies.clearPreLogin()]);
+  return redirect(returnTo, [sessionCookie]);
 }
 
 /** A granted scope (of WeChat's comma-separated list) that lets `sns/userinfo` be read. */
